@@ -1,0 +1,152 @@
+package account
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/accountkit/accountkit/internal/httpx"
+)
+
+// Routes served by Handler.
+const (
+	RouteCurrent         = "GET /api/v1/account"
+	RouteGet             = "GET /api/v1/accounts/{id}"
+	RouteUpdate          = "PATCH /api/v1/accounts/{id}"
+	RouteListSubaccounts = "GET /api/v1/accounts/{id}/subaccounts"
+	RouteCreateSub       = "POST /api/v1/accounts/{id}/subaccounts"
+	RouteEnable          = "POST /api/v1/accounts/{id}/enable"
+	RouteDisable         = "POST /api/v1/accounts/{id}/disable"
+)
+
+// Handler serves the accounts API. It calls only the Service.
+type Handler struct {
+	svc     *Service
+	logger  *slog.Logger
+	maxBody int64
+	mux     *http.ServeMux
+}
+
+// NewHandler returns the accounts API handler.
+func NewHandler(svc *Service, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
+	h.Register(h.mux)
+	return h
+}
+
+// Register adds the handler's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc(RouteCurrent, h.current)
+	mux.HandleFunc(RouteGet, h.get)
+	mux.HandleFunc(RouteUpdate, h.update)
+	mux.HandleFunc(RouteListSubaccounts, h.list)
+	mux.HandleFunc(RouteCreateSub, h.createSub)
+	mux.HandleFunc(RouteEnable, h.setStatus(StatusEnabled))
+	mux.HandleFunc(RouteDisable, h.setStatus(StatusDisabled))
+}
+
+// ServeHTTP serves the routes on their own.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// current serves RouteCurrent: the principal's own account.
+func (h *Handler) current(w http.ResponseWriter, r *http.Request) {
+	a, err := h.svc.Current(r.Context())
+	h.reply(w, r, http.StatusOK, a, err)
+}
+
+// get serves RouteGet.
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	a, err := h.svc.Get(r.Context(), r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, a, err)
+}
+
+// update serves RouteUpdate.
+func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
+	var u Update
+	if err := httpx.DecodeJSON(w, r, h.maxBody, &u); err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	a, err := h.svc.Update(r.Context(), r.PathValue("id"), u)
+	h.reply(w, r, http.StatusOK, a, err)
+}
+
+// createSub serves RouteCreateSub.
+func (h *Handler) createSub(w http.ResponseWriter, r *http.Request) {
+	var in CreateInput
+	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	a, err := h.svc.CreateSub(r.Context(), r.PathValue("id"), in)
+	h.reply(w, r, http.StatusCreated, a, err)
+}
+
+// setStatus serves RouteEnable and RouteDisable.
+func (h *Handler) setStatus(st Status) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := h.svc.SetStatus(r.Context(), r.PathValue("id"), st)
+		h.reply(w, r, http.StatusOK, a, err)
+	}
+}
+
+// list serves RouteListSubaccounts.
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := httpx.QueryInt(r, "limit")
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	desc, err := httpx.QueryBool(r, "descendants")
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	page, err := h.svc.List(r.Context(), ListInput{
+		ParentID: r.PathValue("id"), Descendants: desc, Search: q.Get("q"),
+		Status: q.Get("status"), Cursor: q.Get("cursor"), Limit: limit,
+	})
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	out := listResponse{Items: make([]accountJSON, len(page.Accounts)), NextCursor: page.NextCursor}
+	for i, a := range page.Accounts {
+		out.Items[i] = toJSON(a)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, a *Account, err error) {
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	httpx.WriteJSON(w, status, toJSON(a))
+}
+
+type accountJSON struct {
+	ID        string    `json:"id"`
+	ParentID  string    `json:"parent_id,omitempty"`
+	MainID    string    `json:"main_account_id"`
+	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
+	Status    Status    `json:"status"`
+	Depth     int       `json:"depth"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toJSON(a *Account) accountJSON {
+	return accountJSON{ID: a.ID, ParentID: a.ParentID, MainID: a.MainID(), Name: a.Name, Slug: a.Slug,
+		Status: a.Status, Depth: a.Depth(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+type listResponse struct {
+	Items      []accountJSON `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}

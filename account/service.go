@@ -1,0 +1,419 @@
+package account
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// Limits on account fields.
+const (
+	MaxNameLength = 100
+	MinSlugLength = 3
+	MaxSlugLength = 63
+	DefaultLimit  = 50
+	MaxLimit      = 200
+)
+
+// Service manages accounts. All rules about accounts live here.
+type Service struct {
+	store Store
+	tx    accountkit.Transactor
+	authz *security.Authorizer
+	audit *audit.Recorder
+	clock accountkit.Clock
+	ids   accountkit.IDGenerator
+}
+
+// Options configures a Service. Zero fields take defaults.
+type Options struct {
+	Clock accountkit.Clock
+	IDs   accountkit.IDGenerator
+}
+
+// NewService returns an account Service.
+func NewService(store Store, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = accountkit.SystemClock{}
+	}
+	if opts.IDs == nil {
+		opts.IDs = &accountkit.UUIDv7{}
+	}
+	return &Service{store: store, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs}
+}
+
+// CreateInput describes a new account.
+type CreateInput struct {
+	Name string `json:"name"`
+	Slug string `json:"slug"`
+}
+
+// CreateMain creates a main account. It is an operation of the host
+// application (bootstrap, sign-up, billing), so it requires the system
+// principal (security.AsSystem). Errors: Unauthenticated, Forbidden, Invalid,
+// Conflict (slug taken).
+func (s *Service) CreateMain(ctx context.Context, in CreateInput) (*Account, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if !p.System {
+		return nil, accountkit.Errorf(accountkit.Forbidden, "only the host application creates main accounts")
+	}
+	a, err := s.newAccount(in, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateAccount(ctx, a); err != nil {
+			return s.slugConflict(err)
+		}
+		return s.audit.Record(ctx, createdEntry(a))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// CreateSub creates a sub-account below parentID. It requires
+// PermAccountsManage in the parent; the parent must be enabled and the new
+// account may lie at most MaxDepth levels below its main account.
+// Errors: Unauthenticated, NotFound, Forbidden, Invalid, Conflict.
+func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput) (*Account, error) {
+	entry := &audit.Entry{AccountID: parentID, Item: audit.ItemAccount, Action: audit.ActionCreate,
+		Description: "Account created.", FailureDescription: "Account creation failed.", TargetType: "account", TargetName: in.Name}
+	var a *Account
+	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
+		if _, err := s.authz.Require(ctx, security.PermAccountsManage, parentID); err != nil {
+			return err
+		}
+		parent, err := s.store.GetAccount(ctx, parentID)
+		if err != nil {
+			return err
+		}
+		if parent.Status != StatusEnabled {
+			return accountkit.Errorf(accountkit.Invalid, "the parent account is disabled")
+		}
+		if parent.Depth() >= MaxDepth {
+			return accountkit.Errorf(accountkit.LimitExceeded, "sub-accounts may be nested at most %d levels deep", MaxDepth)
+		}
+		a, err = s.newAccount(in, parent)
+		if err != nil {
+			return err
+		}
+		if err := s.store.CreateAccount(ctx, a); err != nil {
+			return s.slugConflict(err)
+		}
+		entry.AccountID, entry.TargetID = a.ID, a.ID
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func createdEntry(a *Account) audit.Entry {
+	return audit.Entry{AccountID: a.ID, Item: audit.ItemAccount, Action: audit.ActionCreate,
+		Description: "Account created.", TargetType: "account", TargetID: a.ID, TargetName: a.Name}
+}
+
+func (s *Service) newAccount(in CreateInput, parent *Account) (*Account, error) {
+	var v accountkit.Validation
+	name, slug := strings.TrimSpace(in.Name), in.Slug
+	if msg := validateName(name); msg != "" {
+		v.Add("name", msg)
+	}
+	if msg := ValidateSlug(slug); msg != "" {
+		v.Add("slug", msg)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	a := &Account{ID: s.ids.NewID(), Name: name, Slug: slug, Status: StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	if parent != nil {
+		a.ParentID = parent.ID
+		a.Ancestry = append(slices.Clone(parent.Ancestry), a.ID)
+	} else {
+		a.Ancestry = []string{a.ID}
+	}
+	return a, nil
+}
+
+func (s *Service) slugConflict(err error) error {
+	if accountkit.ErrorCode(err) == accountkit.Conflict {
+		return &accountkit.Error{Code: accountkit.Conflict, Message: "slug: already taken",
+			Fields: []accountkit.FieldError{{Field: "slug", Message: "already taken"}}}
+	}
+	return err
+}
+
+func validateName(name string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case !utf8.ValidString(name):
+		return "must be valid UTF-8"
+	case n == 0:
+		return "must not be empty"
+	case n > MaxNameLength:
+		return "must be at most 100 characters"
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "must not contain control characters"
+		}
+	}
+	return ""
+}
+
+// ValidateSlug returns "" when s is a valid slug, else what is wrong with
+// it. A slug has 3 to 63 characters: lower-case ASCII letters, digits and
+// single hyphens, starting with a letter and not ending with a hyphen.
+func ValidateSlug(s string) string {
+	if len(s) < MinSlugLength || len(s) > MaxSlugLength {
+		return "must be 3 to 63 characters"
+	}
+	if s[0] < 'a' || s[0] > 'z' {
+		return "must start with a lower-case letter"
+	}
+	if s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return "must not end with a hyphen or contain two in a row"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "may contain only lower-case letters, digits and hyphens"
+		}
+	}
+	return ""
+}
+
+// Get returns an account. A principal may read its own account and, with
+// PermAccountsManage, any account below it. Errors: Unauthenticated,
+// NotFound, Forbidden.
+func (s *Service) Get(ctx context.Context, id string) (*Account, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if p.System || id != p.AccountID {
+		if _, err := s.authz.Require(ctx, security.PermAccountsManage, id); err != nil {
+			return nil, err
+		}
+	} else if err := s.authz.InTree(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.GetAccount(ctx, id)
+}
+
+// GetBySlug returns the account with the slug, under the same rules as Get.
+func (s *Service) GetBySlug(ctx context.Context, slug string) (*Account, error) {
+	if ValidateSlug(slug) != "" {
+		return nil, accountkit.Errorf(accountkit.NotFound, "account not found")
+	}
+	a, err := s.store.GetAccountBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a.ID)
+}
+
+// Update changes an account's name or slug. It requires PermAccountsManage
+// in the account (Account Managers may rename their own account) and is
+// audited. Errors: Unauthenticated, NotFound, Forbidden, Invalid, Conflict.
+func (s *Service) Update(ctx context.Context, id string, u Update) (*Account, error) {
+	entry := &audit.Entry{AccountID: id, Item: audit.ItemAccount, Action: audit.ActionUpdate,
+		Description: "Account updated.", FailureDescription: "Account update failed.", TargetType: "account", TargetID: id}
+	var a *Account
+	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
+		if _, err := s.authz.Require(ctx, security.PermAccountsManage, id); err != nil {
+			return err
+		}
+		var v accountkit.Validation
+		if u.Name == nil && u.Slug == nil {
+			v.Add("name", "nothing to update: give name or slug")
+		}
+		if u.Name != nil {
+			if msg := validateName(strings.TrimSpace(*u.Name)); msg != "" {
+				v.Add("name", msg)
+			}
+		}
+		if u.Slug != nil {
+			if msg := ValidateSlug(*u.Slug); msg != "" {
+				v.Add("slug", msg)
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		var err error
+		if a, err = s.store.GetAccount(ctx, id); err != nil {
+			return err
+		}
+		entry.Details = map[string]string{}
+		if u.Name != nil {
+			entry.Details["old_name"], a.Name = a.Name, strings.TrimSpace(*u.Name)
+		}
+		if u.Slug != nil {
+			entry.Details["old_slug"], a.Slug = a.Slug, *u.Slug
+		}
+		entry.TargetName = a.Name
+		a.UpdatedAt = s.clock.Now()
+		return s.slugConflict(s.store.UpdateAccount(ctx, a))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Enable enables a sub-account. See SetStatus.
+func (s *Service) Enable(ctx context.Context, id string) (*Account, error) {
+	return s.SetStatus(ctx, id, StatusEnabled)
+}
+
+// Disable disables a sub-account. See SetStatus.
+func (s *Service) Disable(ctx context.Context, id string) (*Account, error) {
+	return s.SetStatus(ctx, id, StatusDisabled)
+}
+
+// SetStatus enables or disables an account. Only a holder of
+// PermAccountsManage in an ancestor may do it — nobody disables their own
+// account — and main accounts change status only through the system
+// principal. Users of a disabled account cannot sign in. Audited.
+// Errors: Unauthenticated, NotFound, Forbidden, Invalid.
+func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Account, error) {
+	action, desc, fail := audit.ActionEnable, "Account enabled.", "Enabling account failed."
+	if status == StatusDisabled {
+		action, desc, fail = audit.ActionDisable, "Account disabled.", "Disabling account failed."
+	}
+	entry := &audit.Entry{AccountID: id, Item: audit.ItemAccount, Action: action,
+		Description: desc, FailureDescription: fail, TargetType: "account", TargetID: id}
+	var a *Account
+	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
+		p, err := s.authz.Require(ctx, security.PermAccountsManage, id)
+		if err != nil {
+			return err
+		}
+		if status != StatusEnabled && status != StatusDisabled {
+			return accountkit.InvalidField("status", "must be enabled or disabled")
+		}
+		if a, err = s.store.GetAccount(ctx, id); err != nil {
+			return err
+		}
+		entry.TargetName = a.Name
+		if !p.System && (a.ID == p.AccountID || a.IsMain()) {
+			return accountkit.Errorf(accountkit.Forbidden, "an account's status is changed from an account above it")
+		}
+		if a.Status == status {
+			return nil // idempotent; still audited
+		}
+		a.Status = status
+		a.UpdatedAt = s.clock.Now()
+		return s.store.UpdateAccount(ctx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ListInput selects sub-accounts of ParentID (default: the principal's
+// account).
+type ListInput struct {
+	ParentID string
+	// Descendants lists every account below ParentID, not only its children.
+	Descendants bool
+	Search      string
+	Status      string
+	Cursor      string
+	Limit       int
+}
+
+// Page is one page of accounts and the cursor of the next ("" at the end).
+type Page struct {
+	Accounts   []*Account
+	NextCursor string
+}
+
+// List returns the sub-accounts of an account ordered by slug. It requires
+// PermAccountsManage in that account. Errors: Unauthenticated, NotFound,
+// Forbidden, Invalid.
+func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if in.ParentID == "" {
+		in.ParentID = p.AccountID
+	}
+	if _, err := s.authz.Require(ctx, security.PermAccountsManage, in.ParentID); err != nil {
+		return nil, err
+	}
+	var v accountkit.Validation
+	f := Filter{Search: strings.ToLower(in.Search), Limit: in.Limit}
+	switch {
+	case in.Limit == 0:
+		f.Limit = DefaultLimit
+	case in.Limit < 0 || in.Limit > MaxLimit:
+		v.Add("limit", "must be between 1 and 200")
+	}
+	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
+		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
+	}
+	if in.Status != "" {
+		st := Status(in.Status)
+		if st != StatusEnabled && st != StatusDisabled {
+			v.Add("status", "must be enabled or disabled")
+		}
+		f.Status = &st
+	}
+	if in.Cursor != "" {
+		parts, err := accountkit.DecodeCursor(in.Cursor, 1)
+		if err != nil || ValidateSlug(parts[0]) != "" {
+			v.Add("cursor", "malformed cursor")
+		} else {
+			f.AfterSlug = parts[0]
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.Descendants {
+		f.DescendantOf = &in.ParentID
+	} else {
+		f.ParentID = &in.ParentID
+	}
+	want := f.Limit
+	f.Limit++
+	list, err := s.store.ListAccounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Accounts: list}
+	if len(list) > want {
+		page.Accounts = list[:want]
+		page.NextCursor = accountkit.EncodeCursor(page.Accounts[want-1].Slug)
+	}
+	return page, nil
+}
+
+// Current returns the principal's own account. Errors: Unauthenticated,
+// NotFound (the system principal has no account).
+func (s *Service) Current(ctx context.Context) (*Account, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if p.AccountID == "" {
+		return nil, accountkit.Errorf(accountkit.NotFound, "account not found")
+	}
+	return s.store.GetAccount(ctx, p.AccountID)
+}

@@ -1,0 +1,24 @@
+package account
+
+import "context"
+
+// Store persists accounts. Adapters implement it; storagetest checks them.
+type Store interface {
+	// CreateAccount stores a. Errors: Conflict when the ID or slug exists.
+	CreateAccount(ctx context.Context, a *Account) error
+	// GetAccount returns the account with the ID. Errors: NotFound.
+	GetAccount(ctx context.Context, id string) (*Account, error)
+	// GetAccountBySlug returns the account with the slug. Errors: NotFound.
+	GetAccountBySlug(ctx context.Context, slug string) (*Account, error)
+	// UpdateAccount saves a's Name, Slug, Status and UpdatedAt.
+	// Errors: NotFound, Conflict when the slug is taken.
+	UpdateAccount(ctx context.Context, a *Account) error
+	// ListAccounts returns the accounts matching f ordered by slug.
+	ListAccounts(ctx context.Context, f Filter) ([]*Account, error)
+	// AccountAncestry returns the IDs from the main account down to id,
+	// inclusive. Errors: NotFound.
+	AccountAncestry(ctx context.Context, id string) ([]string, error)
+	// AccountSubtree returns id and the IDs of every account below it.
+	// Errors: NotFound.
+	AccountSubtree(ctx context.Context, id string) ([]string, error)
+}

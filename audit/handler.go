@@ -1,0 +1,176 @@
+package audit
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/internal/httpx"
+)
+
+// Routes served by Handler.
+const (
+	RouteList   = "GET /api/v1/audit/events"
+	RouteExport = "GET /api/v1/audit/events/export"
+	RouteVerify = "GET /api/v1/audit/verify"
+)
+
+// Handler serves the audit log API. It calls only the Service.
+type Handler struct {
+	svc    *Service
+	logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+// NewHandler returns the audit log API handler.
+func NewHandler(svc *Service, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
+	h.Register(h.mux)
+	return h
+}
+
+// Register adds the handler's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc(RouteList, h.list)
+	mux.HandleFunc(RouteExport, h.export)
+	mux.HandleFunc(RouteVerify, h.verify)
+}
+
+// ServeHTTP serves the routes on their own.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// list serves RouteList. Query parameters: account_id, include_subaccounts,
+// range (a Range), from and to (RFC 3339, with range=custom), tz, actor_id,
+// username, item, action, status, q, limit, cursor.
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	page, err := h.svc.List(r.Context(), q)
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	out := listResponse{Items: make([]eventJSON, len(page.Events)), NextCursor: page.NextCursor}
+	for i, e := range page.Events {
+		out.Items[i] = toJSON(e)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// export serves RouteExport: the list's filters, streamed as text/csv.
+func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-log.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	sw := &startedWriter{w: w}
+	if err := h.svc.Export(r.Context(), q, sw); err != nil {
+		if !sw.started { // nothing sent yet: the client gets a proper problem
+			w.Header().Del("Content-Disposition")
+			httpx.WriteError(w, r, h.logger, err)
+			return
+		}
+		h.logger.ErrorContext(r.Context(), "audit export failed mid-stream", "request_id", httpx.RequestID(r.Context()), "err", err)
+	}
+}
+
+// startedWriter remembers whether anything was written.
+type startedWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
+}
+
+// verify serves RouteVerify: the hash chain check of the main account of
+// account_id (default: the principal's).
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	res, err := h.svc.Verify(r.Context(), r.URL.Query().Get("account_id"))
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func parseQuery(r *http.Request) (Query, error) {
+	v := r.URL.Query()
+	var val accountkit.Validation
+	limit, err := httpx.QueryInt(r, "limit")
+	if err != nil {
+		return Query{}, err
+	}
+	sub, err := httpx.QueryBool(r, "include_subaccounts")
+	if err != nil {
+		return Query{}, err
+	}
+	q := Query{
+		AccountID: v.Get("account_id"), IncludeSubaccounts: sub, Range: Range(v.Get("range")),
+		TimeZone: v.Get("tz"), ActorID: v.Get("actor_id"), Username: v.Get("username"),
+		Item: v.Get("item"), Action: v.Get("action"), Status: v.Get("status"),
+		Search: v.Get("q"), Cursor: v.Get("cursor"), Limit: limit,
+	}
+	for _, name := range []string{"from", "to"} {
+		s := v.Get(name)
+		if s == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			val.Add(name, "must be an RFC 3339 time")
+			continue
+		}
+		if name == "from" {
+			q.From = &t
+		} else {
+			q.To = &t
+		}
+	}
+	return q, val.Err()
+}
+
+type eventJSON struct {
+	ID          string            `json:"id"`
+	AccountID   string            `json:"account_id"`
+	Time        time.Time         `json:"time"`
+	ActorID     string            `json:"actor_id,omitempty"`
+	ActorName   string            `json:"actor"`
+	Item        Item              `json:"item"`
+	Action      Action            `json:"action"`
+	Status      Status            `json:"status"`
+	Description string            `json:"description"`
+	TargetType  string            `json:"target_type,omitempty"`
+	TargetID    string            `json:"target_id,omitempty"`
+	TargetName  string            `json:"target_name,omitempty"`
+	IP          string            `json:"ip,omitempty"`
+	UserAgent   string            `json:"user_agent,omitempty"`
+	Details     map[string]string `json:"details,omitempty"`
+	Seq         int64             `json:"seq"`
+	Hash        string            `json:"hash"`
+}
+
+func toJSON(e *Event) eventJSON {
+	return eventJSON{ID: e.ID, AccountID: e.AccountID, Time: e.Time, ActorID: e.ActorID, ActorName: e.ActorName,
+		Item: e.Item, Action: e.Action, Status: e.Status, Description: e.Description, TargetType: e.TargetType,
+		TargetID: e.TargetID, TargetName: e.TargetName, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details,
+		Seq: e.Seq, Hash: e.Hash}
+}
+
+type listResponse struct {
+	Items      []eventJSON `json:"items"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}

@@ -1,0 +1,176 @@
+package audit
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// Entry is what a service tells the Recorder about an action. The actor,
+// time, ID and chain fields are filled in by the Recorder.
+type Entry struct {
+	// AccountID is the account the action concerns.
+	AccountID string
+	Item      Item
+	Action    Action
+	// Description is recorded on success, FailureDescription on failure.
+	Description        string
+	FailureDescription string
+	TargetType         string
+	TargetID           string
+	TargetName         string
+	Details            map[string]string
+}
+
+// Recorder writes audit events. Services call Record inside the transaction
+// of the change it describes, so both land or neither does.
+type Recorder struct {
+	store  Store
+	tx     accountkit.Transactor
+	tree   security.AccountTree
+	clock  accountkit.Clock
+	ids    accountkit.IDGenerator
+	logger *slog.Logger
+}
+
+// RecorderOptions configures a Recorder. Zero fields take defaults.
+type RecorderOptions struct {
+	Clock  accountkit.Clock
+	IDs    accountkit.IDGenerator
+	Logger *slog.Logger
+}
+
+// NewRecorder returns a Recorder writing to store.
+func NewRecorder(store Store, tx accountkit.Transactor, tree security.AccountTree, opts RecorderOptions) *Recorder {
+	if opts.Clock == nil {
+		opts.Clock = accountkit.SystemClock{}
+	}
+	if opts.IDs == nil {
+		opts.IDs = &accountkit.UUIDv7{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Recorder{store: store, tx: tx, tree: tree, clock: opts.Clock, ids: opts.IDs, logger: opts.Logger}
+}
+
+// Record writes a success event for e in the transaction carried by ctx
+// (or a transaction of its own when ctx carries none).
+func (r *Recorder) Record(ctx context.Context, e Entry) error {
+	return r.write(ctx, e, StatusSuccess, e.Description, nil)
+}
+
+// RecordFailure writes a failure event for e, in a transaction of its own:
+// call it after the failed transaction has ended. The safe message and code
+// of cause are kept in the event's details. A failure to record is logged,
+// not returned, so it never hides cause.
+func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return // nobody to attribute it to; authentication failures are recorded by the login flows
+	}
+	// Record in the target's account only when it lies in the actor's tree;
+	// otherwise in the actor's own account, so no tenant sees another's probes.
+	if e.AccountID == "" || !r.inTree(ctx, p, e.AccountID) {
+		if p.System || p.AccountID == "" {
+			r.logger.WarnContext(ctx, "audit: failure not recorded: no account", "item", e.Item, "action", e.Action, "code", accountkit.ErrorCode(cause))
+			return
+		}
+		e.AccountID = p.AccountID
+		e.TargetID = ""
+		e.TargetName = ""
+	}
+	details := map[string]string{"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)}
+	desc := e.FailureDescription
+	if desc == "" {
+		desc = e.Description
+	}
+	err := r.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		return r.write(ctx, e, StatusFailure, desc, details)
+	})
+	if err != nil {
+		r.logger.ErrorContext(ctx, "audit: recording failure event failed", "item", e.Item, "action", e.Action, "err", err)
+	}
+}
+
+// Run runs fn in a transaction and records e as a success in the same
+// transaction; when fn (or recording) fails, it records e as a failure in a
+// transaction of its own and returns fn's error. fn may fill in e's target
+// fields as it learns them.
+func (r *Recorder) Run(ctx context.Context, e *Entry, fn func(ctx context.Context) error) error {
+	err := r.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return r.Record(ctx, *e)
+	})
+	if err != nil {
+		r.RecordFailure(ctx, *e, err)
+	}
+	return err
+}
+
+func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID string) bool {
+	if !accountkit.ValidID(accountID) {
+		return false
+	}
+	path, err := r.tree.AccountAncestry(ctx, accountID)
+	if err != nil {
+		return false
+	}
+	return p.System || slices.Contains(path, p.AccountID)
+}
+
+func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string) error {
+	return r.tx.InTx(ctx, func(ctx context.Context) error {
+		path, err := r.tree.AccountAncestry(ctx, e.AccountID)
+		if err != nil {
+			return err
+		}
+		ev := &Event{
+			ID:            r.ids.NewID(),
+			AccountID:     e.AccountID,
+			MainAccountID: path[0],
+			Time:          r.clock.Now().UTC().Truncate(time.Microsecond),
+			Item:          e.Item,
+			Action:        e.Action,
+			Status:        status,
+			Description:   desc,
+			TargetType:    e.TargetType,
+			TargetID:      e.TargetID,
+			TargetName:    e.TargetName,
+		}
+		if p := security.PrincipalFrom(ctx); p != nil {
+			ev.ActorID = p.UserID
+			ev.ActorName = p.ActorName()
+			ev.IP = p.IP
+			ev.UserAgent = p.UserAgent
+		} else {
+			ev.ActorName = "system"
+		}
+		if len(e.Details)+len(extra) > 0 {
+			ev.Details = make(map[string]string, len(e.Details)+len(extra))
+			for k, v := range e.Details {
+				ev.Details[k] = v
+			}
+			for k, v := range extra {
+				ev.Details[k] = v
+			}
+		}
+		seq, prev, err := r.store.LockAuditChain(ctx, ev.MainAccountID)
+		if err != nil {
+			return err
+		}
+		ev.Seq = seq + 1
+		ev.PrevHash = prev
+		ev.Hash = ev.ComputeHash()
+		if err := r.store.InsertAuditEvent(ctx, ev); err != nil {
+			return err
+		}
+		return r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash)
+	})
+}

@@ -1,0 +1,119 @@
+package accountkit
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the kind of an error. Handlers map it to an HTTP status and clients
+// may rely on its string value, which never changes.
+type Code string
+
+// The error kinds.
+const (
+	NotFound        Code = "not_found"
+	Conflict        Code = "conflict"
+	Invalid         Code = "invalid"
+	Unauthenticated Code = "unauthenticated"
+	Forbidden       Code = "forbidden"
+	Locked          Code = "locked"
+	LimitExceeded   Code = "limit_exceeded"
+	Internal        Code = "internal"
+)
+
+// FieldError names one offending input field and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the error type returned by every accountkit service. Message is
+// safe to show to end users; the wrapped Err (if any) is for logs only and is
+// never included in Error().
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	Err     error
+}
+
+// Error returns the code and the safe message.
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return string(e.Code)
+	}
+	return string(e.Code) + ": " + e.Message
+}
+
+// Unwrap returns the underlying cause, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField returns an Invalid error naming one field.
+func InvalidField(field, message string) *Error {
+	return &Error{Code: Invalid, Message: field + ": " + message, Fields: []FieldError{{Field: field, Message: message}}}
+}
+
+// Wrap returns an Internal error whose cause is err. The message shown to
+// clients stays generic; err is kept for logs.
+func Wrap(err error, message string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: Internal, Message: message, Err: err}
+}
+
+// ErrorCode returns the Code of err, Internal for any error that is not an
+// *Error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// ErrorMessage returns the safe message of err: its Message for an *Error,
+// a generic text otherwise, "" for nil.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" && e.Code != Internal {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Validation collects field errors and turns them into one Invalid error.
+type Validation struct{ fields []FieldError }
+
+// Add records that field is invalid.
+func (v *Validation) Add(field, message string) {
+	v.fields = append(v.fields, FieldError{Field: field, Message: message})
+}
+
+// Err returns nil when no field was added, else an Invalid *Error listing
+// every field.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	msg := v.fields[0].Field + ": " + v.fields[0].Message
+	if len(v.fields) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(v.fields)-1)
+	}
+	return &Error{Code: Invalid, Message: msg, Fields: v.fields}
+}

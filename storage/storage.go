@@ -1,0 +1,31 @@
+// Package storage composes the Store interfaces of every domain package into
+// one Store that an adapter implements. Adapters live below it: memory,
+// sqlite, postgres and mysql; storagetest is the conformance suite they all
+// pass.
+package storage
+
+import (
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/audit"
+)
+
+// Store is everything accountkit persists, behind one transactor.
+type Store interface {
+	accountkit.Transactor
+	account.Store
+	audit.Store
+	// Close releases the adapter's resources.
+	Close() error
+}
+
+// Capability is something an adapter can do that not all can.
+type Capability string
+
+// Capabilities the conformance suite branches on.
+const (
+	// CapRowLocks means concurrent transactions on different connections are
+	// serialized by row locks (SELECT ... FOR UPDATE), as on PostgreSQL and
+	// MariaDB; adapters without it serialize whole transactions.
+	CapRowLocks Capability = "row-locks"
+)
