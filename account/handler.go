@@ -67,6 +67,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	var u Update
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &u); err != nil {
+		h.svc.refused(r.Context(), updateEntry(r.PathValue("id")), err)
 		httpx.WriteError(w, r, h.logger, err)
 		return
 	}
@@ -78,6 +79,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) createSub(w http.ResponseWriter, r *http.Request) {
 	var in CreateInput
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
+		h.svc.refused(r.Context(), createEntry(r.PathValue("id"), ""), err)
 		httpx.WriteError(w, r, h.logger, err)
 		return
 	}

@@ -87,8 +87,7 @@ func (s *Service) CreateMain(ctx context.Context, in CreateInput) (*Account, err
 // account may lie at most MaxDepth levels below its main account.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid, Conflict.
 func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput) (*Account, error) {
-	entry := &audit.Entry{AccountID: parentID, Item: audit.ItemAccount, Action: audit.ActionCreate,
-		Description: "Account created.", FailureDescription: "Account creation failed.", TargetType: "account", TargetName: in.Name}
+	entry := createEntry(parentID, in.Name)
 	var a *Account
 	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
 		if _, err := s.authz.Require(ctx, security.PermAccountsManage, parentID); err != nil {
@@ -118,6 +117,22 @@ func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput
 		return nil, err
 	}
 	return a, nil
+}
+
+func createEntry(parentID, name string) *audit.Entry {
+	return &audit.Entry{AccountID: parentID, Item: audit.ItemAccount, Action: audit.ActionCreate,
+		Description: "Account created.", FailureDescription: "Account creation failed.", TargetType: "account", TargetName: name}
+}
+
+func updateEntry(id string) *audit.Entry {
+	return &audit.Entry{AccountID: id, Item: audit.ItemAccount, Action: audit.ActionUpdate,
+		Description: "Account updated.", FailureDescription: "Account update failed.", TargetType: "account", TargetID: id}
+}
+
+// refused records the failure of an auditable request that was refused
+// before it reached the service (a malformed or oversized body).
+func (s *Service) refused(ctx context.Context, e *audit.Entry, err error) {
+	s.audit.RecordFailure(ctx, *e, err)
 }
 
 func createdEntry(a *Account) audit.Entry {
@@ -229,8 +244,7 @@ func (s *Service) GetBySlug(ctx context.Context, slug string) (*Account, error) 
 // in the account (Account Managers may rename their own account) and is
 // audited. Errors: Unauthenticated, NotFound, Forbidden, Invalid, Conflict.
 func (s *Service) Update(ctx context.Context, id string, u Update) (*Account, error) {
-	entry := &audit.Entry{AccountID: id, Item: audit.ItemAccount, Action: audit.ActionUpdate,
-		Description: "Account updated.", FailureDescription: "Account update failed.", TargetType: "account", TargetID: id}
+	entry := updateEntry(id)
 	var a *Account
 	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
 		if _, err := s.authz.Require(ctx, security.PermAccountsManage, id); err != nil {

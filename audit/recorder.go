@@ -3,8 +3,11 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
@@ -144,21 +147,29 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 			TargetID:      e.TargetID,
 			TargetName:    e.TargetName,
 		}
+		ev.Description = clip(ev.Description, MaxDescriptionLen)
+		ev.TargetType = clip(ev.TargetType, MaxShortLen)
+		ev.TargetID = clip(ev.TargetID, MaxShortLen)
+		ev.TargetName = clip(ev.TargetName, MaxNameLen)
+		ev.Item = Item(clip(string(ev.Item), MaxShortLen))
+		ev.Action = Action(clip(string(ev.Action), MaxShortLen))
 		if p := security.PrincipalFrom(ctx); p != nil {
 			ev.ActorID = p.UserID
 			ev.ActorName = p.ActorName()
-			ev.IP = p.IP
-			ev.UserAgent = p.UserAgent
+			ev.ActorName = clip(ev.ActorName, MaxNameLen)
+			ev.IP = clip(p.IP, MaxShortLen)
+			ev.UserAgent = clip(p.UserAgent, MaxUserAgentLen)
 		} else {
 			ev.ActorName = "system"
 		}
 		if len(e.Details)+len(extra) > 0 {
 			ev.Details = make(map[string]string, len(e.Details)+len(extra))
-			for k, v := range e.Details {
-				ev.Details[k] = v
+			keys := slices.Sorted(maps.Keys(e.Details))
+			for _, k := range keys[:min(len(keys), maxDetails)] {
+				ev.Details[clip(k, MaxShortLen)] = clip(e.Details[k], MaxDetailLen)
 			}
 			for k, v := range extra {
-				ev.Details[k] = v
+				ev.Details[k] = clip(v, MaxDetailLen)
 			}
 		}
 		seq, prev, err := r.store.LockAuditChain(ctx, ev.MainAccountID)
@@ -173,4 +184,27 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 		}
 		return r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash)
 	})
+}
+
+// Size limits of event fields, in bytes. The Recorder clips longer values
+// (at a UTF-8 boundary) so that refused input of any size can be recorded.
+const (
+	MaxShortLen       = 64  // item, action, target type and ID, IP
+	MaxNameLen        = 255 // actor and target names
+	MaxUserAgentLen   = 512
+	MaxDescriptionLen = 1024
+	MaxDetailLen      = 512 // each details value
+	maxDetails        = 16  // details kept from an Entry, by key order
+)
+
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }

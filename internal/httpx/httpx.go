@@ -62,7 +62,7 @@ func decodeError(err error) error {
 	)
 	switch {
 	case errors.As(err, &mbe):
-		return accountkit.Errorf(accountkit.LimitExceeded, "the body is larger than %d bytes", mbe.Limit)
+		return &accountkit.Error{Code: accountkit.LimitExceeded, Message: fmt.Sprintf("the body is larger than %d bytes", mbe.Limit), Err: mbe}
 	case errors.Is(err, io.EOF):
 		return accountkit.Errorf(accountkit.Invalid, "the body is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):

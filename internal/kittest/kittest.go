@@ -1,0 +1,195 @@
+// Package kittest builds a wired accountkit installation for tests: a store,
+// a fixed clock, the kit, principals and bearer tokens for HTTP calls.
+package kittest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/kit"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/storage/memory"
+)
+
+// Epoch is the time the test clock starts at.
+var Epoch = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+
+// Env is a wired installation.
+type Env struct {
+	Store  storage.Store
+	Clock  *accountkit.TestClock
+	Kit    *kit.Kit
+	Tokens *Tokens
+	Server *httptest.Server
+}
+
+// New returns an Env on a fresh memory store.
+func New(t testing.TB) *Env {
+	t.Helper()
+	s := memory.New()
+	t.Cleanup(func() { _ = s.Close() })
+	return NewWithStore(t, s)
+}
+
+// NewWithStore returns an Env on store.
+func NewWithStore(t testing.TB, store storage.Store) *Env {
+	t.Helper()
+	clock := accountkit.NewTestClock(Epoch)
+	tokens := &Tokens{m: map[string]security.Principal{}}
+	k, err := kit.New(kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(k.Handler())
+	t.Cleanup(srv.Close)
+	return &Env{Store: store, Clock: clock, Kit: k, Tokens: tokens, Server: srv}
+}
+
+// System returns a context acting as the host application.
+func (e *Env) System() context.Context { return security.AsSystem(context.Background()) }
+
+// MainAccount creates a main account with the slug.
+func (e *Env) MainAccount(t testing.TB, slug string) *account.Account {
+	t.Helper()
+	a, err := e.Kit.Accounts.CreateMain(e.System(), account.CreateInput{Name: strings.ToUpper(slug[:1]) + slug[1:], Slug: slug})
+	require.NoError(t, err)
+	return a
+}
+
+// SubAccount creates a sub-account below parent.
+func (e *Env) SubAccount(t testing.TB, parent *account.Account, slug string) *account.Account {
+	t.Helper()
+	a, err := e.Kit.Accounts.CreateSub(e.System(), parent.ID, account.CreateInput{Name: "Sub " + slug, Slug: slug})
+	require.NoError(t, err)
+	return a
+}
+
+// Manager returns a principal of the account holding every account-settings
+// permission, like the built-in Account Manager role.
+func Manager(accountID, username string) *security.Principal {
+	return &security.Principal{UserID: (&accountkit.UUIDv7{}).NewID(), Username: username, AccountID: accountID,
+		Permissions: security.NewPermissionSet(security.AccountSettingsPermissions...)}
+}
+
+// Member returns a principal of the account with only the given permissions.
+func Member(accountID, username string, perms ...security.Permission) *security.Principal {
+	return &security.Principal{UserID: (&accountkit.UUIDv7{}).NewID(), Username: username, AccountID: accountID,
+		Permissions: security.NewPermissionSet(perms...)}
+}
+
+// As returns a context acting as p.
+func As(p *security.Principal) context.Context {
+	return security.WithPrincipal(context.Background(), p)
+}
+
+// Tokens is an Authenticator mapping random bearer tokens to principals.
+type Tokens struct {
+	mu sync.Mutex
+	m  map[string]security.Principal
+}
+
+// Issue returns a new bearer token acting as p.
+func (t *Tokens) Issue(p *security.Principal) string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	tok := hex.EncodeToString(b[:])
+	t.mu.Lock()
+	t.m[tok] = *p
+	t.mu.Unlock()
+	return tok
+}
+
+// Authenticate implements security.Authenticator.
+func (t *Tokens) Authenticate(r *http.Request) (*security.Principal, error) {
+	tok := security.BearerToken(r)
+	t.mu.Lock()
+	p, ok := t.m[tok]
+	t.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	return &p, nil
+}
+
+// Response is a recorded HTTP response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.Body, v), string(r.Body))
+}
+
+// Problem decodes a problem+json body.
+func (r *Response) Problem(t testing.TB) map[string]any {
+	t.Helper()
+	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), string(r.Body))
+	var p map[string]any
+	r.JSON(t, &p)
+	return p
+}
+
+// Do sends a request to the Env's server with the token (if not empty) and
+// body (sent as is when a string, as JSON otherwise, none when nil).
+func (e *Env) Do(t testing.TB, method, path, token string, body any) *Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = strings.NewReader(string(b))
+	default:
+		j, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = strings.NewReader(string(j))
+	}
+	req, err := http.NewRequest(method, e.Server.URL+path, rd)
+	require.NoError(t, err)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e.Server.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Events returns every audit event of the main account, newest first.
+func (e *Env) Events(t testing.TB, mainAccountID string) []*audit.Event {
+	t.Helper()
+	evs, err := e.Store.ListAuditEvents(context.Background(), audit.Filter{MainAccountID: mainAccountID, Limit: 10000})
+	require.NoError(t, err)
+	return evs
+}
+
+// LastEvent returns the newest audit event of the main account.
+func (e *Env) LastEvent(t testing.TB, mainAccountID string) *audit.Event {
+	t.Helper()
+	evs := e.Events(t, mainAccountID)
+	require.NotEmpty(t, evs)
+	return evs[0]
+}
