@@ -1,8 +1,11 @@
 package security
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -50,4 +53,23 @@ func (s *StaticToken) Authenticate(r *http.Request) (*Principal, error) {
 	}
 	p := s.principal
 	return &p, nil
+}
+
+// NewSecret returns a random 256-bit secret in URL-safe base64, with an
+// optional visible prefix (e.g. "aks_"), and the hex SHA-256 under which it
+// is stored.
+func NewSecret(prefix string) (secret, hash string, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", accountkit.Wrap(err, "random source failed")
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashSecret(secret), nil
+}
+
+// HashSecret returns the hex SHA-256 of secret, the form in which secrets
+// are stored and looked up.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
 }

@@ -1,0 +1,102 @@
+package security_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/accountkit/accountkit/security"
+)
+
+// cheap keeps tests fast; the PHC format is the same as the default's.
+var cheap = security.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func TestPasswordHasher(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := security.NewPasswordHasher(cheap, 0)
+	enc, err := h.Hash(ctx, "correct horse battery staple")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(enc, "$argon2id$v=19$m=64,t=1,p=1$"), enc)
+
+	ok, rehash, err := h.Verify(ctx, "correct horse battery staple", enc)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.False(t, rehash)
+
+	ok, _, _ = h.Verify(ctx, "correct horse battery stapl", enc)
+	assert.False(t, ok)
+
+	enc2, _ := h.Hash(ctx, "correct horse battery staple")
+	assert.NotEqual(t, enc, enc2, "salted")
+
+	stronger := security.NewPasswordHasher(security.Argon2Params{Memory: 128, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0)
+	ok, rehash, _ = stronger.Verify(ctx, "correct horse battery staple", enc)
+	assert.True(t, ok)
+	assert.True(t, rehash, "parameters changed")
+}
+
+func TestPasswordHasher_Refuses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := security.NewPasswordHasher(cheap, 0)
+	good, _ := h.Hash(ctx, "pw-123456")
+	parts := strings.Split(good, "$")
+	for name, enc := range map[string]string{
+		"empty":            "",
+		"plain text":       "pw-123456",
+		"argon2i":          strings.Replace(good, "argon2id", "argon2i", 1),
+		"huge memory":      "$argon2id$v=19$m=4194304,t=1,p=1$" + parts[4] + "$" + parts[5],
+		"huge time":        "$argon2id$v=19$m=64,t=1000,p=1$" + parts[4] + "$" + parts[5],
+		"zero threads":     "$argon2id$v=19$m=64,t=1,p=0$" + parts[4] + "$" + parts[5],
+		"bad version":      "$argon2id$v=16$m=64,t=1,p=1$" + parts[4] + "$" + parts[5],
+		"truncated key":    "$argon2id$v=19$m=64,t=1,p=1$" + parts[4] + "$AAAA",
+		"bad base64":       "$argon2id$v=19$m=64,t=1,p=1$!!!$" + parts[5],
+		"too many fields":  good + "$x",
+		"injected percent": "$argon2id$v=19$m=%d,t=1,p=1$" + parts[4] + "$" + parts[5],
+	} {
+		ok, _, err := h.Verify(ctx, "pw-123456", enc)
+		assert.NoError(t, err, name)
+		assert.False(t, ok, name)
+	}
+	_, err := h.Hash(ctx, strings.Repeat("x", security.MaxPasswordBytes+1))
+	assert.Error(t, err)
+	ok, _, _ := h.Verify(ctx, strings.Repeat("x", security.MaxPasswordBytes+1), good)
+	assert.False(t, ok)
+}
+
+func TestPasswordHasher_ImportedBcrypt(t *testing.T) {
+	t.Parallel()
+	h := security.NewPasswordHasher(cheap, 0)
+	b, err := bcrypt.GenerateFromPassword([]byte("legacy-pass"), bcrypt.MinCost)
+	require.NoError(t, err)
+	ok, rehash, err := h.Verify(context.Background(), "legacy-pass", string(b))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.True(t, rehash, "imported hashes are upgraded at sign-in")
+	ok, _, _ = h.Verify(context.Background(), "wrong", string(b))
+	assert.False(t, ok)
+}
+
+func TestSecret(t *testing.T) {
+	t.Parallel()
+	s1, h1, err := security.NewSecret("aks_")
+	require.NoError(t, err)
+	s2, _, _ := security.NewSecret("aks_")
+	assert.NotEqual(t, s1, s2)
+	assert.True(t, strings.HasPrefix(s1, "aks_"))
+	assert.Len(t, s1, 4+43)
+	assert.Equal(t, h1, security.HashSecret(s1))
+	assert.NotContains(t, h1, s1)
+}
+
+func BenchmarkHash_Default(b *testing.B) {
+	h := security.NewPasswordHasher(security.DefaultArgon2, 0)
+	for b.Loop() {
+		_, _ = h.Hash(context.Background(), "correct horse battery staple")
+	}
+}

@@ -1,0 +1,78 @@
+package users
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists users, roles, tokens and sessions. Adapters implement it;
+// storagetest checks them.
+type Store interface {
+	// CreateUser stores u with its roles. Errors: Conflict when the ID, the
+	// username, or the email within u.MainAccountID exists.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns a user with its roles. Errors: NotFound.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserForUpdate is GetUser that also locks the user's row until the
+	// transaction in ctx ends (a plain read on adapters that serialize whole
+	// transactions). Errors: NotFound.
+	GetUserForUpdate(ctx context.Context, id string) (*User, error)
+	// GetUserByUsername finds a user by (lower-case) username. Errors: NotFound.
+	GetUserByUsername(ctx context.Context, username string) (*User, error)
+	// FindUsersByEmail returns the users with the (lower-case) email, in any
+	// tree, ordered by ID.
+	FindUsersByEmail(ctx context.Context, email string) ([]*User, error)
+	// UpdateUser saves every field of u but ID, AccountID, MainAccountID,
+	// Username and CreatedAt, and replaces its roles.
+	// Errors: NotFound, Conflict (email taken in the tree).
+	UpdateUser(ctx context.Context, u *User) error
+	// ListUsers returns the users matching f in f.Sort order (default
+	// username), ties broken by ID.
+	ListUsers(ctx context.Context, f Filter) ([]*User, error)
+	// CountUsers counts the users matching f (ignoring paging).
+	CountUsers(ctx context.Context, f Filter) (int, error)
+
+	// CreateRole stores r. Errors: Conflict when the ID or the name (ignoring
+	// case) within the account exists.
+	CreateRole(ctx context.Context, r *Role) error
+	// GetRole returns a custom role. Errors: NotFound.
+	GetRole(ctx context.Context, id string) (*Role, error)
+	// UpdateRole saves r's Name, Description, Permissions and UpdatedAt.
+	// Errors: NotFound, Conflict.
+	UpdateRole(ctx context.Context, r *Role) error
+	// DeleteRole removes a role and every grant of it. Errors: NotFound.
+	DeleteRole(ctx context.Context, id string) error
+	// ListRoles returns the custom roles of the accounts, ordered by name
+	// (byte order of the lower-cased name), then ID.
+	ListRoles(ctx context.Context, accountIDs []string) ([]*Role, error)
+
+	// CreateToken stores t. Errors: Conflict when the hash exists.
+	CreateToken(ctx context.Context, t *Token) error
+	// GetToken returns a token by hash. Errors: NotFound.
+	GetToken(ctx context.Context, hash string) (*Token, error)
+	// ConsumeToken deletes the token with the hash and kind if it has not
+	// expired at now, and returns it. Exactly one of any number of
+	// concurrent calls succeeds. Errors: NotFound (unknown, used, expired or
+	// of another kind).
+	ConsumeToken(ctx context.Context, hash string, kind TokenKind, now time.Time) (*Token, error)
+	// AddTokenAttempt increments the token's Attempts and returns the new
+	// count. Errors: NotFound.
+	AddTokenAttempt(ctx context.Context, hash string) (int, error)
+	// DeleteTokens removes the user's tokens of the kind.
+	DeleteTokens(ctx context.Context, userID string, kind TokenKind) error
+	// ListTokens returns the user's tokens of the kind, newest first.
+	ListTokens(ctx context.Context, userID string, kind TokenKind) ([]*Token, error)
+
+	// CreateSession stores s. Errors: Conflict.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSessionByToken returns the session with the token hash.
+	// Errors: NotFound.
+	GetSessionByToken(ctx context.Context, tokenHash string) (*Session, error)
+	// TouchSession sets LastSeenAt. Errors: NotFound.
+	TouchSession(ctx context.Context, id string, lastSeen time.Time) error
+	// DeleteSession removes one session. Errors: NotFound.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions removes every session of the user and returns how
+	// many there were.
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+}

@@ -1,0 +1,177 @@
+// Package users owns users, custom roles, invitations, password sign-in,
+// sessions, lockout, password reset, phone verification and inactivity.
+//
+// It imports the root package, security, audit and account.
+package users
+
+import (
+	"time"
+)
+
+// Status is a user's lifecycle status.
+type Status string
+
+// The statuses. An invited user has not set a password yet.
+const (
+	StatusInvited  Status = "invited"
+	StatusActive   Status = "active"
+	StatusDisabled Status = "disabled"
+)
+
+// LoginMethod tells how a user signed in.
+type LoginMethod string
+
+// The sign-in methods.
+const (
+	LoginPassword LoginMethod = "password"
+	LoginSSO      LoginMethod = "sso"
+)
+
+// User is a person who signs in to an account.
+type User struct {
+	ID        string
+	AccountID string
+	// MainAccountID is the main account of AccountID's tree; emails are
+	// unique within it.
+	MainAccountID string
+	// Username is lower-case, unique across the installation and never
+	// changes.
+	Username      string
+	FirstName     string
+	LastName      string
+	Email         string // lower-case
+	EmailVerified bool
+	Phone         string // E.164, "" when none
+	PhoneVerified bool
+	Status        Status
+	Locked        bool
+	LockedAt      *time.Time
+	// FailedLogins counts consecutive failed sign-ins since the last success.
+	FailedLogins int
+	// Roles are role keys: built-in and host roles by key, custom roles by ID.
+	Roles     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ActivatedAt is when the user first set a password (accepted).
+	ActivatedAt *time.Time
+	// PasswordHash is an argon2id PHC string; never serialized.
+	PasswordHash      string `json:"-"`
+	PasswordChangedAt *time.Time
+	LastLoginAt       *time.Time
+	LastLoginIP       string
+	LastLoginAgent    string
+	LastLoginMethod   LoginMethod
+}
+
+// DisplayName returns "First Last", or the username when both are empty.
+func (u *User) DisplayName() string {
+	switch {
+	case u.FirstName == "" && u.LastName == "":
+		return u.Username
+	case u.LastName == "":
+		return u.FirstName
+	case u.FirstName == "":
+		return u.LastName
+	}
+	return u.FirstName + " " + u.LastName
+}
+
+// LastActivity is the last sign-in, else the activation, else creation.
+func (u *User) LastActivity() time.Time {
+	switch {
+	case u.LastLoginAt != nil:
+		return *u.LastLoginAt
+	case u.ActivatedAt != nil:
+		return *u.ActivatedAt
+	}
+	return u.CreatedAt
+}
+
+// Sort orders a user list.
+type Sort string
+
+// The orders. A leading "-" means descending.
+const (
+	SortUsername     Sort = "username"
+	SortUsernameDesc Sort = "-username"
+	SortCreated      Sort = "created"
+	SortCreatedDesc  Sort = "-created"
+)
+
+// Filter selects users.
+type Filter struct {
+	// AccountIDs keeps users of these accounts (required, non-empty).
+	AccountIDs []string
+	Status     *Status
+	// Role keeps users holding the role key directly.
+	Role *string
+	// Search matches username, first and last name and email, ignoring case.
+	Search string
+	// Locked keeps locked (true) or unlocked (false) users.
+	Locked *bool
+	// ActiveBefore keeps users whose last activity (last login, else
+	// activation, else creation) is before the time.
+	ActiveBefore *time.Time
+	Sort         Sort
+	// After continues after a previous page: the sort key and ID of its last
+	// user (the key is the username or the creation time in RFC 3339 nano).
+	AfterKey string
+	AfterID  string
+	// Limit caps the number returned; stores treat <= 0 as 50.
+	Limit int
+}
+
+// Role is a custom role of an account.
+type Role struct {
+	ID          string
+	AccountID   string
+	Name        string
+	Description string
+	Permissions []string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// TokenKind is what a single-use token is for.
+type TokenKind string
+
+// The token kinds.
+const (
+	TokenInvitation     TokenKind = "invitation"
+	TokenPasswordReset  TokenKind = "password_reset"
+	TokenEmailVerify    TokenKind = "email_verify"
+	TokenPhoneCode      TokenKind = "phone_code"
+	TokenPasswordChange TokenKind = "password_change"
+)
+
+// Token is a single-use secret: only its SHA-256 is stored.
+type Token struct {
+	Hash      string // hex SHA-256 of the secret
+	Kind      TokenKind
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// Attempts counts wrong guesses (phone codes).
+	Attempts int
+	// Target is what the token confirms, e.g. the email or phone it was sent to.
+	Target string
+}
+
+// Session is a signed-in browser or client.
+type Session struct {
+	ID        string
+	TokenHash string // hex SHA-256 of the bearer/cookie token
+	// CSRFHash is the hex SHA-256 of the CSRF token given at sign-in.
+	CSRFHash   string
+	UserID     string
+	AccountID  string
+	Method     LoginMethod
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// IdleTimeout ends the session when LastSeenAt is older; ExpiresAt ends
+	// it regardless.
+	IdleTimeout time.Duration
+	ExpiresAt   time.Time
+	IP          string
+	UserAgent   string
+}
