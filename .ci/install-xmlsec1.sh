@@ -1,8 +1,25 @@
-#!/usr/bin/env bash
-# Installs the xmlsec1 command line tool (Debian package xmlsec1) used by the
-# SAML interoperability tests, when it is missing.
-set -euo pipefail
-command -v xmlsec1 >/dev/null 2>&1 && exit 0
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq xmlsec1 >/dev/null
+#!/bin/sh
+# Installs the xmlsec1 command line tool when it is missing. The SAML
+# interoperability tests (sso/saml/interop_test.go) sign responses with it
+# and fail under CI=true without it.
+set -eu
+if command -v xmlsec1 >/dev/null 2>&1; then
+	xmlsec1 --version
+	exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+fi
+if command -v apt-get >/dev/null 2>&1; then
+	$SUDO apt-get update
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends xmlsec1
+elif command -v apk >/dev/null 2>&1; then
+	$SUDO apk add --no-cache xmlsec
+elif command -v brew >/dev/null 2>&1; then
+	brew install libxmlsec1
+else
+	echo "install-xmlsec1: no supported package manager found" >&2
+	exit 1
+fi
+xmlsec1 --version

@@ -1,0 +1,106 @@
+// Package saml is the SAML 2.0 Web Browser SSO protocol engine of the
+// service provider: SP metadata, IdP metadata import, AuthnRequests over
+// HTTP-Redirect and validation of Responses received over HTTP-POST. It owns
+// no storage and no HTTP routing; hosts supply a RequestStore and a
+// ReplayCache (MemoryStore serves tests and single-instance hosts) and the
+// sso package maps accounts to IdentityProvider configurations. It imports
+// only the standard library, etree, goxmldsig and xml-roundtrip-validator,
+// and must not import other accountkit packages.
+//
+// # Response validation
+//
+// ServiceProvider.ValidateResponse returns an Assertion only when every
+// check below holds. Each failure is an *Error whose Reason names the check;
+// Error() is "saml: " + reason and never contains XML, input or secrets, and
+// UserMessage is the one text for end users.
+//
+// Decoding and XML safety:
+//   - the form value is at most MaxResponseSize bytes (too_large);
+//   - it is base64 and decodes to XML, never DEFLATE (encoding_invalid);
+//   - no DOCTYPE, DTD, ENTITY or other markup declaration, no processing
+//     instruction other than the XML declaration (xml_dtd_forbidden);
+//   - the XML survives a parse, serialise, parse round trip unchanged
+//     (xml_roundtrip_mismatch), is well formed and at most 48 levels deep
+//     (xml_malformed);
+//   - the root is a samlp:Response with Version 2.0, an ID and an
+//     IssueInstant; required elements appear once (structure_invalid).
+//
+// Structure, against signature wrapping:
+//   - the status is Success; it is read from the unverified Response only to
+//     fail fast and read again from the verified one (status_not_success);
+//   - no two elements share an ID, including IDs inside a decrypted
+//     assertion (duplicate_id);
+//   - the document holds no second Response (signature_wrapping) and
+//     exactly one Assertion or EncryptedAssertion anywhere
+//     (assertion_count), which is a direct child of the Response
+//     (signature_wrapping);
+//   - every ds:Signature is a direct child of the Response or the Assertion,
+//     follows only its Issuer, at most one per element, holds only
+//     SignedInfo, SignatureValue and KeyInfo (no Object) and exactly one
+//     Reference whose URI is "#" + the parent's ID (signature_wrapping).
+//
+// Signature:
+//   - only RSA-SHA256/384/512 and ECDSA-SHA256/384/512 signatures, SHA-256/
+//     384/512 digests, exclusive c14n without comments as canonicalisation
+//     and as the only transform besides enveloped-signature; SHA-1 and
+//     #WithComments are refused (signature_algorithm_forbidden);
+//   - the IdP has at least one certificate (idp_certificate_missing);
+//   - a certificate in KeyInfo is only used to pick one of the configured
+//     certificates and must equal one (certificate_untrusted); without
+//     KeyInfo each configured certificate is tried, so keys can rotate; the
+//     chosen certificate must be within its validity period
+//     (certificate_expired);
+//   - the signature verifies (signature_invalid); the policy of
+//     IdentityProvider.SignatureLocation holds and an unsigned assertion is
+//     accepted only inside a signed Response (signature_missing);
+//   - after verification only the element goxmldsig returns (a fresh tree
+//     parsed from the bytes the digest covers) is read: the verified
+//     Response, or the verified Assertion when only the Assertion is
+//     signed. The unauthenticated outer Response then only serves to fail
+//     fast.
+//
+// Encryption:
+//   - EncryptedAssertion uses RSA-OAEP key transport (xmlenc#rsa-oaep-mgf1p
+//     or xmlenc11#rsa-oaep, SHA-1/256/384/512 digests, MGF1) and AES-128/192/
+//     256 in GCM or CBC; RSA PKCS#1 v1.5 and anything else is refused
+//     (encryption_algorithm_forbidden); decryption failures of any kind,
+//     bad padding included, are one indistinguishable error
+//     (decryption_failed); the decrypted assertion passes the same XML,
+//     structure and signature checks.
+//
+// Content of the verified assertion and Response:
+//   - Issuer of the assertion (required) and of the Response (if present)
+//     equals the IdP entity ID, with entity format if given
+//     (issuer_mismatch);
+//   - Destination equals the ACS URL; required when the Response is signed
+//     (destination_mismatch);
+//   - Conditions exist; NotBefore and NotOnOrAfter hold with the clock skew
+//     (not_yet_valid, expired); every AudienceRestriction names the SP
+//     entity ID (audience_mismatch);
+//   - a NameID exists and is read as its whole text content, so a comment
+//     cannot truncate it (name_id_invalid); its format is accepted
+//     (name_id_format_not_allowed);
+//   - a bearer SubjectConfirmation exists (subject_confirmation_invalid)
+//     whose data has Recipient = ACS URL (recipient_mismatch) and a future
+//     NotOnOrAfter (expired);
+//   - an AuthnStatement with AuthnInstant exists (authn_statement_missing);
+//     SessionNotOnOrAfter, if given, has not passed (expired);
+//   - InResponseTo comes from the verified SubjectConfirmationData; a
+//     Response InResponseTo must agree with it (in_response_to_mismatch);
+//     without one the response is IdP-initiated and refused unless
+//     AllowIdPInitiated (unsolicited_response);
+//   - the assertion ID is recorded in the ReplayCache until its last
+//     NotOnOrAfter plus skew, atomically, and a second use is refused
+//     (replayed);
+//   - InResponseTo names a request this SP issued to this IdP, not expired,
+//     and is consumed atomically exactly once (in_response_to_unknown);
+//   - store failures are store_unavailable, configuration mistakes
+//     config_invalid.
+//
+// Other reason codes: metadata_invalid (ParseIdPMetadata), relay_state_invalid
+// (AuthnRequestURL).
+//
+// The host must still bind the login to the browser that started it (for
+// example a cookie holding the request ID or RelayState) to prevent login
+// CSRF; this package cannot see the browser.
+package saml
