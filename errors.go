@@ -117,3 +117,22 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Code: Invalid, Message: msg, Fields: v.fields}
 }
+
+// WithCode returns a copy of e with another code, keeping message and fields.
+func (e *Error) WithCode(code Code) *Error {
+	c := *e
+	c.Code = code
+	return &c
+}
+
+// Limit validates a page size: 0 means def, anything outside 1..max is
+// recorded as an invalid "limit" field.
+func (v *Validation) Limit(n, def, max int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0 || n > max:
+		v.Add("limit", fmt.Sprintf("must be between 1 and %d", max))
+	}
+	return n
+}

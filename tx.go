@@ -10,7 +10,10 @@ import "context"
 // context that already carries a transaction joins it: the outermost InTx
 // decides. Store methods called with the context given to fn take part in the
 // transaction; they must not be called with an unrelated context while fn
-// runs. Adapters retry the whole of fn a bounded number of times when the
+// runs. A store method that fails inside fn with any code but NotFound may
+// leave the transaction unusable (PostgreSQL aborts it after a unique
+// violation): fn must then return an error, so the transaction rolls back.
+// NotFound answers leave it usable on every adapter. Adapters retry the whole of fn a bounded number of times when the
 // database reports a serialization failure or deadlock, so fn must have no
 // side effects outside the store.
 type Transactor interface {

@@ -17,6 +17,8 @@ const (
 	RouteCreateSub       = "POST /api/v1/accounts/{id}/subaccounts"
 	RouteEnable          = "POST /api/v1/accounts/{id}/enable"
 	RouteDisable         = "POST /api/v1/accounts/{id}/disable"
+	RouteGetSecurity     = "GET /api/v1/accounts/{id}/security"
+	RouteUpdateSecurity  = "PATCH /api/v1/accounts/{id}/security"
 )
 
 // Handler serves the accounts API. It calls only the Service.
@@ -46,6 +48,52 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc(RouteCreateSub, h.createSub)
 	mux.HandleFunc(RouteEnable, h.setStatus(StatusEnabled))
 	mux.HandleFunc(RouteDisable, h.setStatus(StatusDisabled))
+	mux.HandleFunc(RouteGetSecurity, h.getSecurity)
+	mux.HandleFunc(RouteUpdateSecurity, h.updateSecurity)
+}
+
+// getSecurity serves RouteGetSecurity.
+func (h *Handler) getSecurity(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.SecuritySettings(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
+}
+
+// updateSecurity serves RouteUpdateSecurity. For max_inactivity_days and
+// password_validity_days, 0 turns the limit off.
+func (h *Handler) updateSecurity(w http.ResponseWriter, r *http.Request) {
+	var u SecurityUpdate
+	if err := httpx.DecodeJSON(w, r, h.maxBody, &u); err != nil {
+		h.svc.refused(r.Context(), securityEntry(r.PathValue("id")), err)
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	st, err := h.svc.UpdateSecuritySettings(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		httpx.WriteError(w, r, h.logger, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
+}
+
+type securityOut struct {
+	AccountID            string    `json:"account_id"`
+	TwoFactorRequired    bool      `json:"two_factor_required"`
+	MaxInactivityDays    *int      `json:"max_inactivity_days"`
+	MaxLoginAttempts     int       `json:"max_login_attempts"`
+	PasswordValidityDays *int      `json:"password_validity_days"`
+	SessionIdleMinutes   int       `json:"session_idle_minutes"`
+	SessionMaxHours      int       `json:"session_max_hours"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+func securityJSON(s *SecuritySettings) securityOut {
+	return securityOut{AccountID: s.AccountID, TwoFactorRequired: s.TwoFactorRequired, MaxInactivityDays: s.MaxInactivityDays,
+		MaxLoginAttempts: s.MaxLoginAttempts, PasswordValidityDays: s.PasswordValidityDays,
+		SessionIdleMinutes: s.SessionIdleMinutes, SessionMaxHours: s.SessionMaxHours, UpdatedAt: s.UpdatedAt}
 }
 
 // ServeHTTP serves the routes on their own.

@@ -23,12 +23,13 @@ const (
 
 // Service manages accounts. All rules about accounts live here.
 type Service struct {
-	store Store
-	tx    accountkit.Transactor
-	authz *security.Authorizer
-	audit *audit.Recorder
-	clock accountkit.Clock
-	ids   accountkit.IDGenerator
+	store    Store
+	settings SettingsStore
+	tx       accountkit.Transactor
+	authz    *security.Authorizer
+	audit    *audit.Recorder
+	clock    accountkit.Clock
+	ids      accountkit.IDGenerator
 }
 
 // Options configures a Service. Zero fields take defaults.
@@ -38,14 +39,14 @@ type Options struct {
 }
 
 // NewService returns an account Service.
-func NewService(store Store, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
+func NewService(store Store, settings SettingsStore, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
 	if opts.Clock == nil {
 		opts.Clock = accountkit.SystemClock{}
 	}
 	if opts.IDs == nil {
 		opts.IDs = &accountkit.UUIDv7{}
 	}
-	return &Service{store: store, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs}
+	return &Service{store: store, settings: settings, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs}
 }
 
 // CreateInput describes a new account.
@@ -109,6 +110,15 @@ func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput
 		}
 		if err := s.store.CreateAccount(ctx, a); err != nil {
 			return s.slugConflict(err)
+		}
+		// A sub-account starts with a copy of its parent's security settings.
+		if st, err := s.settings.GetSecuritySettings(ctx, parent.ID); err == nil {
+			st.AccountID, st.UpdatedAt = a.ID, a.CreatedAt
+			if err := s.settings.PutSecuritySettings(ctx, st); err != nil {
+				return err
+			}
+		} else if accountkit.ErrorCode(err) != accountkit.NotFound {
+			return err
 		}
 		entry.AccountID, entry.TargetID = a.ID, a.ID
 		return nil
@@ -372,13 +382,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := Filter{Search: strings.ToLower(in.Search), Limit: in.Limit}
-	switch {
-	case in.Limit == 0:
-		f.Limit = DefaultLimit
-	case in.Limit < 0 || in.Limit > MaxLimit:
-		v.Add("limit", "must be between 1 and 200")
-	}
+	f := Filter{Search: strings.ToLower(in.Search), Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
 	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
 		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
 	}

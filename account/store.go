@@ -21,4 +21,8 @@ type Store interface {
 	// AccountSubtree returns id and the IDs of every account below it.
 	// Errors: NotFound.
 	AccountSubtree(ctx context.Context, id string) ([]string, error)
+	// LockAccount locks the account's row until the transaction in ctx ends
+	// (a no-op on adapters that serialize whole transactions). Errors:
+	// NotFound.
+	LockAccount(ctx context.Context, id string) error
 }

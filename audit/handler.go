@@ -74,26 +74,15 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="audit-log.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	sw := &startedWriter{w: w}
+	sw := &httpx.StartedWriter{W: w}
 	if err := h.svc.Export(r.Context(), q, sw); err != nil {
-		if !sw.started { // nothing sent yet: the client gets a proper problem
+		if !sw.Started { // nothing sent yet: the client gets a proper problem
 			w.Header().Del("Content-Disposition")
 			httpx.WriteError(w, r, h.logger, err)
 			return
 		}
 		h.logger.ErrorContext(r.Context(), "audit export failed mid-stream", "request_id", httpx.RequestID(r.Context()), "err", err)
 	}
-}
-
-// startedWriter remembers whether anything was written.
-type startedWriter struct {
-	w       http.ResponseWriter
-	started bool
-}
-
-func (s *startedWriter) Write(p []byte) (int, error) {
-	s.started = true
-	return s.w.Write(p)
 }
 
 // verify serves RouteVerify: the hash chain check of the main account of

@@ -67,6 +67,19 @@ func (r *Recorder) Record(ctx context.Context, e Entry) error {
 	return r.write(ctx, e, StatusSuccess, e.Description, nil)
 }
 
+// RecordFailureTx writes a failure event for e in the transaction carried
+// by ctx, for failures whose side effects commit (a failed sign-in that
+// counts toward lockout). The safe message and code of cause go into the
+// details.
+func (r *Recorder) RecordFailureTx(ctx context.Context, e Entry, cause error) error {
+	desc := e.FailureDescription
+	if desc == "" {
+		desc = e.Description
+	}
+	return r.write(ctx, e, StatusFailure, desc, map[string]string{
+		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)})
+}
+
 // RecordFailure writes a failure event for e, in a transaction of its own:
 // call it after the failed transaction has ended. The safe message and code
 // of cause are kept in the event's details. A failure to record is logged,

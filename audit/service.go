@@ -109,13 +109,7 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 		return Filter{}, err
 	}
 	var v accountkit.Validation
-	f := Filter{Limit: q.Limit, Search: q.Search}
-	switch {
-	case q.Limit == 0:
-		f.Limit = DefaultLimit
-	case q.Limit < 0 || q.Limit > MaxLimit:
-		v.Add("limit", "must be between 1 and "+strconv.Itoa(MaxLimit))
-	}
+	f := Filter{Limit: v.Limit(q.Limit, DefaultLimit, MaxLimit), Search: q.Search}
 	for name, val := range map[string]string{"actor_id": q.ActorID, "username": q.Username, "item": q.Item, "action": q.Action, "q": q.Search} {
 		if len(val) > maxFilterLen || !utf8.ValidString(val) {
 			v.Add(name, "must be valid UTF-8 of at most 256 bytes")

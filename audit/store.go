@@ -5,7 +5,8 @@ import "context"
 // Store persists audit events. Adapters implement it; storagetest checks
 // them.
 type Store interface {
-	// InsertAuditEvent stores e. Errors: Conflict when e.ID exists.
+	// InsertAuditEvent stores e. Errors: Conflict when e.ID, or e.Seq within
+	// e.MainAccountID, exists.
 	InsertAuditEvent(ctx context.Context, e *Event) error
 	// ListAuditEvents returns the events matching f, newest first (by Time,
 	// then ID, both descending), at most f.Limit of them.

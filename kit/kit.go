@@ -4,9 +4,11 @@
 package kit
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -14,6 +16,7 @@ import (
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Options configures New. Only Store is required.
@@ -28,8 +31,12 @@ type Options struct {
 	// Logger defaults to slog.Default(). Secrets are never logged.
 	Logger *slog.Logger
 	// Authenticators turn request credentials into principals, tried in
-	// order. Later releases add sessions and API keys; a host may add its own.
+	// order after accountkit's sessions. A host may add its own.
 	Authenticators []security.Authenticator
+	// Users configures users, sign-in and roles: Mailer (required to invite
+	// users), SMS, LinkBaseURL, password rules, host roles in Registry. Its
+	// Clock, IDs and Logger default to the ones above.
+	Users users.Options
 }
 
 // Kit holds the wired services.
@@ -38,6 +45,7 @@ type Kit struct {
 	Recorder   *audit.Recorder
 	Accounts   *account.Service
 	Audit      *audit.Service
+	Users      *users.Service
 
 	handler http.Handler
 }
@@ -59,17 +67,30 @@ func New(opts Options) (*Kit, error) {
 	st := opts.Store
 	k := &Kit{Authorizer: security.NewAuthorizer(st)}
 	k.Recorder = audit.NewRecorder(st, st, st, audit.RecorderOptions{Clock: opts.Clock, IDs: opts.IDs, Logger: opts.Logger})
-	k.Accounts = account.NewService(st, st, k.Authorizer, k.Recorder, account.Options{Clock: opts.Clock, IDs: opts.IDs})
+	k.Accounts = account.NewService(st, st, st, k.Authorizer, k.Recorder, account.Options{Clock: opts.Clock, IDs: opts.IDs})
 	k.Audit = audit.NewService(st, st, k.Authorizer, k.Recorder, opts.Clock)
+	uo := opts.Users
+	if uo.Clock == nil {
+		uo.Clock = opts.Clock
+	}
+	if uo.IDs == nil {
+		uo.IDs = opts.IDs
+	}
+	if uo.Logger == nil {
+		uo.Logger = opts.Logger
+	}
+	k.Users = users.NewService(st, st, k.Accounts, st, k.Authorizer, k.Recorder, uo)
 
 	mux := http.NewServeMux()
 	account.NewHandler(k.Accounts, opts.Logger).Register(mux)
 	audit.NewHandler(k.Audit, opts.Logger).Register(mux)
+	users.NewHandler(k.Users, opts.Logger).Register(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, opts.Logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
 	})
 	var h http.Handler = mux
-	h = httpx.Authenticate(opts.Logger, opts.Authenticators, h)
+	auths := append([]security.Authenticator{k.Users}, opts.Authenticators...)
+	h = httpx.Authenticate(opts.Logger, auths, h)
 	h = httpx.Recover(opts.Logger, h)
 	k.handler = httpx.WithRequestID(h)
 	return k, nil
@@ -79,3 +100,31 @@ func New(opts Options) (*Kit, error) {
 // mount it at the root of the host's server or under a prefix with
 // http.StripPrefix.
 func (k *Kit) Handler() http.Handler { return k.handler }
+
+// RunInactivityJob disables inactive users (see users.Service.DisableInactive)
+// now and then every interval until ctx is done. Run it in one instance of
+// the host, in its own goroutine.
+func (k *Kit) RunInactivityJob(ctx context.Context, every time.Duration, logger *slog.Logger) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := k.Users.DisableInactive(security.AsSystem(ctx))
+		if err != nil {
+			logger.ErrorContext(ctx, "inactivity job failed", "err", err)
+		} else if n > 0 {
+			logger.InfoContext(ctx, "inactivity job disabled users", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close waits for background work (emails being sent) to finish. It does
+// not close the store.
+func (k *Kit) Close() { k.Users.Wait() }

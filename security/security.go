@@ -83,6 +83,8 @@ type Principal struct {
 	Username string
 	// APIKeyID is set when the principal authenticated with an API key.
 	APIKeyID string
+	// SessionID is set when the principal authenticated with a session.
+	SessionID string
 	// AccountID is the account the principal belongs to. Its permissions
 	// apply to that account and every account below it.
 	AccountID string

@@ -8,13 +8,16 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Store is everything accountkit persists, behind one transactor.
 type Store interface {
 	accountkit.Transactor
 	account.Store
+	account.SettingsStore
 	audit.Store
+	users.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

@@ -72,7 +72,7 @@ type Store interface {
 	TouchSession(ctx context.Context, id string, lastSeen time.Time) error
 	// DeleteSession removes one session. Errors: NotFound.
 	DeleteSession(ctx context.Context, id string) error
-	// DeleteUserSessions removes every session of the user and returns how
-	// many there were.
-	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+	// DeleteUserSessions removes every session of the user but the one
+	// whose ID is except ("" for none) and returns how many it removed.
+	DeleteUserSessions(ctx context.Context, userID, except string) (int, error)
 }

@@ -237,3 +237,16 @@ func Recover(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// StartedWriter remembers whether anything was written, so a streaming
+// handler knows whether it can still answer with a problem.
+type StartedWriter struct {
+	W       io.Writer
+	Started bool
+}
+
+// Write implements io.Writer.
+func (s *StartedWriter) Write(p []byte) (int, error) {
+	s.Started = true
+	return s.W.Write(p)
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/storage/memory"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Epoch is the time the test clock starts at.
@@ -36,7 +38,13 @@ type Env struct {
 	Kit    *kit.Kit
 	Tokens *Tokens
 	Server *httptest.Server
+	Mail   *Outbox
+	SMS    *Texts
 }
+
+// CheapArgon2 keeps tests fast; the PHC format and code paths are the same
+// as with the default parameters.
+var CheapArgon2 = security.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // New returns an Env on a fresh memory store.
 func New(t testing.TB) *Env {
@@ -51,11 +59,15 @@ func NewWithStore(t testing.TB, store storage.Store) *Env {
 	t.Helper()
 	clock := accountkit.NewTestClock(Epoch)
 	tokens := &Tokens{m: map[string]security.Principal{}}
-	k, err := kit.New(kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens}})
+	mail, sms := &Outbox{}, &Texts{}
+	k, err := kit.New(kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
+		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account",
+			Hasher: security.NewPasswordHasher(CheapArgon2, 0)}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(k.Handler())
 	t.Cleanup(srv.Close)
-	return &Env{Store: store, Clock: clock, Kit: k, Tokens: tokens, Server: srv}
+	t.Cleanup(k.Close)
+	return &Env{Store: store, Clock: clock, Kit: k, Tokens: tokens, Server: srv, Mail: mail, SMS: sms}
 }
 
 // System returns a context acting as the host application.
@@ -192,4 +204,112 @@ func (e *Env) LastEvent(t testing.TB, mainAccountID string) *audit.Event {
 	evs := e.Events(t, mainAccountID)
 	require.NotEmpty(t, evs)
 	return evs[0]
+}
+
+// Outbox is a Mailer that keeps every message (a recording test double).
+type Outbox struct {
+	mu   sync.Mutex
+	msgs []users.Message
+	// Fail makes Send fail.
+	Fail bool
+}
+
+// Send implements users.Mailer.
+func (o *Outbox) Send(_ context.Context, m users.Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.Fail {
+		return errors.New("smtp: connection refused")
+	}
+	o.msgs = append(o.msgs, m)
+	return nil
+}
+
+// Last returns the newest message to the address of the kind.
+func (o *Outbox) Last(t testing.TB, to string, kind users.MessageKind) users.Message {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := len(o.msgs) - 1; i >= 0; i-- {
+		if o.msgs[i].To == to && o.msgs[i].Kind == kind {
+			return o.msgs[i]
+		}
+	}
+	t.Fatalf("no %s email to %s", kind, to)
+	return users.Message{}
+}
+
+// Count returns how many messages of the kind went to the address.
+func (o *Outbox) Count(to string, kind users.MessageKind) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, m := range o.msgs {
+		if m.To == to && m.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// Texts is an SMSSender that keeps every text.
+type Texts struct {
+	mu    sync.Mutex
+	texts map[string][]string
+}
+
+// SendSMS implements users.SMSSender.
+func (x *Texts) SendSMS(_ context.Context, to, text string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.texts == nil {
+		x.texts = map[string][]string{}
+	}
+	x.texts[to] = append(x.texts[to], text)
+	return nil
+}
+
+// LastCode returns the 6-digit code of the newest text to the number.
+func (x *Texts) LastCode(t testing.TB, to string) string {
+	t.Helper()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	msgs := x.texts[to]
+	require.NotEmpty(t, msgs, "no text to %s", to)
+	m := msgs[len(msgs)-1]
+	return m[len(m)-6:]
+}
+
+// Password is the password ActiveUser sets.
+const Password = "s3cure-Passw0rd!"
+
+// ActiveUser invites a user into the account with the roles and accepts the
+// invitation with Password, as the user would through the emailed link.
+func (e *Env) ActiveUser(t testing.TB, acc *account.Account, username string, roles ...string) *users.User {
+	t.Helper()
+	u, err := e.Kit.Users.Create(e.System(), users.CreateInput{AccountID: acc.ID, Username: username,
+		FirstName: "First", LastName: "Last", Email: username + "@" + acc.Slug + ".test", Roles: roles})
+	require.NoError(t, err)
+	m := e.Mail.Last(t, u.Email, users.MailInvitation)
+	u, err = e.Kit.Users.AcceptInvitation(context.Background(), m.Token, Password)
+	require.NoError(t, err)
+	return u
+}
+
+// Login signs in with the password and returns the session token.
+func (e *Env) Login(t testing.TB, username, password string) string {
+	t.Helper()
+	res, err := e.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: username, Password: password, IP: "192.0.2.1"})
+	require.NoError(t, err)
+	require.Equal(t, users.LoginOK, res.Status)
+	return res.Token
+}
+
+// UserCtx returns a context acting as the user, with the effective
+// permissions a session would give.
+func (e *Env) UserCtx(t testing.TB, u *users.User) context.Context {
+	t.Helper()
+	perms, err := e.Kit.Users.EffectivePermissions(context.Background(), u)
+	require.NoError(t, err)
+	return As(&security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, Permissions: perms})
 }

@@ -1,0 +1,228 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// SecuritySettings are an account's sign-in policies. Every account has its
+// own; a new sub-account starts with a copy of its parent's, and an account
+// that never saved any uses DefaultSecuritySettings.
+type SecuritySettings struct {
+	AccountID string
+	// TwoFactorRequired makes every user sign in with a second factor.
+	TwoFactorRequired bool
+	// MaxInactivityDays disables users who did not sign in for that many
+	// days (15–365); nil turns it off.
+	MaxInactivityDays *int
+	// MaxLoginAttempts locks a user after that many consecutive failures
+	// (1–100; 5 recommended).
+	MaxLoginAttempts int
+	// PasswordValidityDays makes passwords expire (1–3650; 90 recommended);
+	// nil means never.
+	PasswordValidityDays *int
+	// SessionIdleMinutes ends a session unused that long (5–1440).
+	SessionIdleMinutes int
+	// SessionMaxHours ends any session that old (1–720).
+	SessionMaxHours int
+	UpdatedAt       time.Time
+}
+
+// Defaults and ranges of the security settings.
+const (
+	DefaultMaxLoginAttempts   = 5
+	DefaultSessionIdleMinutes = 30
+	DefaultSessionMaxHours    = 12
+)
+
+// DefaultSecuritySettings returns the settings of an account that never
+// saved any: 5 attempts, 30-minute idle and 12-hour absolute sessions, no
+// inactivity limit, passwords that never expire, 2FA optional.
+func DefaultSecuritySettings(accountID string) *SecuritySettings {
+	return &SecuritySettings{AccountID: accountID, MaxLoginAttempts: DefaultMaxLoginAttempts,
+		SessionIdleMinutes: DefaultSessionIdleMinutes, SessionMaxHours: DefaultSessionMaxHours}
+}
+
+// SessionIdle returns the idle timeout as a duration.
+func (s *SecuritySettings) SessionIdle() time.Duration {
+	return time.Duration(s.SessionIdleMinutes) * time.Minute
+}
+
+// SessionMax returns the absolute session lifetime as a duration.
+func (s *SecuritySettings) SessionMax() time.Duration {
+	return time.Duration(s.SessionMaxHours) * time.Hour
+}
+
+// SettingsStore persists security settings.
+type SettingsStore interface {
+	// GetSecuritySettings returns the saved settings. Errors: NotFound when
+	// the account never saved any.
+	GetSecuritySettings(ctx context.Context, accountID string) (*SecuritySettings, error)
+	// PutSecuritySettings inserts or replaces the account's settings.
+	PutSecuritySettings(ctx context.Context, s *SecuritySettings) error
+	// ListInactivitySettings returns every saved settings row with a
+	// MaxInactivityDays, ordered by account ID.
+	ListInactivitySettings(ctx context.Context) ([]*SecuritySettings, error)
+}
+
+// SecurityUpdate changes security settings; nil fields stay as they are.
+// For MaxInactivityDays and PasswordValidityDays, 0 turns the limit off.
+type SecurityUpdate struct {
+	TwoFactorRequired    *bool `json:"two_factor_required,omitempty"`
+	MaxInactivityDays    *int  `json:"max_inactivity_days,omitempty"`
+	MaxLoginAttempts     *int  `json:"max_login_attempts,omitempty"`
+	PasswordValidityDays *int  `json:"password_validity_days,omitempty"`
+	SessionIdleMinutes   *int  `json:"session_idle_minutes,omitempty"`
+	SessionMaxHours      *int  `json:"session_max_hours,omitempty"`
+}
+
+// Policy returns the effective security settings of an account, without a
+// permission check: other services use it to enforce the policies.
+func (s *Service) Policy(ctx context.Context, accountID string) (*SecuritySettings, error) {
+	st, err := s.settings.GetSecuritySettings(ctx, accountID)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return DefaultSecuritySettings(accountID), nil
+	}
+	return st, err
+}
+
+// SecuritySettings returns an account's security settings. It requires
+// PermSecurityManage. Errors: Unauthenticated, NotFound, Forbidden.
+func (s *Service) SecuritySettings(ctx context.Context, accountID string) (*SecuritySettings, error) {
+	if _, err := s.authz.Require(ctx, security.PermSecurityManage, accountID); err != nil {
+		return nil, err
+	}
+	return s.Policy(ctx, accountID)
+}
+
+// UpdateSecuritySettings changes an account's security settings. It
+// requires PermSecurityManage; values out of range are refused naming the
+// field and its range. Audited as "Account security options updated" and,
+// when the two-factor requirement changes, "Two-factor authentication
+// enabled/disabled for all users". Errors: Unauthenticated, NotFound,
+// Forbidden, Invalid.
+func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, u SecurityUpdate) (*SecuritySettings, error) {
+	entry := securityEntry(accountID)
+	var out *SecuritySettings
+	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
+		if _, err := s.authz.Require(ctx, security.PermSecurityManage, accountID); err != nil {
+			return err
+		}
+		if err := u.validate(); err != nil {
+			return err
+		}
+		cur, err := s.Policy(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		before := *cur
+		u.apply(cur)
+		cur.UpdatedAt = s.clock.Now()
+		if err := s.settings.PutSecuritySettings(ctx, cur); err != nil {
+			return err
+		}
+		entry.Details = settingsDiff(&before, cur)
+		if before.TwoFactorRequired != cur.TwoFactorRequired {
+			e := audit.Entry{AccountID: accountID, Item: audit.Item2FA, Action: audit.ActionDisable,
+				Description: "Two-factor authentication disabled for all users.", TargetType: "account", TargetID: accountID}
+			if cur.TwoFactorRequired {
+				e.Action, e.Description = audit.ActionEnable, "Two-factor authentication enabled for all users."
+			}
+			if err := s.audit.Record(ctx, e); err != nil {
+				return err
+			}
+		}
+		out = cur
+		return nil
+	})
+	return out, err
+}
+
+func securityEntry(accountID string) *audit.Entry {
+	return &audit.Entry{AccountID: accountID, Item: audit.ItemAccount, Action: audit.ActionUpdate,
+		Description: "Account security options updated.", FailureDescription: "Account security options update failed.",
+		TargetType: "account", TargetID: accountID}
+}
+
+func (u SecurityUpdate) validate() error {
+	var v accountkit.Validation
+	rng := func(field string, p *int, lo, hi int, zeroOff bool) {
+		if p == nil || (zeroOff && *p == 0) {
+			return
+		}
+		if *p < lo || *p > hi {
+			msg := fmt.Sprintf("must be between %d and %d", lo, hi)
+			if zeroOff {
+				msg += ", or 0 to turn it off"
+			}
+			v.Add(field, msg)
+		}
+	}
+	rng("max_inactivity_days", u.MaxInactivityDays, 15, 365, true)
+	rng("max_login_attempts", u.MaxLoginAttempts, 1, 100, false)
+	rng("password_validity_days", u.PasswordValidityDays, 1, 3650, true)
+	rng("session_idle_minutes", u.SessionIdleMinutes, 5, 1440, false)
+	rng("session_max_hours", u.SessionMaxHours, 1, 720, false)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if u == (SecurityUpdate{}) {
+		return accountkit.Errorf(accountkit.Invalid, "nothing to update")
+	}
+	return nil
+}
+
+func (u SecurityUpdate) apply(s *SecuritySettings) {
+	opt := func(p *int) *int {
+		if *p == 0 {
+			return nil
+		}
+		v := *p
+		return &v
+	}
+	if u.TwoFactorRequired != nil {
+		s.TwoFactorRequired = *u.TwoFactorRequired
+	}
+	if u.MaxInactivityDays != nil {
+		s.MaxInactivityDays = opt(u.MaxInactivityDays)
+	}
+	if u.MaxLoginAttempts != nil {
+		s.MaxLoginAttempts = *u.MaxLoginAttempts
+	}
+	if u.PasswordValidityDays != nil {
+		s.PasswordValidityDays = opt(u.PasswordValidityDays)
+	}
+	if u.SessionIdleMinutes != nil {
+		s.SessionIdleMinutes = *u.SessionIdleMinutes
+	}
+	if u.SessionMaxHours != nil {
+		s.SessionMaxHours = *u.SessionMaxHours
+	}
+}
+
+func settingsDiff(a, b *SecuritySettings) map[string]string {
+	d := map[string]string{}
+	str := func(p *int) string {
+		if p == nil {
+			return "off"
+		}
+		return fmt.Sprint(*p)
+	}
+	add := func(k, x, y string) {
+		if x != y {
+			d[k] = x + " -> " + y
+		}
+	}
+	add("two_factor_required", fmt.Sprint(a.TwoFactorRequired), fmt.Sprint(b.TwoFactorRequired))
+	add("max_inactivity_days", str(a.MaxInactivityDays), str(b.MaxInactivityDays))
+	add("max_login_attempts", fmt.Sprint(a.MaxLoginAttempts), fmt.Sprint(b.MaxLoginAttempts))
+	add("password_validity_days", str(a.PasswordValidityDays), str(b.PasswordValidityDays))
+	add("session_idle_minutes", fmt.Sprint(a.SessionIdleMinutes), fmt.Sprint(b.SessionIdleMinutes))
+	add("session_max_hours", fmt.Sprint(a.SessionMaxHours), fmt.Sprint(b.SessionMaxHours))
+	return d
+}

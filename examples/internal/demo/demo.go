@@ -1,0 +1,118 @@
+// Package demo is the code the examples share: it bootstraps an
+// installation (a main account, a sub-account and an administrator) on any
+// store and serves it until Ctrl-C. Emails are printed to the terminal in
+// place of a real mail server.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/kit"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/users"
+)
+
+// consoleMailer prints emails instead of sending them: a stand-in for the
+// host's SMTP server, for this example only (the links are secrets).
+type consoleMailer struct{ w io.Writer }
+
+func (m consoleMailer) Send(_ context.Context, msg users.Message) error {
+	_, err := fmt.Fprintf(m.w, "\n[email to %s] %s: %s\n", msg.To, msg.Kind, msg.URL)
+	return err
+}
+
+// Installation is what Setup created.
+type Installation struct {
+	Kit      *kit.Kit
+	Main     *account.Account
+	Password string
+}
+
+// Setup wires accountkit on store and creates the main account "Acme", a
+// sub-account and the administrator "admin" with a random password.
+func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer) (*Installation, error) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	k, err := kit.New(kit.Options{Store: store, Logger: logger,
+		Users: users.Options{Mailer: consoleMailer{out}, LinkBaseURL: "http://" + addr + "/account"}})
+	if err != nil {
+		return nil, err
+	}
+	sys := security.AsSystem(ctx)
+	main, err := k.Accounts.CreateMain(sys, account.CreateInput{Name: "Acme", Slug: "acme"})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := k.Accounts.CreateSub(sys, main.ID, account.CreateInput{Name: "Acme Support", Slug: "acme-support"}); err != nil {
+		return nil, err
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	password := base64.RawURLEncoding.EncodeToString(b[:])
+	_, err = k.Users.Bootstrap(sys, users.CreateInput{AccountID: main.ID, Username: "admin", FirstName: "Ada", LastName: "Admin",
+		Email: "admin@acme.example", Roles: []string{security.RoleAccountManager}}, password)
+	if err != nil {
+		return nil, err
+	}
+	return &Installation{Kit: k, Main: main, Password: password}, nil
+}
+
+// Run bootstraps store and serves it on addr until SIGINT or SIGTERM, then
+// closes the store.
+func Run(addr string, store storage.Store, out io.Writer) error {
+	defer store.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	inst, err := Setup(ctx, store, addr, out)
+	if err != nil {
+		return err
+	}
+	defer inst.Kit.Close()
+	srv := &http.Server{Addr: addr, Handler: inst.Kit.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+
+	base := "http://" + addr + "/api/v1"
+	fmt.Fprintf(out, `accountkit quickstart listening on http://%s (Ctrl-C stops it)
+
+Main account %q (id %s) and its administrator:
+  username: admin
+  password: %s
+
+Sign in, then call the API with the session token:
+  TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \
+      -d '{"username":"admin","password":"%s"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" %s/auth/me
+  curl -s -H "Authorization: Bearer $TOKEN" %s/accounts/%s/subaccounts
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d '{"username":"jane","email":"jane@acme.example","roles":["member"]}' %s/users
+  curl -s -H "Authorization: Bearer $TOKEN" '%s/audit/events?range=today&include_subaccounts=true'
+`, addr, inst.Main.Name, inst.Main.ID, inst.Password, base, inst.Password, base, base, inst.Main.ID, base, base)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fmt.Fprintln(out, "shutting down")
+	return srv.Shutdown(shutdown)
+}

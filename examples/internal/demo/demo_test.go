@@ -1,0 +1,43 @@
+package demo_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/accountkit/accountkit/examples/internal/demo"
+	"github.com/accountkit/accountkit/storage/memory"
+)
+
+// TestSetup signs in as the printed administrator and calls the API, as the
+// README tells a newcomer to do.
+func TestSetup(t *testing.T) {
+	var out strings.Builder
+	inst, err := demo.Setup(context.Background(), memory.New(), "127.0.0.1:8080", &out)
+	require.NoError(t, err)
+	srv := httptest.NewServer(inst.Kit.Handler())
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var login struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
+
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/users", strings.NewReader(`{"username":"jane","email":"jane@acme.example","roles":["member"]}`))
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp2, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp2.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp2.StatusCode)
+	assert.Contains(t, out.String(), "[email to jane@acme.example] invitation: http://127.0.0.1:8080/account/accept-invitation?token=")
+}

@@ -1,0 +1,294 @@
+package users
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// List limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+	exportBatch  = 500
+)
+
+// ListInput selects users; see List.
+type ListInput struct {
+	// AccountID defaults to the principal's account.
+	AccountID          string
+	IncludeSubaccounts bool
+	Status             string
+	Role               string
+	Search             string
+	// Locked filters by lock state when not nil.
+	Locked *bool
+	// Sort is username (default), -username, created or -created.
+	Sort   string
+	Cursor string
+	Limit  int
+}
+
+// Page is one page of users and the cursor of the next ("" at the end).
+type Page struct {
+	Users      []*User
+	NextCursor string
+}
+
+// List returns users of an account (optionally with its sub-accounts)
+// matching the filters. It requires PermUsersRead or PermUsersManage.
+// Errors: Unauthenticated, NotFound, Forbidden, Invalid.
+func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+	f, err := s.filter(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	want := f.Limit
+	f.Limit++
+	list, err := s.store.ListUsers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Users: list}
+	if len(list) > want {
+		page.Users = list[:want]
+		last := page.Users[want-1]
+		page.NextCursor = accountkit.EncodeCursor(string(f.Sort), sortKey(f.Sort, last), last.ID)
+	}
+	return page, nil
+}
+
+func sortKey(s Sort, u *User) string {
+	if s == SortCreated || s == SortCreatedDesc {
+		return u.CreatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return u.Username
+}
+
+func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Filter{}, err
+	}
+	if in.AccountID == "" {
+		in.AccountID = p.AccountID
+	}
+	perm := security.PermUsersRead
+	if p.Permissions.Has(security.PermUsersManage) {
+		perm = security.PermUsersManage
+	}
+	if _, err := s.authz.Require(ctx, perm, in.AccountID); err != nil {
+		return Filter{}, err
+	}
+	var v accountkit.Validation
+	f := Filter{Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit), Search: strings.ToLower(strings.TrimSpace(in.Search)), Locked: in.Locked, Sort: Sort(in.Sort)}
+	switch f.Sort {
+	case "":
+		f.Sort = SortUsername
+	case SortUsername, SortUsernameDesc, SortCreated, SortCreatedDesc:
+	default:
+		v.Add("sort", "must be username, -username, created or -created")
+	}
+	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
+		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
+	}
+	if in.Status != "" {
+		st := Status(in.Status)
+		if st != StatusInvited && st != StatusActive && st != StatusDisabled {
+			v.Add("status", "must be invited, active or disabled")
+		}
+		f.Status = &st
+	}
+	if in.Role != "" {
+		if len(in.Role) > 64 {
+			v.Add("role", "unknown role")
+		}
+		f.Role = &in.Role
+	}
+	if in.Cursor != "" {
+		parts, err := accountkit.DecodeCursor(in.Cursor, 3)
+		if err != nil || Sort(parts[0]) != f.Sort || !accountkit.ValidID(parts[2]) {
+			v.Add("cursor", "malformed cursor, or made for another sort")
+		} else {
+			f.AfterKey, f.AfterID = parts[1], parts[2]
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Filter{}, err
+	}
+	f.AccountIDs = []string{in.AccountID}
+	if in.IncludeSubaccounts {
+		if f.AccountIDs, err = s.accounts.AccountSubtree(ctx, in.AccountID); err != nil {
+			return Filter{}, err
+		}
+	}
+	return f, nil
+}
+
+// ExportFormat is the format of Export.
+type ExportFormat string
+
+// The export formats.
+const (
+	ExportCSV  ExportFormat = "csv"
+	ExportJSON ExportFormat = "json"
+)
+
+var exportHeader = []string{"id", "account_id", "username", "first_name", "last_name", "email", "email_verified",
+	"phone", "phone_verified", "status", "locked", "roles", "created_at", "last_login_at", "last_login_method"}
+
+// Export writes every user matching in (ignoring Cursor and Limit) to w as
+// CSV or a JSON array, reading the store in batches so memory stays
+// constant. Audited ("Report downloaded" / "Report download failed").
+func (s *Service) Export(ctx context.Context, in ListInput, format ExportFormat, w io.Writer) error {
+	in.Cursor, in.Limit = "", 0
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	entry := audit.Entry{AccountID: in.AccountID, Item: audit.ItemReport, Action: audit.ActionDownload,
+		Description: "Report downloaded.", FailureDescription: "Report download failed.", TargetType: "report", TargetName: "users." + string(format)}
+	if entry.AccountID == "" {
+		entry.AccountID = p.AccountID
+	}
+	f, err := s.filter(ctx, in)
+	if err == nil && format != ExportCSV && format != ExportJSON {
+		err = accountkit.InvalidField("format", "must be csv or json")
+	}
+	if err != nil {
+		s.audit.RecordFailure(ctx, entry, err)
+		return err
+	}
+	n, err := s.writeExport(ctx, f, format, w)
+	entry.Details = map[string]string{"rows": strconv.Itoa(n)}
+	if err != nil {
+		s.audit.RecordFailure(ctx, entry, err)
+		return err
+	}
+	return s.audit.Record(ctx, entry)
+}
+
+func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat, w io.Writer) (int, error) {
+	cw := csv.NewWriter(w)
+	enc := json.NewEncoder(w)
+	if format == ExportCSV {
+		if err := cw.Write(exportHeader); err != nil {
+			return 0, err
+		}
+	} else if _, err := io.WriteString(w, "["); err != nil {
+		return 0, err
+	}
+	f.Limit = exportBatch
+	n := 0
+	for {
+		list, err := s.store.ListUsers(ctx, f)
+		if err != nil {
+			return n, err
+		}
+		for _, u := range list {
+			if format == ExportCSV {
+				rec := exportRow(u)
+				for i := range rec {
+					rec[i] = audit.SafeCSVCell(rec[i])
+				}
+				if err := cw.Write(rec); err != nil {
+					return n, err
+				}
+			} else {
+				if n > 0 {
+					if _, err := io.WriteString(w, ","); err != nil {
+						return n, err
+					}
+				}
+				if err := enc.Encode(ToJSON(u)); err != nil {
+					return n, err
+				}
+			}
+			n++
+		}
+		if format == ExportCSV {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return n, err
+			}
+		}
+		if len(list) < f.Limit {
+			break
+		}
+		last := list[len(list)-1]
+		f.AfterKey, f.AfterID = sortKey(f.Sort, last), last.ID
+	}
+	if format == ExportJSON {
+		if _, err := io.WriteString(w, "]\n"); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func exportRow(u *User) []string {
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return []string{u.ID, u.AccountID, u.Username, u.FirstName, u.LastName, u.Email, strconv.FormatBool(u.EmailVerified),
+		u.Phone, strconv.FormatBool(u.PhoneVerified), string(u.Status), strconv.FormatBool(u.Locked), strings.Join(u.Roles, " "),
+		u.CreatedAt.UTC().Format(time.RFC3339), ts(u.LastLoginAt), string(u.LastLoginMethod)}
+}
+
+// UserJSON is the API representation of a user; it never includes the
+// password hash.
+type UserJSON struct {
+	ID                string      `json:"id"`
+	AccountID         string      `json:"account_id"`
+	Username          string      `json:"username"`
+	FirstName         string      `json:"first_name"`
+	LastName          string      `json:"last_name"`
+	Email             string      `json:"email"`
+	EmailVerified     bool        `json:"email_verified"`
+	Phone             string      `json:"phone,omitempty"`
+	PhoneVerified     bool        `json:"phone_verified"`
+	Status            Status      `json:"status"`
+	Locked            bool        `json:"locked"`
+	LockedAt          *time.Time  `json:"locked_at,omitempty"`
+	Roles             []string    `json:"roles"`
+	CreatedAt         time.Time   `json:"created_at"`
+	PasswordChangedAt *time.Time  `json:"password_changed_at,omitempty"`
+	LastLogin         *LastLogin  `json:"last_login,omitempty"`
+	ActivatedAt       *time.Time  `json:"activated_at,omitempty"`
+	Method            LoginMethod `json:"-"`
+}
+
+// LastLogin describes a user's last sign-in.
+type LastLogin struct {
+	Time      time.Time   `json:"time"`
+	IP        string      `json:"ip,omitempty"`
+	UserAgent string      `json:"user_agent,omitempty"`
+	Method    LoginMethod `json:"method"`
+}
+
+// ToJSON returns the API representation of u.
+func ToJSON(u *User) UserJSON {
+	j := UserJSON{ID: u.ID, AccountID: u.AccountID, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+		Email: u.Email, EmailVerified: u.EmailVerified, Phone: u.Phone, PhoneVerified: u.PhoneVerified, Status: u.Status,
+		Locked: u.Locked, LockedAt: u.LockedAt, Roles: u.Roles, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordChangedAt,
+		ActivatedAt: u.ActivatedAt}
+	if j.Roles == nil {
+		j.Roles = []string{}
+	}
+	if u.LastLoginAt != nil {
+		j.LastLogin = &LastLogin{Time: *u.LastLoginAt, IP: u.LastLoginIP, UserAgent: u.LastLoginAgent, Method: u.LastLoginMethod}
+	}
+	return j
+}

@@ -1,0 +1,110 @@
+package users
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"time"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "accountkit_session"
+
+// CSRFHeader carries the CSRF token on cookie-authenticated mutations.
+const CSRFHeader = "X-CSRF-Token"
+
+// touchEvery throttles LastSeenAt writes: a busy session is written at most
+// once a minute.
+const touchEvery = time.Minute
+
+var errSession = accountkit.Errorf(accountkit.Unauthenticated, "the session has expired; sign in again")
+
+// Authenticate implements security.Authenticator for sessions: a bearer
+// token or the session cookie becomes a Principal with the user's effective
+// permissions. Expired (idle or absolute) sessions, and sessions of users
+// who are no longer active or whose account is disabled, are refused and
+// removed. A cookie-authenticated request with an unsafe method must carry
+// the session's CSRF token in the X-CSRF-Token header.
+func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
+	token, viaCookie := security.BearerToken(r), false
+	if token == "" {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil || c.Value == "" {
+			return nil, nil
+		}
+		token, viaCookie = c.Value, true
+	}
+	if len(token) < 8 || token[:4] != "aks_" {
+		return nil, nil // not a session token: let another authenticator try
+	}
+	p, sess, err := s.SessionPrincipal(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if viaCookie && !safeMethod(r.Method) {
+		got := r.Header.Get(CSRFHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(security.HashSecret(got)), []byte(sess.CSRFHash)) != 1 {
+			return nil, accountkit.Errorf(accountkit.Forbidden, "missing or wrong CSRF token")
+		}
+	}
+	return p, nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// SessionPrincipal resolves a session token to its principal.
+func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security.Principal, *Session, error) {
+	sess, err := s.store.GetSessionByToken(ctx, security.HashSecret(token))
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, nil, errSession
+		}
+		return nil, nil, err
+	}
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(sess.IdleTimeout)) {
+		_ = s.store.DeleteSession(ctx, sess.ID)
+		return nil, nil, errSession
+	}
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, errSession
+	}
+	if !Active(u) {
+		_, _ = s.store.DeleteUserSessions(ctx, u.ID, "")
+		return nil, nil, errSession
+	}
+	if ok, err := s.accountEnabled(ctx, u.AccountID); err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, errSession
+	}
+	perms, err := s.EffectivePermissions(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if now.Sub(sess.LastSeenAt) >= touchEvery {
+		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
+			return nil, nil, err
+		}
+	}
+	return &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, SessionID: sess.ID, Permissions: perms}, sess, nil
+}
+
+// SetSessionCookie writes the session cookie: HttpOnly, Secure,
+// SameSite=Lax, expiring with the session.
+func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+// ClearSessionCookie removes the session cookie.
+func ClearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}

@@ -1,0 +1,107 @@
+package users
+
+import (
+	"github.com/nyaruka/phonenumbers"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Field limits.
+const (
+	MinUsernameLength = 3
+	MaxUsernameLength = 64
+	MaxNameLength     = 100
+	MaxEmailLength    = 254
+)
+
+// NormalizeUsername returns the canonical (lower-case, trimmed) form of a
+// username, the form that is stored and compared.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NormalizeEmail returns the canonical (lower-case, trimmed) form of an
+// email address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// validateUsername checks a normalized username: 3–64 characters of a-z,
+// 0-9, '.', '_', '-' and '@', starting with a letter or digit.
+func validateUsername(s string) string {
+	if len(s) < MinUsernameLength || len(s) > MaxUsernameLength {
+		return "must be 3 to 64 characters"
+	}
+	if !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= '0' && s[0] <= '9') {
+		return "must start with a letter or digit"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("._-@", c) >= 0) {
+			return "may contain only letters, digits and . _ - @"
+		}
+	}
+	return ""
+}
+
+// validateEmail checks a normalized email: one plain address (no display
+// name), at most 254 bytes, with a dotted domain.
+func validateEmail(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	if len(s) > MaxEmailLength {
+		return "must be at most 254 characters"
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "must be a valid email address"
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "must be a valid email address"
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "must be a valid email address"
+		}
+	}
+	return ""
+}
+
+// validatePersonName checks a first or last name (may be empty).
+func validatePersonName(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	if utf8.RuneCountInString(s) > MaxNameLength {
+		return "must be at most 100 characters"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "must not contain control characters"
+		}
+	}
+	return ""
+}
+
+// NormalizePhone parses an E.164 number ("+14155550123"; spaces, dashes
+// and parentheses are tolerated) and returns its canonical E.164 form, or
+// "" with what is wrong. Numbers must be valid for their country's
+// numbering plan.
+func NormalizePhone(s string) (string, string) {
+	const msg = "must be a valid phone number in E.164 form, such as +14155550123"
+	s = strings.TrimSpace(s)
+	if len(s) < 8 || len(s) > 32 || s[0] != '+' {
+		return "", msg
+	}
+	for _, r := range s[1:] {
+		if !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')') {
+			return "", msg
+		}
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", msg
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), ""
+}
