@@ -75,7 +75,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 	}
 	var res *LoginResult
 	var loginErr error
-	ctx = security.WithPrincipal(ctx, &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: in.IP, UserAgent: in.UserAgent})
+	// The outcome is recorded even if the client goes away: an attempt must
+	// not escape the lockout count by disconnecting after the hash.
+	ctx = security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: in.IP, UserAgent: in.UserAgent})
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		res, loginErr = nil, nil
 		cur, err := s.store.GetUserForUpdate(ctx, u.ID)

@@ -673,3 +673,23 @@ func TestService_Roles(t *testing.T) {
 	got, _ := env.Store.GetUser(context.Background(), amy.ID)
 	assert.Empty(t, got.Roles, "grants go with the role")
 }
+
+// cancelledAfterHash reports itself cancelled but never closes Done: the
+// hasher (which waits on Done) runs, and anything that checks Err — a
+// transaction starting — sees a client that has gone away.
+type cancelledAfterHash struct{ context.Context }
+
+func (cancelledAfterHash) Err() error { return context.Canceled }
+
+// TestService_Login_CountsWhenClientLeaves: a client that disconnects after
+// sending a wrong password is still counted toward the lockout.
+func TestService_Login_CountsWhenClientLeaves(t *testing.T) {
+	t.Parallel()
+	env, main, _, _ := setup(t)
+	u := env.ActiveUser(t, main, "leaver")
+	_, err := env.Kit.Users.Login(cancelledAfterHash{context.Background()}, users.LoginInput{Identifier: "leaver", Password: "wrong-guess"})
+	assert.Equal(t, accountkit.Unauthenticated, code(err))
+	got, err := env.Store.GetUser(context.Background(), u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, got.FailedLogins, "the attempt was counted")
+}
