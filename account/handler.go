@@ -50,6 +50,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc(RouteDisable, h.setStatus(StatusDisabled))
 	mux.HandleFunc(RouteGetSecurity, h.getSecurity)
 	mux.HandleFunc(RouteUpdateSecurity, h.updateSecurity)
+	h.registerCustomization(mux)
 }
 
 // getSecurity serves RouteGetSecurity.

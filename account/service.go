@@ -30,12 +30,16 @@ type Service struct {
 	audit    *audit.Recorder
 	clock    accountkit.Clock
 	ids      accountkit.IDGenerator
+	custom   customization
 }
 
 // Options configures a Service. Zero fields take defaults.
 type Options struct {
 	Clock accountkit.Clock
 	IDs   accountkit.IDGenerator
+	// Customization configures hostnames (HostnameTarget, Resolver) and
+	// the supported languages (customization.go).
+	Customization CustomizationOptions
 }
 
 // NewService returns an account Service.
@@ -46,7 +50,8 @@ func NewService(store Store, settings SettingsStore, tx accountkit.Transactor, a
 	if opts.IDs == nil {
 		opts.IDs = &accountkit.UUIDv7{}
 	}
-	return &Service{store: store, settings: settings, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs}
+	return &Service{store: store, settings: settings, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs,
+		custom: newCustomization(opts.Customization)}
 }
 
 // CreateInput describes a new account.

@@ -2,8 +2,11 @@ package account
 
 import "context"
 
-// Store persists accounts. Adapters implement it; storagetest checks them.
+// Store persists accounts and their customization (CustomizationStore,
+// customization.go). Adapters implement it; storagetest checks them.
 type Store interface {
+	CustomizationStore
+
 	// CreateAccount stores a. Errors: Conflict when the ID or slug exists.
 	CreateAccount(ctx context.Context, a *Account) error
 	// GetAccount returns the account with the ID. Errors: NotFound.

@@ -7,7 +7,11 @@ package storage
 import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/seats"
+	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -18,6 +22,10 @@ type Store interface {
 	account.SettingsStore
 	audit.Store
 	users.Store
+	sso.Store
+	seats.Store
+	notifications.Store
+	apikeys.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

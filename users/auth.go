@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 )
@@ -44,6 +45,10 @@ type LoginResult struct {
 	Token       string
 	CSRFToken   string
 	ChangeToken string
+	// ChallengeToken is the second-factor (or forced-enrollment) step
+	// of a sign-in, valid until ChallengeExpiresAt.
+	ChallengeToken     string
+	ChallengeExpiresAt *time.Time
 }
 
 // Login signs a user in with a password. Every failure answers the same
@@ -108,31 +113,29 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		} else if !enabled {
 			return fail("account disabled")
 		}
-		now := s.now()
 		if !ok {
 			if err := fail("wrong password"); err != nil {
 				return err
 			}
 			return s.countFailure(ctx, cur, policy.MaxLoginAttempts)
 		}
-		cur.FailedLogins = 0
+		if err := s.passwordAllowed(ctx, cur); err != nil {
+			if accountkit.ErrorCode(err) == accountkit.Internal {
+				return err
+			}
+			loginErr = err // only now, after the right password: no enumeration
+			return s.audit.RecordFailureTx(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLogin,
+				FailureDescription: "User login failed.", TargetType: "user", TargetID: cur.ID, TargetName: cur.Username,
+				Details: map[string]string{"reason": "password sign-in not allowed", "method": string(LoginPassword)}}, err)
+		}
 		if newHash != "" {
 			cur.PasswordHash = newHash
 		}
-		if expired(cur, policy.PasswordValidityDays, now) {
-			cur.UpdatedAt = now
-			if err := s.store.UpdateUser(ctx, cur); err != nil {
-				return err
-			}
-			secret, _, err := s.issueToken(ctx, cur, TokenPasswordChange, s.opts.PasswordChangeTTL, "")
-			if err != nil {
-				return err
-			}
-			res = &LoginResult{Status: LoginPasswordChangeRequired, User: cur, ChangeToken: secret}
-			return s.audit.Record(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLogin,
-				Description: "User password expired: change required.", TargetType: "user", TargetID: cur.ID, TargetName: cur.Username})
+		// A user with 2FA, or in an account requiring it, gets a challenge.
+		if res, err = s.secondFactorStep(ctx, cur, policy, newHash != ""); err != nil || res != nil {
+			return err
 		}
-		res, err = s.startSession(ctx, cur, LoginPassword, in.IP, in.UserAgent, policy.SessionIdle(), policy.SessionMax())
+		res, err = s.finishLogin(ctx, cur, policy, LoginPassword, in.IP, in.UserAgent)
 		return err
 	})
 	if err != nil {
@@ -142,6 +145,32 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		return nil, loginErr
 	}
 	return res, nil
+}
+
+// finishLogin completes a sign-in on the locked row of cur once every
+// factor is proven: it resets the failed-attempt count and starts a
+// session — or, when the password has expired, returns only a
+// password-change step.
+func (s *Service) finishLogin(ctx context.Context, cur *User, policy *account.SecuritySettings, method LoginMethod, ip, ua string) (*LoginResult, error) {
+	now := s.now()
+	cur.FailedLogins = 0
+	if expired(cur, policy.PasswordValidityDays, now) {
+		cur.UpdatedAt = now
+		if err := s.store.UpdateUser(ctx, cur); err != nil {
+			return nil, err
+		}
+		secret, _, err := s.issueToken(ctx, cur, TokenPasswordChange, s.opts.PasswordChangeTTL, "")
+		if err != nil {
+			return nil, err
+		}
+		err = s.audit.Record(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLogin,
+			Description: "User password expired: change required.", TargetType: "user", TargetID: cur.ID, TargetName: cur.Username})
+		if err != nil {
+			return nil, err
+		}
+		return &LoginResult{Status: LoginPasswordChangeRequired, User: cur, ChangeToken: secret}, nil
+	}
+	return s.startSession(ctx, cur, method, ip, ua, policy.SessionIdle(), policy.SessionMax())
 }
 
 // countFailure adds a failed attempt to cur (whose row the caller has
@@ -295,6 +324,9 @@ func (s *Service) ForgotPassword(ctx context.Context, identifier string) error {
 	if enabled, err := s.accountEnabled(ctx, u.AccountID); err != nil || !enabled {
 		return nil
 	}
+	if s.passwordAllowed(ctx, u) != nil {
+		return nil
+	}
 	actx := security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID})
 	s.bg.Add(1)
 	go func() {
@@ -380,6 +412,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, password string)
 func (s *Service) ResetPassword(ctx context.Context, secret, password string) error {
 	t, u, err := s.redeem(ctx, secret, TokenPasswordReset, password)
 	if err != nil {
+		return err
+	}
+	if err := s.passwordAllowed(ctx, u); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, u, password, func(ctx context.Context, cur *User) error {

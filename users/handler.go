@@ -92,6 +92,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc(RouteUpdateRole, h.updateRole)
 	mux.HandleFunc(RouteDeleteRole, h.deleteRole)
 	mux.HandleFunc(RoutePermissions, h.permissions)
+	h.registerTwoFactor(mux)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -107,22 +108,31 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 type loginResponse struct {
-	Status      LoginStatus `json:"status"`
-	Token       string      `json:"token,omitempty"`
-	CSRFToken   string      `json:"csrf_token,omitempty"`
-	ExpiresAt   *time.Time  `json:"expires_at,omitempty"`
-	ChangeToken string      `json:"change_token,omitempty"`
-	User        *UserJSON   `json:"user,omitempty"`
+	Status LoginStatus `json:"status"`
+	// ChallengeToken is the second-factor or enrollment step.
+	ChallengeToken     string     `json:"challenge_token,omitempty"`
+	ChallengeExpiresAt *time.Time `json:"challenge_expires_at,omitempty"`
+	Token              string     `json:"token,omitempty"`
+	CSRFToken          string     `json:"csrf_token,omitempty"`
+	ExpiresAt          *time.Time `json:"expires_at,omitempty"`
+	ChangeToken        string     `json:"change_token,omitempty"`
+	User               *UserJSON  `json:"user,omitempty"`
 }
 
 func (h *Handler) writeLogin(w http.ResponseWriter, res *LoginResult) {
-	out := loginResponse{Status: res.Status, ChangeToken: res.ChangeToken}
+	httpx.WriteJSON(w, http.StatusOK, loginBody(w, res))
+}
+
+// loginBody sets the session cookie of res, if any, and returns its body.
+func loginBody(w http.ResponseWriter, res *LoginResult) loginResponse {
+	out := loginResponse{Status: res.Status, ChangeToken: res.ChangeToken,
+		ChallengeToken: res.ChallengeToken, ChallengeExpiresAt: res.ChallengeExpiresAt}
 	if res.Session != nil {
 		SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
 		u := ToJSON(res.User)
 		out.Token, out.CSRFToken, out.ExpiresAt, out.User = res.Token, res.CSRFToken, &res.Session.ExpiresAt, &u
 	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	return out
 }
 
 // login serves RouteLogin: {"username": "...", "password": "..."}; the

@@ -100,6 +100,36 @@ type Options struct {
 	// ExtraRoles, when set, adds role keys a user holds indirectly (the
 	// teams package supplies team roles through it).
 	ExtraRoles func(ctx context.Context, userID string) ([]string, error)
+	// Teams, when set, applies the teams asked for when a user is created
+	// or edited (the teams package implements it).
+	Teams TeamAssigner
+	// PasswordLoginAllowed, when set, is asked whether the user may use a
+	// password: in Login only after the password proved right (inside the
+	// sign-in's transaction, so it may record audit events there), and in
+	// ForgotPassword and ResetPassword. A non-nil error refuses; Login and
+	// ResetPassword return it (its message is shown), ForgotPassword sends
+	// nothing. The sso package supplies it to enforce single sign-on.
+	PasswordLoginAllowed func(ctx context.Context, u *User) error
+	// TOTPIssuer labels the account in authenticator apps (default
+	// DefaultTOTPIssuer); the account name is the username.
+	TOTPIssuer string
+	// TOTPKey is the 32-byte AES-256 key that seals TOTP secrets at rest;
+	// TOTPKeyID (1–255, default 1) is written into each sealed secret.
+	// TOTPOldKeys maps the IDs of earlier keys to those keys, so secrets
+	// sealed with them still open after a rotation; each is resealed with
+	// TOTPKey at its next use. Without TOTPKey, a Production service
+	// refuses two-factor enrollment and verification; otherwise a random
+	// per-process key is used (secrets then do not survive a restart) and
+	// a warning is logged once.
+	TOTPKey     []byte
+	TOTPKeyID   byte
+	TOTPOldKeys map[byte][]byte
+	// Production marks a production deployment: conveniences meant for
+	// development only (an ephemeral TOTP key) are refused.
+	Production bool
+	// TwoFactorChallengeTTL (5 min) bounds the second-factor step of a
+	// sign-in; TwoFactorEnrollmentTTL (15 min) the forced-enrollment step.
+	TwoFactorChallengeTTL, TwoFactorEnrollmentTTL time.Duration
 }
 
 func (o *Options) defaults() {
@@ -151,6 +181,8 @@ type Service struct {
 	audit    *audit.Recorder
 	opts     Options
 	bg       sync.WaitGroup // background mail sends
+
+	twoFactor twoFactorState // TOTP sealer, built on first use
 }
 
 // NewService returns a users Service.

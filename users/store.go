@@ -5,9 +5,12 @@ import (
 	"time"
 )
 
-// Store persists users, roles, tokens and sessions. Adapters implement it;
-// storagetest checks them.
+// Store persists users, roles, tokens, sessions and TOTP enrollments
+// (TwoFactorStore, twofactor.go). Adapters implement it; storagetest checks
+// them.
 type Store interface {
+	TwoFactorStore
+
 	// CreateUser stores u with its roles. Errors: Conflict when the ID, the
 	// username, or the email within u.MainAccountID exists.
 	CreateUser(ctx context.Context, u *User) error

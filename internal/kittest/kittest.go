@@ -23,6 +23,7 @@ import (
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/storage/memory"
 	"github.com/accountkit/accountkit/users"
@@ -42,6 +43,12 @@ type Env struct {
 	SMS    *Texts
 }
 
+// TOTPKey is the fixed key that seals TOTP secrets in tests.
+var TOTPKey = []byte("kittest-totp-key-0123456789abcde")
+
+// BaseURL is the public URL the kit's SSO routes are built on in tests.
+const BaseURL = "https://app.test"
+
 // CheapArgon2 keeps tests fast; the PHC format and code paths are the same
 // as with the default parameters.
 var CheapArgon2 = security.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -55,14 +62,21 @@ func New(t testing.TB) *Env {
 }
 
 // NewWithStore returns an Env on store.
-func NewWithStore(t testing.TB, store storage.Store) *Env {
+// Options may change the kit's options before it is built (e.g. a fake
+// DNS resolver or a notification delivery hook).
+func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Options)) *Env {
 	t.Helper()
 	clock := accountkit.NewTestClock(Epoch)
 	tokens := &Tokens{m: map[string]security.Principal{}}
 	mail, sms := &Outbox{}, &Texts{}
-	k, err := kit.New(kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
+	ko := kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
 		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account",
-			Hasher: security.NewPasswordHasher(CheapArgon2, 0)}})
+			Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey},
+		SSO: sso.Options{BaseURL: BaseURL}}
+	for _, o := range options {
+		o(&ko)
+	}
+	k, err := kit.New(ko)
 	require.NoError(t, err)
 	srv := httptest.NewServer(k.Handler())
 	t.Cleanup(srv.Close)

@@ -50,8 +50,26 @@ type Store struct {
 	// Users, roles, tokens and sessions (users.go).
 	usersState
 
+	// Seat pools, limits, seats and the seat log (seats.go).
+	seatsState
+
 	// Security settings by account ID (settings.go).
 	settings map[string]*account.SecuritySettings
+
+	// Customizations, hostnames and logos (customization.go).
+	custom customizationState
+
+	// Notifications, deliveries and opt-outs (notifications.go).
+	notes notificationsState
+
+	// API keys (apikeys.go).
+	apiKeys apiKeysState
+
+	// TOTP enrollments by user ID (twofactor.go).
+	twoFactor twoFactors
+
+	// SSO configurations, links and SAML one-time state (sso.go).
+	sso ssoState
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -71,7 +89,13 @@ func New(opts ...Option) *Store {
 		chains:   map[string]*chainHead{},
 
 		usersState: newUsersState(),
+		seatsState: newSeatsState(),
 		settings:   map[string]*account.SecuritySettings{},
+		custom:     newCustomizationState(),
+		notes:      newNotificationsState(),
+		apiKeys:    newAPIKeysState(),
+		twoFactor:  twoFactors{},
+		sso:        newSSOState(),
 	}
 	for _, o := range opts {
 		o(s)

@@ -57,6 +57,12 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, h) })
+	t.Run("SSO", func(t *testing.T) { testSSO(t, h) })
+	t.Run("Seats", func(t *testing.T) { testSeats(t, h) })
+	t.Run("TwoFactor", func(t *testing.T) { testTwoFactor(t, h) })
+	t.Run("Customization", func(t *testing.T) { testCustomization(t, h) })
+	t.Run("Notifications", func(t *testing.T) { testNotifications(t, h) })
+	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.

@@ -1,0 +1,493 @@
+package apikeys
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// Limits and defaults.
+const (
+	MaxNameLength = 100
+	DefaultLimit  = 50
+	MaxLimit      = 200
+	// DefaultLifetime is the validity of a key created without ExpiresAt.
+	DefaultLifetime = 365 * 24 * time.Hour
+	// MaxLifetime bounds ExpiresAt: at most two years from now. Every key
+	// expires; there are no eternal keys.
+	MaxLifetime = 2 * 365 * 24 * time.Hour
+	// pastTolerance lets a ValidFrom a little in the past (client clock
+	// skew) through; it is moved up to now.
+	pastTolerance = 5 * time.Minute
+)
+
+// ActionRevoke is the audit action of a revoked key.
+const ActionRevoke audit.Action = "Revoke"
+
+// Accounts is what the service needs from the account store.
+type Accounts interface {
+	GetAccount(ctx context.Context, id string) (*account.Account, error)
+}
+
+// Options configures a Service. Zero fields take defaults.
+type Options struct {
+	Clock  accountkit.Clock
+	IDs    accountkit.IDGenerator
+	Logger *slog.Logger
+	// Registry knows the permissions a key may hold; default
+	// security.NewRegistry().
+	Registry *security.Registry
+	// TouchEvery throttles LastUsedAt writes (default 1 min).
+	TouchEvery time.Duration
+}
+
+// Service manages API keys and authenticates requests carrying them. All
+// rules about API keys live here.
+type Service struct {
+	store    Store
+	accounts Accounts
+	tx       accountkit.Transactor
+	authz    *security.Authorizer
+	audit    *audit.Recorder
+	opts     Options
+}
+
+// NewService returns an API key Service.
+func NewService(store Store, accounts Accounts, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = accountkit.SystemClock{}
+	}
+	if opts.IDs == nil {
+		opts.IDs = &accountkit.UUIDv7{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Registry == nil {
+		opts.Registry = security.NewRegistry()
+	}
+	if opts.TouchEvery <= 0 {
+		opts.TouchEvery = time.Minute
+	}
+	return &Service{store: store, accounts: accounts, tx: tx, authz: authz, audit: rec, opts: opts}
+}
+
+// CreateInput describes a new key.
+type CreateInput struct {
+	Name        string                `json:"name"`
+	Permissions []security.Permission `json:"permissions"`
+	// ValidFrom defaults to now; a time up to 5 minutes in the past is
+	// taken as now.
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	// ExpiresAt defaults to ValidFrom + 1 year; it must lie after
+	// ValidFrom and at most 2 years from now.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Created is a new key and its secret, which is shown this once.
+type Created struct {
+	Key    *Key
+	Secret string
+}
+
+func principal(ctx context.Context) (*security.Principal, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	return p, nil
+}
+
+// minter checks that p may create or extend keys: users and the system
+// may; an API key may not, so a leaked key cannot outlive its revocation.
+func minter(p *security.Principal) error {
+	if !p.System && p.UserID == "" {
+		return accountkit.Errorf(accountkit.Forbidden, "API keys cannot create or extend API keys; sign in as a user")
+	}
+	return nil
+}
+
+// GenerateEntry is the audit entry of a key generation in the account.
+func GenerateEntry(accountID, name string) *audit.Entry {
+	return &audit.Entry{AccountID: accountID, Item: audit.ItemAPIKey, Action: audit.ActionGenerate,
+		Description: "API key generated (name, valid from).", FailureDescription: "API key generation failed.",
+		TargetType: "api_key", TargetName: name}
+}
+
+// UpdateEntry is the audit entry of a key update.
+func UpdateEntry(id string) *audit.Entry {
+	return &audit.Entry{Item: audit.ItemAPIKey, Action: audit.ActionUpdate,
+		Description: "API key updated (name, expiration).", FailureDescription: "API key update failed.",
+		TargetType: "api_key", TargetID: id}
+}
+
+func revokeEntry(id string) *audit.Entry {
+	return &audit.Entry{Item: audit.ItemAPIKey, Action: ActionRevoke,
+		Description: "API key revoked.", FailureDescription: "API key revocation failed.",
+		TargetType: "api_key", TargetID: id}
+}
+
+// Create creates a key of the account. It requires PermAPIKeysManage
+// there, and a user or the system principal (not an API key). The key's
+// permissions must be registered and held by the creator: nobody grants
+// more than they have. The secret ("akk_" + 43 characters) is returned
+// once; only its SHA-256 is stored. Audited as "API key generated (name,
+// valid from)." Errors: Unauthenticated, NotFound, Forbidden, Invalid.
+func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) (*Created, error) {
+	e := GenerateEntry(accountID, in.Name)
+	var out *Created
+	err := s.audit.Run(ctx, e, func(ctx context.Context) error {
+		p, err := s.authz.Require(ctx, security.PermAPIKeysManage, accountID)
+		if err != nil {
+			return err
+		}
+		if err := minter(p); err != nil {
+			return err
+		}
+		now := s.opts.Clock.Now()
+		k, err := s.newKey(p, accountID, in, now)
+		if err != nil {
+			return err
+		}
+		secret, hash, err := security.NewSecret(SecretPrefix)
+		if err != nil {
+			return err
+		}
+		k.Hash, k.Prefix = hash, secret[:len(SecretPrefix)+6]
+		if err := s.store.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		e.TargetID, e.TargetName = k.ID, k.Name
+		e.Details = map[string]string{"name": k.Name, "valid_from": k.ValidFrom.Format(time.RFC3339),
+			"expires_at": k.ExpiresAt.Format(time.RFC3339), "prefix": k.Prefix, "permissions": joinPerms(k.Permissions)}
+		out = &Created{Key: k, Secret: secret}
+		return nil
+	})
+	return out, err
+}
+
+func joinPerms(ps []security.Permission) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput, now time.Time) (*Key, error) {
+	var v accountkit.Validation
+	name := strings.TrimSpace(in.Name)
+	if msg := validateName(name); msg != "" {
+		v.Add("name", msg)
+	}
+	if len(in.Permissions) == 0 {
+		v.Add("permissions", "give at least one permission")
+	}
+	var denied []string
+	for _, perm := range in.Permissions {
+		switch {
+		case !s.opts.Registry.HasPermission(perm):
+			v.Add("permissions", fmt.Sprintf("unknown permission %q", clip(string(perm), 64)))
+		case !p.System && !p.Permissions.Has(perm):
+			denied = append(denied, string(perm))
+		}
+	}
+	validFrom := now
+	if in.ValidFrom != nil {
+		vf := in.ValidFrom.UTC().Truncate(time.Microsecond)
+		switch {
+		case vf.Before(now.Add(-pastTolerance)):
+			v.Add("valid_from", "must not be in the past")
+		case vf.After(now):
+			validFrom = vf
+		}
+	}
+	expires := validFrom.Add(DefaultLifetime)
+	if in.ExpiresAt != nil {
+		expires = in.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	if msg := checkExpiry(expires, validFrom, now); msg != "" {
+		v.Add("expires_at", msg)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if len(denied) > 0 {
+		return nil, &accountkit.Error{Code: accountkit.Forbidden,
+			Message: "permissions: a key may hold only permissions you have; you lack " + strings.Join(denied, ", "),
+			Fields:  []accountkit.FieldError{{Field: "permissions", Message: "not held by you: " + strings.Join(denied, ", ")}}}
+	}
+	perms := security.NewPermissionSet(in.Permissions...).List()
+	return &Key{ID: s.opts.IDs.NewID(), AccountID: accountID, Name: name, Permissions: perms,
+		CreatedBy: p.UserID, CreatedByName: p.ActorName(), CreatedAt: now, UpdatedAt: now,
+		ValidFrom: validFrom, ExpiresAt: expires}, nil
+}
+
+func checkExpiry(expires, validFrom, now time.Time) string {
+	switch {
+	case !expires.After(validFrom):
+		return "must be after valid_from"
+	case !expires.After(now):
+		return "must be in the future"
+	case expires.After(now.Add(MaxLifetime)):
+		return "must be at most 2 years from now"
+	}
+	return ""
+}
+
+func validateName(name string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case !utf8.ValidString(name):
+		return "must be valid UTF-8"
+	case n == 0:
+		return "must not be empty"
+	case n > MaxNameLength:
+		return fmt.Sprintf("must be at most %d characters", MaxNameLength)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+var errKeyNotFound = accountkit.Errorf(accountkit.NotFound, "API key not found")
+
+// keyInTree loads a key and checks the principal holds PermAPIKeysManage
+// in its account. A key outside the principal's tree is NotFound.
+func (s *Service) keyInTree(ctx context.Context, id string) (*Key, *security.Principal, error) {
+	if _, err := principal(ctx); err != nil {
+		return nil, nil, err
+	}
+	if !accountkit.ValidID(id) {
+		return nil, nil, errKeyNotFound
+	}
+	k, err := s.store.GetAPIKey(ctx, id)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, nil, errKeyNotFound
+		}
+		return nil, nil, err
+	}
+	p, err := s.authz.Require(ctx, security.PermAPIKeysManage, k.AccountID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, nil, errKeyNotFound
+		}
+		return nil, nil, err
+	}
+	return k, p, nil
+}
+
+// Get returns a key (never its secret). It requires PermAPIKeysManage in
+// the key's account. Errors: Unauthenticated, NotFound, Forbidden.
+func (s *Service) Get(ctx context.Context, id string) (*Key, error) {
+	k, _, err := s.keyInTree(ctx, id)
+	return k, err
+}
+
+// Update changes a key's name or expiry (permissions never change: create
+// a new key). A revoked key cannot be updated; the new expiry follows the
+// rules of Create. It requires PermAPIKeysManage and a user or the system.
+// Audited as "API key updated (name, expiration)." Errors: Unauthenticated,
+// NotFound, Forbidden, Invalid.
+func (s *Service) Update(ctx context.Context, id string, u Update) (*Key, error) {
+	e := UpdateEntry(id)
+	var out *Key
+	err := s.audit.Run(ctx, e, func(ctx context.Context) error {
+		k, p, err := s.keyInTree(ctx, id)
+		if err != nil {
+			return err
+		}
+		e.AccountID, e.TargetName = k.AccountID, k.Name
+		if err := minter(p); err != nil {
+			return err
+		}
+		now := s.opts.Clock.Now()
+		var v accountkit.Validation
+		if u.Name == nil && u.ExpiresAt == nil {
+			v.Add("name", "nothing to update: give name or expires_at")
+		}
+		if u.Name != nil {
+			if msg := validateName(strings.TrimSpace(*u.Name)); msg != "" {
+				v.Add("name", msg)
+			}
+		}
+		if u.ExpiresAt != nil {
+			if msg := checkExpiry(u.ExpiresAt.UTC().Truncate(time.Microsecond), k.ValidFrom, now); msg != "" {
+				v.Add("expires_at", msg)
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if k.RevokedAt != nil {
+			return accountkit.Errorf(accountkit.Invalid, "a revoked API key cannot be updated")
+		}
+		e.Details = map[string]string{}
+		if u.Name != nil {
+			e.Details["old_name"], k.Name = k.Name, strings.TrimSpace(*u.Name)
+		}
+		if u.ExpiresAt != nil {
+			e.Details["old_expires_at"] = k.ExpiresAt.Format(time.RFC3339)
+			k.ExpiresAt = u.ExpiresAt.UTC().Truncate(time.Microsecond)
+		}
+		e.Details["name"], e.Details["expires_at"] = k.Name, k.ExpiresAt.Format(time.RFC3339)
+		e.TargetName = k.Name
+		k.UpdatedAt = now
+		if err := s.store.UpdateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		out = k
+		return nil
+	})
+	return out, err
+}
+
+// Revoke revokes a key for good; requests carrying it are refused from
+// then on. Revoking a revoked key changes nothing. It requires
+// PermAPIKeysManage (a key may revoke itself). Audited as "API key
+// revoked." Errors: Unauthenticated, NotFound, Forbidden.
+func (s *Service) Revoke(ctx context.Context, id string) (*Key, error) {
+	e := revokeEntry(id)
+	var out *Key
+	err := s.audit.Run(ctx, e, func(ctx context.Context) error {
+		k, _, err := s.keyInTree(ctx, id)
+		if err != nil {
+			return err
+		}
+		e.AccountID, e.TargetName = k.AccountID, k.Name
+		e.Details = map[string]string{"name": k.Name, "prefix": k.Prefix}
+		out = k
+		if k.RevokedAt != nil {
+			return nil
+		}
+		now := s.opts.Clock.Now()
+		k.RevokedAt, k.UpdatedAt = &now, now
+		return s.store.UpdateAPIKey(ctx, k)
+	})
+	return out, err
+}
+
+// ListInput selects the keys of an account.
+type ListInput struct {
+	AccountID      string
+	IncludeRevoked bool
+	Cursor         string
+	Limit          int
+}
+
+// Page is one page of keys and the cursor of the next ("" at the end).
+type Page struct {
+	Keys       []*Key
+	NextCursor string
+}
+
+// List returns the keys of an account, newest first, without secrets. It
+// requires PermAPIKeysManage there. Errors: Unauthenticated, NotFound,
+// Forbidden, Invalid.
+func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+	if _, err := s.authz.Require(ctx, security.PermAPIKeysManage, in.AccountID); err != nil {
+		return nil, err
+	}
+	var v accountkit.Validation
+	f := Filter{AccountID: in.AccountID, IncludeRevoked: in.IncludeRevoked, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
+	if in.Cursor != "" {
+		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
+		var t time.Time
+		if err == nil {
+			t, err = time.Parse(time.RFC3339Nano, parts[0])
+		}
+		if err != nil || !accountkit.ValidID(parts[1]) {
+			v.Add("cursor", "malformed cursor")
+		} else {
+			t = t.UTC()
+			f.BeforeCreated, f.BeforeID = &t, parts[1]
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	want := f.Limit
+	f.Limit++
+	keys, err := s.store.ListAPIKeys(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Keys: keys}
+	if len(keys) > want {
+		page.Keys = keys[:want]
+		last := page.Keys[want-1]
+		page.NextCursor = accountkit.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID)
+	}
+	return page, nil
+}
+
+var errInvalidKey = accountkit.Errorf(accountkit.Unauthenticated, "invalid or expired credentials")
+
+// Authenticate implements security.Authenticator for API keys sent as
+// "Authorization: Bearer akk_...". Unknown, revoked, not yet valid and
+// expired keys, and keys of disabled accounts (or below a disabled
+// account), are refused with the same Unauthenticated error. The
+// principal carries APIKeyID, the key's AccountID and its permissions.
+// LastUsedAt is written at most once per TouchEvery. Bearer tokens without
+// the "akk_" prefix are left to other authenticators.
+func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
+	token := security.BearerToken(r)
+	if !strings.HasPrefix(token, SecretPrefix) {
+		return nil, nil
+	}
+	ctx := r.Context()
+	k, err := s.store.GetAPIKeyByHash(ctx, security.HashSecret(token))
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, errInvalidKey
+		}
+		return nil, err
+	}
+	now := s.opts.Clock.Now()
+	if k.StateAt(now) != StateActive {
+		return nil, errInvalidKey
+	}
+	a, err := s.accounts.GetAccount(ctx, k.AccountID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, errInvalidKey
+		}
+		return nil, err
+	}
+	for _, id := range a.Ancestry {
+		b := a
+		if id != a.ID {
+			if b, err = s.accounts.GetAccount(ctx, id); err != nil {
+				return nil, err
+			}
+		}
+		if b.Status != account.StatusEnabled {
+			return nil, errInvalidKey
+		}
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= s.opts.TouchEvery {
+		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
+			s.opts.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
+		}
+	}
+	return &security.Principal{APIKeyID: k.ID, AccountID: k.AccountID,
+		Permissions: security.NewPermissionSet(slices.Clone(k.Permissions)...)}, nil
+}

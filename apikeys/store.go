@@ -1,0 +1,25 @@
+package apikeys
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists API keys. Adapters implement it; storagetest checks them.
+type Store interface {
+	// CreateAPIKey stores k. Errors: Conflict when the ID or hash exists.
+	CreateAPIKey(ctx context.Context, k *Key) error
+	// GetAPIKey returns a key by ID. Errors: NotFound.
+	GetAPIKey(ctx context.Context, id string) (*Key, error)
+	// GetAPIKeyByHash returns the key whose secret has the hash.
+	// Errors: NotFound.
+	GetAPIKeyByHash(ctx context.Context, hash string) (*Key, error)
+	// UpdateAPIKey saves k's Name, ExpiresAt, RevokedAt and UpdatedAt.
+	// Errors: NotFound.
+	UpdateAPIKey(ctx context.Context, k *Key) error
+	// TouchAPIKey sets LastUsedAt. Errors: NotFound.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	// ListAPIKeys returns the account's keys matching f, newest first
+	// (CreatedAt, then ID, descending).
+	ListAPIKeys(ctx context.Context, f Filter) ([]*Key, error)
+}

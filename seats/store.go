@@ -1,0 +1,59 @@
+package seats
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists seat pools, limits, seats and the seat log. Adapters
+// implement it; storagetest checks them. Stores hold no rules: limits are
+// enforced by the Service, which calls LockSeatPool before it counts.
+type Store interface {
+	// LockSeatPool returns the main account's pool, creating it (Purchased
+	// 0, UpdatedAt now) when absent, and locks its row until the transaction in ctx ends
+	// (adapters that serialize whole transactions need no lock). It must
+	// be called inside a transaction, and before any other seat write of
+	// that transaction, so every writer takes the locks in the same order.
+	LockSeatPool(ctx context.Context, mainAccountID string, now time.Time) (*Pool, error)
+	// GetSeatPool returns the main account's pool. Errors: NotFound.
+	GetSeatPool(ctx context.Context, mainAccountID string) (*Pool, error)
+	// UpdateSeatPool saves p's Purchased, Warned and UpdatedAt.
+	// Errors: NotFound.
+	UpdateSeatPool(ctx context.Context, p *Pool) error
+
+	// GetSeatLimit returns the account's limit. Errors: NotFound (no limit).
+	GetSeatLimit(ctx context.Context, accountID string) (*Limit, error)
+	// PutSeatLimit creates or replaces the account's limit.
+	PutSeatLimit(ctx context.Context, l *Limit) error
+	// DeleteSeatLimit removes the account's limit. Errors: NotFound.
+	DeleteSeatLimit(ctx context.Context, accountID string) error
+	// ListSeatLimits returns the limits of the main account's tree ordered
+	// by account ID.
+	ListSeatLimits(ctx context.Context, mainAccountID string) ([]*Limit, error)
+
+	// CreateSeat stores s. Errors: Conflict when the user holds a seat.
+	CreateSeat(ctx context.Context, s *Seat) error
+	// GetSeat returns the user's seat. Errors: NotFound.
+	GetSeat(ctx context.Context, userID string) (*Seat, error)
+	// DeleteSeats removes the seats of the users and returns how many it
+	// removed; users without a seat are ignored. The users package calls
+	// it (through Service.ReleaseUser) when a user is deleted or moved.
+	DeleteSeats(ctx context.Context, userIDs []string) (int, error)
+	// CountSeats counts the seats of the main account's tree, or of one
+	// account of it when accountID is not "".
+	CountSeats(ctx context.Context, mainAccountID, accountID string) (int, error)
+	// CountSeatsByAccount returns the number of seats per account of the
+	// main account's tree; accounts without seats are absent.
+	CountSeatsByAccount(ctx context.Context, mainAccountID string) (map[string]int, error)
+	// ListSeatHolders returns the seats matching f with their users,
+	// ordered by username then user ID, at most f.Limit of them.
+	ListSeatHolders(ctx context.Context, f HolderFilter) ([]*Holder, error)
+	// CountSeatHolders counts the seats matching f, ignoring its paging.
+	CountSeatHolders(ctx context.Context, f HolderFilter) (int, error)
+
+	// InsertSeatLogEntry stores e. Errors: Conflict when e.ID exists.
+	InsertSeatLogEntry(ctx context.Context, e *LogEntry) error
+	// ListSeatLog returns the entries matching f, newest first (Time, then
+	// ID, both descending), at most f.Limit of them.
+	ListSeatLog(ctx context.Context, f LogFilter) ([]*LogEntry, error)
+}

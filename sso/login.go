@@ -1,0 +1,415 @@
+package sso
+
+import (
+	"context"
+	"errors"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/sso/saml"
+	"github.com/accountkit/accountkit/users"
+)
+
+// The reason codes of refused sign-ins that are not SAML protocol checks
+// (those are saml.Reason values). Like them they are stable and carry no
+// input data.
+const (
+	// ReasonNotConfigured: no account with the slug, or SSO not enabled.
+	ReasonNotConfigured = "sso_not_configured"
+	// ReasonRequestBinding: the response answers a request that this
+	// browser did not start (login CSRF), or the browser lost the cookie.
+	ReasonRequestBinding = "request_binding_mismatch"
+	// ReasonNameIDNotEmail: the NameID is not an email address.
+	ReasonNameIDNotEmail = "name_id_not_email"
+	// ReasonUserNotFound: no user matches and auto-create users is off.
+	ReasonUserNotFound = "user_not_found"
+	// ReasonEmailElsewhere: the email belongs to a user of another account
+	// of the tree; the IdP of one account never signs in another's users.
+	ReasonEmailElsewhere = "email_in_other_account"
+	// ReasonUserCreate: the user could not be created (for example a
+	// concurrent sign-in took the username; trying again works).
+	ReasonUserCreate = "user_create_failed"
+	// ReasonUserDisabled, ReasonUserLocked: the user may not sign in.
+	ReasonUserDisabled = "user_disabled"
+	ReasonUserLocked   = "user_locked"
+	// ReasonAccountDisabled: the account or an account above it is disabled.
+	ReasonAccountDisabled = "account_disabled"
+	// ReasonGroupSync: syncing the user's teams failed.
+	ReasonGroupSync = "group_sync_failed"
+	// ReasonInternal: a store or other internal failure.
+	ReasonInternal = "internal_error"
+)
+
+// LoginError is a refused sign-in. Reason is a stable code safe to show
+// and to log; Code is the kind of failure, which handlers map to a status.
+type LoginError struct {
+	Reason string
+	Code   accountkit.Code
+	cause  error
+}
+
+// Error returns "sso: login failed: " and the reason code.
+func (e *LoginError) Error() string { return "sso: login failed: " + e.Reason }
+
+// Unwrap returns the cause, for logs only.
+func (e *LoginError) Unwrap() error { return e.cause }
+
+func refuse(reason string, code accountkit.Code) *LoginError {
+	return &LoginError{Reason: reason, Code: code}
+}
+
+// ReasonOf returns the reason code of a sign-in error: the LoginError's
+// Reason, or ReasonInternal.
+func ReasonOf(err error) string {
+	var le *LoginError
+	if errors.As(err, &le) {
+		return le.Reason
+	}
+	return ReasonInternal
+}
+
+// enabledConfig returns the account with the slug and its enabled
+// configuration.
+func (s *Service) enabledConfig(ctx context.Context, slug string) (*account.Account, *Config, error) {
+	if s.base == "" || account.ValidateSlug(slug) != "" {
+		return nil, nil, refuse(ReasonNotConfigured, accountkit.NotFound)
+	}
+	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, nil, refuse(ReasonNotConfigured, accountkit.NotFound)
+		}
+		return nil, nil, &LoginError{Reason: ReasonInternal, Code: accountkit.Internal, cause: err}
+	}
+	c, err := s.store.GetSSOConfig(ctx, acc.ID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return acc, nil, refuse(ReasonNotConfigured, accountkit.NotFound)
+		}
+		return nil, nil, &LoginError{Reason: ReasonInternal, Code: accountkit.Internal, cause: err}
+	}
+	if !c.Enabled {
+		return acc, c, refuse(ReasonNotConfigured, accountkit.NotFound)
+	}
+	return acc, c, nil
+}
+
+// BeginLogin starts an SP-initiated sign-in at the account with the slug:
+// it returns the IdP URL to redirect the browser to (an AuthnRequest over
+// the HTTP-Redirect binding) and the request ID, which the handler binds to
+// the browser. returnTo becomes the RelayState when SafeReturnPath accepts
+// it, and is dropped otherwise. Errors: *LoginError (ReasonNotConfigured,
+// or a saml reason).
+func (s *Service) BeginLogin(ctx context.Context, slug, returnTo string) (redirectURL, requestID string, err error) {
+	acc, c, err := s.enabledConfig(ctx, slug)
+	if err != nil {
+		return "", "", err
+	}
+	s.maybePurge(ctx)
+	if !SafeReturnPath(returnTo) {
+		returnTo = ""
+	}
+	sp, idp := s.provider(acc, c)
+	redirectURL, requestID, err = sp.AuthnRequestURL(ctx, idp, returnTo)
+	if err != nil {
+		code := accountkit.Invalid
+		if r := saml.ReasonOf(err); r == saml.ReasonStore || r == saml.ReasonConfig {
+			code = accountkit.Internal
+		}
+		return "", "", &LoginError{Reason: string(saml.ReasonOf(err)), Code: code, cause: err}
+	}
+	return redirectURL, requestID, nil
+}
+
+// ACSInput is a response posted to the Assertion Consumer Service.
+type ACSInput struct {
+	Slug string
+	// SAMLResponse and RelayState are the form values posted by the IdP.
+	SAMLResponse string
+	RelayState   string
+	// BoundRequestID is the request ID bound to the browser when it
+	// started the sign-in ("" when the browser holds none).
+	BoundRequestID string
+	IP             string
+	UserAgent      string
+}
+
+// LoginOutcome is a successful sign-in.
+type LoginOutcome struct {
+	// Result holds the session and its token (shown once).
+	Result *users.LoginResult
+	// Redirect is the RelayState when SafeReturnPath accepts it, else "/".
+	Redirect string
+}
+
+// FinishLogin validates a posted SAML response with the account's
+// configuration and signs the user in. The response must pass every check
+// of the saml engine (signature, audience, destination, validity window,
+// one-time use of the assertion and of the request, shared by every host
+// instance through the Store) and answer the request bound to this browser
+// (IdP-initiated responses, when allowed, carry none). The NameID must be
+// an email address. The user is found through the link remembered from an
+// earlier sign-in, else by that email (the NameID, then the emailaddress
+// attribute) among the users of this very account, else created when the
+// account auto-creates users. Invited users are activated; disabled and
+// locked users and users of disabled accounts are refused. With
+// auto-create groups the user's SSO teams become exactly the received
+// groups. The session starts in the same transaction ("User logged in"
+// with method sso). Every refusal is audited ("SSO login failed." with
+// details reason=<code>) and returned as a *LoginError.
+func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, error) {
+	acc, c, err := s.enabledConfig(ctx, in.Slug)
+	if err != nil {
+		var le *LoginError
+		if acc != nil && c != nil && errors.As(err, &le) {
+			s.recordFailure(ctx, acc.ID, in, nil, le)
+		}
+		return nil, err
+	}
+	sp, idp := s.provider(acc, c)
+	a, err := sp.ValidateResponse(ctx, idp, in.SAMLResponse)
+	if err != nil {
+		reason := saml.ReasonOf(err)
+		code := accountkit.Invalid
+		switch reason {
+		case saml.ReasonStore, saml.ReasonConfig:
+			code = accountkit.Internal
+		case saml.ReasonReplayed, saml.ReasonInResponseToUnknown, saml.ReasonUnsolicited:
+			code = accountkit.Forbidden
+		}
+		le := &LoginError{Reason: string(reason), Code: code, cause: err}
+		s.recordFailure(ctx, acc.ID, in, nil, le)
+		return nil, le
+	}
+	// The assertion and the request are used up now, in their own
+	// statements: a sign-in refused below cannot be retried with them.
+	if a.InResponseTo != "" && a.InResponseTo != in.BoundRequestID {
+		le := refuse(ReasonRequestBinding, accountkit.Forbidden)
+		s.recordFailure(ctx, acc.ID, in, nil, le)
+		return nil, le
+	}
+	nameID := normalizeNameID(a.NameID)
+	if nameID == "" {
+		le := refuse(ReasonNameIDNotEmail, accountkit.Invalid)
+		s.recordFailure(ctx, acc.ID, in, nil, le)
+		return nil, le
+	}
+	var res *users.LoginResult
+	var who *users.User
+	actx := security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{AccountID: acc.ID, IP: in.IP, UserAgent: in.UserAgent})
+	err = s.tx.InTx(actx, func(ctx context.Context) error {
+		res, who = nil, nil
+		if ok, err := s.accountEnabled(ctx, acc.ID); err != nil {
+			return err
+		} else if !ok {
+			return refuse(ReasonAccountDisabled, accountkit.Forbidden)
+		}
+		u, err := s.findUser(ctx, acc, c, a, nameID)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			who = u
+			switch {
+			case u.Locked:
+				return refuse(ReasonUserLocked, accountkit.Forbidden)
+			case u.Status == users.StatusDisabled:
+				return refuse(ReasonUserDisabled, accountkit.Forbidden)
+			}
+		}
+		if u == nil {
+			if !c.AutoCreateUsers {
+				return refuse(ReasonUserNotFound, accountkit.Forbidden)
+			}
+			email := nameID
+			if attr := normalizeNameID(first(a.Attributes[AttrEmailAddress])); attr != "" {
+				email = attr
+			}
+			u, err = s.users.CreateSSOUser(ctx, users.SSOUserInput{AccountID: acc.ID, Email: email,
+				FirstName: first(a.Attributes[AttrGivenName]), LastName: first(a.Attributes[AttrSurname])})
+			if err != nil {
+				if code := accountkit.ErrorCode(err); code == accountkit.Conflict || code == accountkit.Invalid {
+					return &LoginError{Reason: ReasonUserCreate, Code: accountkit.Conflict, cause: err}
+				}
+				return err
+			}
+			who = u
+		} else if u.Status == users.StatusInvited {
+			if u, err = s.users.ActivateSSOUser(security.WithPrincipal(ctx, userPrincipal(u, in)), u.ID); err != nil {
+				return err
+			}
+		}
+		ctx = security.WithPrincipal(ctx, userPrincipal(u, in))
+		if err := s.store.PutSSOLink(ctx, &Link{AccountID: acc.ID, IdPEntityID: idp.EntityID, NameID: nameID, UserID: u.ID, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		if c.AutoCreateGroups && s.opts.Groups != nil {
+			names := groupNames(a.Attributes[c.groupAttribute()])
+			if err := s.opts.Groups.SetSSOMemberships(ctx, u.ID, acc.ID, names); err != nil {
+				if accountkit.ErrorCode(err) == accountkit.Internal {
+					return err
+				}
+				return &LoginError{Reason: ReasonGroupSync, Code: accountkit.Invalid, cause: err}
+			}
+		}
+		res, err = s.users.StartSession(ctx, u, users.LoginSSO, in.IP, in.UserAgent)
+		return err
+	})
+	if err != nil {
+		var le *LoginError
+		if !errors.As(err, &le) {
+			le = &LoginError{Reason: ReasonInternal, Code: accountkit.Internal, cause: err}
+		}
+		s.recordFailure(ctx, acc.ID, in, who, le)
+		return nil, le
+	}
+	redirect := "/"
+	if SafeReturnPath(in.RelayState) {
+		redirect = in.RelayState
+	}
+	return &LoginOutcome{Result: res, Redirect: redirect}, nil
+}
+
+// findUser returns the (row-locked) user the assertion signs in as, or nil
+// when none matches and one may be created.
+func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config, a *saml.Assertion, nameID string) (*users.User, error) {
+	if l, err := s.store.GetSSOLink(ctx, acc.ID, c.IdPEntityID, nameID); err == nil {
+		u, err := s.userdb.GetUserForUpdate(ctx, l.UserID)
+		switch {
+		case err == nil && u.AccountID == acc.ID:
+			return u, nil
+		case err != nil && accountkit.ErrorCode(err) != accountkit.NotFound:
+			return nil, err
+		}
+	} else if accountkit.ErrorCode(err) != accountkit.NotFound {
+		return nil, err
+	}
+	emails := []string{nameID}
+	if attr := normalizeNameID(first(a.Attributes[AttrEmailAddress])); attr != "" && attr != nameID {
+		emails = append(emails, attr)
+	}
+	elsewhere := false
+	for _, email := range emails {
+		found, err := s.userdb.FindUsersByEmail(ctx, email)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range found {
+			if u.AccountID == acc.ID {
+				return s.userdb.GetUserForUpdate(ctx, u.ID)
+			}
+			if u.MainAccountID == acc.MainID() {
+				elsewhere = true
+			}
+		}
+	}
+	if elsewhere {
+		return nil, refuse(ReasonEmailElsewhere, accountkit.Forbidden)
+	}
+	return nil, nil
+}
+
+// accountEnabled reports whether the account and every account above it
+// are enabled.
+func (s *Service) accountEnabled(ctx context.Context, accountID string) (bool, error) {
+	path, err := s.accounts.AccountAncestry(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range path {
+		a, err := s.accounts.GetAccount(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if a.Status != account.StatusEnabled {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func userPrincipal(u *users.User, in ACSInput) *security.Principal {
+	return &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: in.IP, UserAgent: in.UserAgent}
+}
+
+// recordFailure audits a refused sign-in in a transaction of its own:
+// "SSO login failed." with the reason code, never the response itself.
+func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInput, u *users.User, le *LoginError) {
+	p := &security.Principal{AccountID: accountID, IP: in.IP, UserAgent: in.UserAgent}
+	e := audit.Entry{AccountID: accountID, Item: audit.ItemUser, Action: audit.ActionLogin,
+		FailureDescription: "SSO login failed.", Details: map[string]string{"method": string(users.LoginSSO), "reason": le.Reason}}
+	if u != nil {
+		p = userPrincipal(u, in)
+		e.TargetType, e.TargetID, e.TargetName = "user", u.ID, u.Username
+	}
+	cause := accountkit.Errorf(le.Code, "single sign-on failed (%s)", le.Reason)
+	actx := security.WithPrincipal(context.WithoutCancel(ctx), p)
+	err := s.tx.InTx(actx, func(ctx context.Context) error { return s.audit.RecordFailureTx(ctx, e, cause) })
+	if err != nil {
+		s.opts.Logger.ErrorContext(ctx, "sso: recording a failed sign-in failed", "reason", le.Reason, "err", err)
+	}
+	if le.Code == accountkit.Internal {
+		s.opts.Logger.ErrorContext(ctx, "sso: sign-in failed", "account_id", accountID, "reason", le.Reason, "err", le.cause)
+	}
+}
+
+// Metadata returns the SP metadata of the account with the slug, once the
+// account has saved an SSO configuration (enabled or not).
+// Errors: NotFound.
+func (s *Service) Metadata(ctx context.Context, slug string) ([]byte, error) {
+	notFound := accountkit.Errorf(accountkit.NotFound, "single sign-on is not configured")
+	if s.base == "" || account.ValidateSlug(slug) != "" {
+		return nil, notFound
+	}
+	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, notFound
+		}
+		return nil, err
+	}
+	c, err := s.store.GetSSOConfig(ctx, acc.ID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil, notFound
+		}
+		return nil, err
+	}
+	sp, _ := s.provider(acc, c)
+	return sp.Metadata()
+}
+
+// Logout ends the session of the token, if any, and returns where to send
+// the browser: the account's IdP logout URL when one is configured, else
+// "/". The end of the session is audited by the users service.
+func (s *Service) Logout(ctx context.Context, slug, sessionToken string) string {
+	if sessionToken != "" {
+		if p, _, err := s.users.SessionPrincipal(ctx, sessionToken); err == nil {
+			ctx = security.WithPrincipal(ctx, p)
+		}
+		if err := s.users.Logout(ctx, sessionToken); err != nil && accountkit.ErrorCode(err) == accountkit.Internal {
+			s.opts.Logger.ErrorContext(ctx, "sso: ending the session failed", "err", err)
+		}
+	}
+	if account.ValidateSlug(slug) != "" {
+		return "/"
+	}
+	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	if err != nil {
+		return "/"
+	}
+	c, err := s.store.GetSSOConfig(ctx, acc.ID)
+	if err != nil || c.IdPLogoutURL == "" {
+		return "/"
+	}
+	return c.IdPLogoutURL
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}

@@ -1,0 +1,655 @@
+package sso
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/sso/saml"
+	"github.com/accountkit/accountkit/teams"
+	"github.com/accountkit/accountkit/users"
+)
+
+// Accounts is what the service needs from the account store.
+type Accounts interface {
+	GetAccount(ctx context.Context, id string) (*account.Account, error)
+	GetAccountBySlug(ctx context.Context, slug string) (*account.Account, error)
+	AccountAncestry(ctx context.Context, id string) ([]string, error)
+}
+
+// UserStore is what the service reads from the users' store.
+type UserStore interface {
+	GetUser(ctx context.Context, id string) (*users.User, error)
+	GetUserForUpdate(ctx context.Context, id string) (*users.User, error)
+	FindUsersByEmail(ctx context.Context, email string) ([]*users.User, error)
+}
+
+// Users is what the service needs from the users service; *users.Service
+// implements it.
+type Users interface {
+	StartSession(ctx context.Context, u *users.User, method users.LoginMethod, ip, userAgent string) (*users.LoginResult, error)
+	CreateSSOUser(ctx context.Context, in users.SSOUserInput) (*users.User, error)
+	ActivateSSOUser(ctx context.Context, userID string) (*users.User, error)
+	SessionPrincipal(ctx context.Context, token string) (*security.Principal, *users.Session, error)
+	Logout(ctx context.Context, sessionToken string) error
+}
+
+// GroupSync maps IdP groups to SSO-managed teams; the teams service
+// implements it and the kit package wires it in.
+type GroupSync interface {
+	// SetSSOMemberships makes the teams named groupNames (created as SSO
+	// teams when missing) exactly the SSO teams the user belongs to in
+	// the account; manual teams are untouched. It runs in the caller's
+	// transaction.
+	SetSSOMemberships(ctx context.Context, userID, accountID string, groupNames []string) error
+	// ConvertSSOTeamsToManual turns every SSO team of the account into a
+	// manual team, keeping its members. It runs in the caller's
+	// transaction.
+	ConvertSSOTeamsToManual(ctx context.Context, accountID string) error
+}
+
+// Options configures the service. Zero fields take defaults.
+type Options struct {
+	// BaseURL is the public URL where the host mounts accountkit's
+	// handler, e.g. "https://app.example.com" (https, or http to
+	// localhost). The SP URLs are BaseURL + "/login/saml/{slug}/...".
+	// Without it SSO cannot be enabled and the sign-in routes answer 404.
+	BaseURL string
+	// Production refuses http URLs to localhost, allowed for development.
+	Production bool
+	// SPKey, if set, signs AuthnRequests and decrypts encrypted
+	// assertions; SPCertificate is its certificate, published in the SP
+	// metadata.
+	SPKey         *rsa.PrivateKey
+	SPCertificate *x509.Certificate
+	// Groups syncs IdP groups to teams. Without it auto-create groups
+	// cannot be turned on.
+	Groups GroupSync
+	// RequestMaxAge is how long a sign-in started at the IdP may take
+	// (default saml.DefaultRequestMaxAge, 10 minutes).
+	RequestMaxAge time.Duration
+	Clock         accountkit.Clock
+	Logger        *slog.Logger
+}
+
+// Service configures SSO per account and signs users in through SAML.
+// All SSO rules live here.
+type Service struct {
+	store    Store
+	accounts Accounts
+	userdb   UserStore
+	users    Users
+	tx       accountkit.Transactor
+	authz    *security.Authorizer
+	audit    *audit.Recorder
+	opts     Options
+	base     string // BaseURL without a trailing slash; "" when unset
+	basePath string // the path of base, for cookie paths
+
+	purgeMu   sync.Mutex
+	nextPurge time.Time
+}
+
+// NewService returns an SSO Service. It fails only when Options.BaseURL is
+// set but invalid.
+func NewService(store Store, accounts Accounts, userdb UserStore, us Users, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = accountkit.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{store: store, accounts: accounts, userdb: userdb, users: us, tx: tx, authz: authz, audit: rec, opts: opts}
+	if opts.BaseURL != "" {
+		base := strings.TrimRight(opts.BaseURL, "/")
+		if msg := validateURL(base, !opts.Production); msg != "" {
+			return nil, errors.New("sso: Options.BaseURL " + msg)
+		}
+		u, _ := url.Parse(base)
+		if u.RawQuery != "" {
+			return nil, errors.New("sso: Options.BaseURL must not have a query")
+		}
+		s.base, s.basePath = base, strings.TrimRight(u.Path, "/")
+	}
+	return s, nil
+}
+
+func (s *Service) now() time.Time { return s.opts.Clock.Now().UTC() }
+
+// URLs are the SP addresses of one account, to give to the IdP
+// administrator (ACS, metadata, entity ID) and to users (initiation).
+type URLs struct {
+	SPEntityID    string `json:"sp_entity_id"`
+	InitiationURL string `json:"initiation_url"`
+	ACSURL        string `json:"acs_url"`
+	MetadataURL   string `json:"metadata_url"`
+	LogoutURL     string `json:"logout_url"`
+}
+
+// RoutePath returns the path of an SSO route of the account with the slug,
+// relative to where the host mounts the handler: "/login/saml/{slug}/" +
+// suffix.
+func RoutePath(slug, suffix string) string { return "/login/saml/" + slug + "/" + suffix }
+
+func (s *Service) urls(acc *account.Account, c *Config) URLs {
+	if s.base == "" {
+		return URLs{SPEntityID: c.SPEntityID}
+	}
+	u := URLs{
+		InitiationURL: s.base + RoutePath(acc.Slug, ""),
+		ACSURL:        s.base + RoutePath(acc.Slug, "acs"),
+		MetadataURL:   s.base + RoutePath(acc.Slug, "metadata"),
+		LogoutURL:     s.base + RoutePath(acc.Slug, "logout"),
+	}
+	u.SPEntityID = c.SPEntityID
+	if u.SPEntityID == "" {
+		u.SPEntityID = u.MetadataURL
+	}
+	return u
+}
+
+// View is a configuration as the API shows it: the stored fields, the
+// SP URLs, the certificates' details and warnings.
+type View struct {
+	Config *Config
+	URLs   URLs
+	// Saved is false while the account has never saved a configuration
+	// (Config then holds the defaults).
+	Saved        bool
+	Certificates []CertificateInfo
+	// Warnings are human-readable notes: expired or expiring
+	// certificates, no break-glass account while SSO is enabled.
+	Warnings []string
+	// GroupSync tells whether auto-create groups can be turned on (the
+	// installation wired a GroupSync).
+	GroupSync bool
+}
+
+func (s *Service) view(acc *account.Account, c *Config, saved bool) *View {
+	v := &View{Config: c, URLs: s.urls(acc, c), Saved: saved, Certificates: []CertificateInfo{}, Warnings: []string{},
+		GroupSync: s.opts.Groups != nil}
+	now := s.now()
+	for i, p := range c.IdPCertificates {
+		info, _ := certificateInfo(p, now)
+		v.Certificates = append(v.Certificates, info)
+		switch info.Warning {
+		case WarningExpired:
+			v.Warnings = append(v.Warnings, "IdP certificate "+strconv.Itoa(i+1)+" has expired: responses signed with it are refused.")
+		case WarningExpiresSoon:
+			v.Warnings = append(v.Warnings, "IdP certificate "+strconv.Itoa(i+1)+" expires within 30 days: add its successor.")
+		}
+	}
+	if c.Enabled && c.BreakGlassUserID == "" {
+		v.Warnings = append(v.Warnings, "No break-glass Account Manager: if the IdP fails, nobody of the account can sign in with a password.")
+	}
+	return v
+}
+
+// defaults returns the configuration of an account that never saved one.
+func defaults(accountID string) *Config {
+	return &Config{AccountID: accountID, ClockSkewSeconds: DefaultClockSkewSeconds}
+}
+
+// load returns the account's configuration, or the defaults.
+func (s *Service) load(ctx context.Context, accountID string) (*Config, bool, error) {
+	c, err := s.store.GetSSOConfig(ctx, accountID)
+	switch {
+	case err == nil:
+		return c, true, nil
+	case accountkit.ErrorCode(err) == accountkit.NotFound:
+		return defaults(accountID), false, nil
+	}
+	return nil, false, err
+}
+
+// Config returns the account's SSO configuration with the URLs to give the
+// IdP administrator. It requires PermSSOManage in the account.
+// Errors: Unauthenticated, NotFound (also for accounts outside the
+// principal's tree), Forbidden.
+func (s *Service) Config(ctx context.Context, accountID string) (*View, error) {
+	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
+		return nil, err
+	}
+	acc, err := s.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	c, saved, err := s.load(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(acc, c, saved), nil
+}
+
+func updateEntry(accountID string, changed []string) *audit.Entry {
+	e := &audit.Entry{AccountID: accountID, Item: audit.ItemAccount, Action: audit.ActionUpdate,
+		Description: "Account login options updated.", FailureDescription: "Account login options update failed.",
+		TargetType: "account", TargetID: accountID}
+	if len(changed) > 0 {
+		e.Details = map[string]string{"changed": strings.Join(changed, ",")}
+	}
+	return e
+}
+
+// Refused records the failure of a configuration change refused before it
+// reached the service (a malformed or oversized body).
+func (s *Service) Refused(ctx context.Context, accountID string, err error) {
+	s.audit.RecordFailure(ctx, *updateEntry(accountID, nil), err)
+}
+
+// Update changes the account's SSO configuration; nil fields stay as they
+// are. It requires PermSSOManage in the account. Every field is validated
+// (URLs https, certificates parsed with strong keys, ranges) and a refused
+// change changes nothing. Enabling requires the IdP entity ID, login URL
+// and at least one certificate. Turning auto-create groups off turns the
+// account's SSO teams into manual teams in the same transaction. Audited
+// ("Account login options updated." / "... update failed.") with the names
+// of the changed fields, never their values. Errors: Unauthenticated,
+// NotFound, Forbidden, Invalid.
+func (s *Service) Update(ctx context.Context, accountID string, up Update) (*View, error) {
+	return s.update(ctx, accountID, up, nil)
+}
+
+func (s *Service) update(ctx context.Context, accountID string, up Update, details map[string]string) (*View, error) {
+	entry := updateEntry(accountID, up.changed())
+	for k, v := range details {
+		if entry.Details == nil {
+			entry.Details = map[string]string{}
+		}
+		entry.Details[k] = v
+	}
+	var out *View
+	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
+		if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
+			return err
+		}
+		acc, err := s.accounts.GetAccount(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		cur, saved, err := s.load(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		next, err := s.apply(ctx, cur, up)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if !saved {
+			next.CreatedAt = now
+		}
+		next.UpdatedAt = now
+		if cur.AutoCreateGroups && !next.AutoCreateGroups && s.opts.Groups != nil {
+			if err := s.opts.Groups.ConvertSSOTeamsToManual(ctx, accountID); err != nil {
+				return err
+			}
+		}
+		if err := s.store.PutSSOConfig(ctx, next); err != nil {
+			return err
+		}
+		out = s.view(acc, next, true)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// apply validates up against cur and returns the new configuration.
+func (s *Service) apply(ctx context.Context, cur *Config, up Update) (*Config, error) {
+	next := *cur
+	next.IdPCertificates = slices.Clone(cur.IdPCertificates)
+	var v accountkit.Validation
+	allowHTTP := !s.opts.Production
+	if up.SPEntityID != nil {
+		next.SPEntityID = strings.TrimSpace(*up.SPEntityID)
+		if next.SPEntityID != "" {
+			if msg := validateEntityID(next.SPEntityID); msg != "" {
+				v.Add("sp_entity_id", msg)
+			}
+		}
+	}
+	if up.IdPEntityID != nil {
+		next.IdPEntityID = strings.TrimSpace(*up.IdPEntityID)
+		if next.IdPEntityID != "" {
+			if msg := validateEntityID(next.IdPEntityID); msg != "" {
+				v.Add("idp_entity_id", msg)
+			}
+		}
+	}
+	if up.IdPCertificates != nil {
+		certs := *up.IdPCertificates
+		next.IdPCertificates = []string{}
+		if len(certs) > MaxCertificates {
+			v.Add("idp_certificates", "at most "+strconv.Itoa(MaxCertificates)+" certificates")
+		} else {
+			seen := map[string]bool{}
+			for i, p := range certs {
+				field := "idp_certificates[" + strconv.Itoa(i) + "]"
+				cert, canon, msg := parseCertificate(p)
+				if msg != "" {
+					v.Add(field, msg)
+					continue
+				}
+				if seen[string(cert.Raw)] {
+					v.Add(field, "duplicates another certificate")
+					continue
+				}
+				seen[string(cert.Raw)] = true
+				next.IdPCertificates = append(next.IdPCertificates, canon)
+			}
+		}
+	}
+	if up.IdPLoginURL != nil {
+		next.IdPLoginURL = strings.TrimSpace(*up.IdPLoginURL)
+		if next.IdPLoginURL != "" {
+			if msg := validateURL(next.IdPLoginURL, allowHTTP); msg != "" {
+				v.Add("idp_login_url", msg)
+			}
+		}
+	}
+	if up.IdPLogoutURL != nil {
+		next.IdPLogoutURL = strings.TrimSpace(*up.IdPLogoutURL)
+		if next.IdPLogoutURL != "" {
+			if msg := validateURL(next.IdPLogoutURL, allowHTTP); msg != "" {
+				v.Add("idp_logout_url", msg)
+			}
+		}
+	}
+	if up.GroupAttribute != nil {
+		next.GroupAttribute = strings.TrimSpace(*up.GroupAttribute)
+		switch {
+		case len(next.GroupAttribute) > MaxAttributeNameLength:
+			v.Add("group_attribute", "must be at most "+strconv.Itoa(MaxAttributeNameLength)+" characters")
+		case plainText(next.GroupAttribute) != "":
+			v.Add("group_attribute", plainText(next.GroupAttribute))
+		}
+	}
+	if up.ClockSkewSeconds != nil {
+		next.ClockSkewSeconds = *up.ClockSkewSeconds
+		if next.ClockSkewSeconds < 0 || next.ClockSkewSeconds > MaxClockSkewSeconds {
+			v.Add("clock_skew_seconds", "must be between 0 and "+strconv.Itoa(MaxClockSkewSeconds))
+		}
+	}
+	if up.Enabled != nil {
+		next.Enabled = *up.Enabled
+	}
+	if up.AutoCreateUsers != nil {
+		next.AutoCreateUsers = *up.AutoCreateUsers
+	}
+	if up.AutoCreateGroups != nil {
+		next.AutoCreateGroups = *up.AutoCreateGroups
+		if next.AutoCreateGroups && s.opts.Groups == nil {
+			v.Add("auto_create_groups", "team sync is not available in this installation")
+		}
+	}
+	if up.AllowIdPInitiated != nil {
+		next.AllowIdPInitiated = *up.AllowIdPInitiated
+	}
+	if up.BreakGlassUserID != nil {
+		next.BreakGlassUserID = strings.TrimSpace(*up.BreakGlassUserID)
+		if next.BreakGlassUserID != "" {
+			msg, err := s.checkBreakGlass(ctx, cur.AccountID, next.BreakGlassUserID)
+			if err != nil {
+				return nil, err
+			}
+			if msg != "" {
+				v.Add("break_glass_user_id", msg)
+			}
+		}
+	}
+	if next.Enabled {
+		if s.base == "" {
+			v.Add("enabled", "single sign-on needs the installation's base URL (sso.Options.BaseURL)")
+		}
+		if next.IdPEntityID == "" {
+			v.Add("idp_entity_id", "is required to enable single sign-on")
+		}
+		if next.IdPLoginURL == "" {
+			v.Add("idp_login_url", "is required to enable single sign-on")
+		}
+		if len(next.IdPCertificates) == 0 {
+			v.Add("idp_certificates", "at least one certificate is required to enable single sign-on")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// checkBreakGlass returns what is wrong with userID as the account's
+// break-glass user: it must be an active Account Manager of the account.
+func (s *Service) checkBreakGlass(ctx context.Context, accountID, userID string) (string, error) {
+	const msg = "must be an active user of this account holding the Account Manager role"
+	if !accountkit.ValidID(userID) {
+		return msg, nil
+	}
+	u, err := s.userdb.GetUser(ctx, userID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return msg, nil
+		}
+		return "", err
+	}
+	if u.AccountID != accountID || u.Status != users.StatusActive || !slices.Contains(u.Roles, security.RoleAccountManager) {
+		return msg, nil
+	}
+	return "", nil
+}
+
+// ImportMetadata fills the IdP fields (entity ID, login URL, logout URL
+// when given, signing certificates) from the IdP's SAML metadata XML. The
+// metadata must offer an HTTP-Redirect SingleSignOnService; its
+// certificates pass the same checks as in Update. The other fields stay.
+// It requires PermSSOManage and is audited like Update. Errors:
+// Unauthenticated, NotFound, Forbidden, Invalid (field "metadata" for
+// unusable XML).
+func (s *Service) ImportMetadata(ctx context.Context, accountID string, data []byte) (*View, error) {
+	fail := func(msg string) (*View, error) {
+		var err error = accountkit.InvalidField("metadata", msg)
+		if _, aerr := s.authz.Require(ctx, security.PermSSOManage, accountID); aerr != nil {
+			err = aerr // outsiders learn nothing about the XML
+		}
+		s.Refused(ctx, accountID, err)
+		return nil, err
+	}
+	m, err := saml.ParseIdPMetadata(data)
+	if err != nil {
+		return fail("is not usable SAML IdP metadata (" + string(saml.ReasonOf(err)) + ")")
+	}
+	if m.SSORedirectURL == "" {
+		return fail("offers no HTTP-Redirect SingleSignOnService")
+	}
+	pems := make([]string, len(m.SigningCertificates))
+	for i, c := range m.SigningCertificates {
+		pems[i] = encodePEM(c)
+	}
+	up := Update{IdPEntityID: &m.EntityID, IdPLoginURL: &m.SSORedirectURL, IdPCertificates: &pems}
+	if m.SLOURL != "" {
+		up.IdPLogoutURL = &m.SLOURL
+	}
+	return s.update(ctx, accountID, up, map[string]string{"source": "metadata"})
+}
+
+// PasswordLoginAllowed is the users.Options.PasswordLoginAllowed hook:
+// while the user's account has SSO enabled it refuses password sign-in and
+// password reset with a Forbidden error naming the initiation URL, except
+// for the account's break-glass Account Manager, whose every use is
+// audited ("SSO break-glass password use.").
+func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error {
+	c, err := s.store.GetSSOConfig(ctx, u.AccountID)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return nil
+		}
+		return err
+	}
+	if !c.Enabled {
+		return nil
+	}
+	if c.BreakGlassUserID == u.ID && u.Status == users.StatusActive && slices.Contains(u.Roles, security.RoleAccountManager) {
+		return s.audit.Record(ctx, audit.Entry{AccountID: u.AccountID, Item: audit.ItemSSO, Action: audit.ActionLogin,
+			Description: "SSO break-glass password use.", TargetType: "user", TargetID: u.ID, TargetName: u.Username,
+			Details: map[string]string{"method": string(users.LoginPassword)}})
+	}
+	where := "the account's single sign-on page"
+	if acc, err := s.accounts.GetAccount(ctx, u.AccountID); err == nil && s.base != "" {
+		where = s.urls(acc, c).InitiationURL
+	}
+	return accountkit.Errorf(accountkit.Forbidden, "password sign-in is disabled for this account: sign in with single sign-on at %s", where)
+}
+
+// samlState adapts the Store to saml.RequestStore and saml.ReplayCache.
+// Replay keys (IdP entity ID and assertion ID) are stored as their
+// SHA-256, so they have a fixed length.
+type samlState struct{ store Store }
+
+var (
+	_ saml.RequestStore = samlState{}
+	_ saml.ReplayCache  = samlState{}
+)
+
+// maxRequestIDLength bounds the request IDs the store is asked about.
+const maxRequestIDLength = 128
+
+func (st samlState) SaveRequest(ctx context.Context, id, idp string, expiresAt time.Time) error {
+	return st.store.SaveSAMLRequest(ctx, id, idp, expiresAt)
+}
+
+func (st samlState) ConsumeRequest(ctx context.Context, id string, now time.Time) (string, bool, error) {
+	if id == "" || len(id) > maxRequestIDLength || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return "", false, nil
+	}
+	return st.store.ConsumeSAMLRequest(ctx, id, now)
+}
+
+func (st samlState) MarkUsed(ctx context.Context, key string, expiresAt, now time.Time) (bool, error) {
+	sum := sha256.Sum256([]byte(key))
+	return st.store.MarkSAMLAssertionUsed(ctx, hex.EncodeToString(sum[:]), expiresAt, now)
+}
+
+// provider returns the SAML SP and IdP of an account's configuration.
+func (s *Service) provider(acc *account.Account, c *Config) (*saml.ServiceProvider, *saml.IdentityProvider) {
+	u := s.urls(acc, c)
+	st := samlState{s.store}
+	sp := &saml.ServiceProvider{EntityID: u.SPEntityID, ACSURL: u.ACSURL, Key: s.opts.SPKey, Certificate: s.opts.SPCertificate,
+		RequestStore: st, ReplayCache: st, Clock: s.opts.Clock, RequestMaxAge: s.opts.RequestMaxAge}
+	idp := &saml.IdentityProvider{EntityID: c.IdPEntityID, SSOURL: c.IdPLoginURL, SLOURL: c.IdPLogoutURL,
+		AllowIdPInitiated: c.AllowIdPInitiated, ClockSkew: time.Duration(c.ClockSkewSeconds) * time.Second}
+	if c.ClockSkewSeconds == 0 {
+		idp.ClockSkew = -1 // none; saml reads 0 as its default
+	}
+	for _, p := range c.IdPCertificates {
+		if cert, _, msg := parseCertificate(p); msg == "" {
+			idp.Certificates = append(idp.Certificates, cert)
+		}
+	}
+	return sp, idp
+}
+
+// PurgeExpired deletes expired SAML request IDs and replay keys and
+// returns how many it deleted. The service also purges on its own, at most
+// every five minutes, when sign-ins start; hosts may run it from a job.
+func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
+	return s.store.PurgeSAMLState(ctx, s.now())
+}
+
+func (s *Service) maybePurge(ctx context.Context) {
+	now := s.now()
+	s.purgeMu.Lock()
+	due := !now.Before(s.nextPurge)
+	if due {
+		s.nextPurge = now.Add(5 * time.Minute)
+	}
+	s.purgeMu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := s.store.PurgeSAMLState(ctx, now); err != nil {
+		s.opts.Logger.WarnContext(ctx, "sso: purging expired SAML state failed", "err", err)
+	}
+}
+
+func encodePEM(c *x509.Certificate) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+}
+
+// normalizeNameID returns the lower-cased NameID when it is a plain email
+// address (an email or a UPN in email form), else "".
+func normalizeNameID(s string) string {
+	s = users.NormalizeEmail(s)
+	if s == "" || len(s) > users.MaxEmailLength {
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return ""
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return ""
+	}
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= 0x20 || s[i] == 0x7f {
+			return ""
+		}
+	}
+	return s
+}
+
+// groupNames returns the usable, distinct group names of an attribute's
+// values (teams.ValidateName), at most MaxGroups.
+func groupNames(values []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if teams.ValidateName(v) != "" {
+			continue
+		}
+		key := teams.NameKey(v)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, v)
+		if len(out) == MaxGroups {
+			break
+		}
+	}
+	return out
+}
+
+func (s *Service) requestMaxAge() time.Duration {
+	if s.opts.RequestMaxAge <= 0 {
+		return saml.DefaultRequestMaxAge
+	}
+	return s.opts.RequestMaxAge
+}
+
+// GroupSyncAvailable reports whether auto-create groups can be turned on.
+func (s *Service) GroupSyncAvailable() bool { return s.opts.Groups != nil }

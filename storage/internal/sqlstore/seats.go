@@ -1,0 +1,436 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/accountkit/accountkit/seats"
+	"github.com/accountkit/accountkit/users"
+)
+
+var _ seats.Store = (*Store)(nil)
+
+// seatPoolRow is a main account's pool in accountkit_seat_pools.
+type seatPoolRow struct {
+	bun.BaseModel `bun:"table:accountkit_seat_pools,alias:sp"`
+
+	MainAccountID string    `bun:"main_account_id,pk"`
+	Purchased     int       `bun:"purchased,notnull"`
+	Warned        bool      `bun:"warned,notnull"`
+	UpdatedAt     time.Time `bun:"updated_at,notnull"`
+}
+
+// seatLimitRow is an account's limit in accountkit_seat_limits; the column
+// is seat_limit because LIMIT is reserved.
+type seatLimitRow struct {
+	bun.BaseModel `bun:"table:accountkit_seat_limits,alias:sl"`
+
+	AccountID     string    `bun:"account_id,pk"`
+	MainAccountID string    `bun:"main_account_id,notnull"`
+	SeatLimit     int       `bun:"seat_limit,notnull"`
+	Warned        bool      `bun:"warned,notnull"`
+	UpdatedAt     time.Time `bun:"updated_at,notnull"`
+}
+
+// seatRow is a seat in accountkit_seats, keyed by its user.
+type seatRow struct {
+	bun.BaseModel `bun:"table:accountkit_seats,alias:st"`
+
+	UserID         string    `bun:"user_id,pk"`
+	AccountID      string    `bun:"account_id,notnull"`
+	MainAccountID  string    `bun:"main_account_id,notnull"`
+	AssignedAt     time.Time `bun:"assigned_at,notnull"`
+	AssignedByID   string    `bun:"assigned_by_id,notnull"`
+	AssignedByName string    `bun:"assigned_by_name,notnull"`
+}
+
+// seatLogRow is a seat log entry in accountkit_seat_log. SearchText is
+// LogEntry.SearchText(), lower-cased in Go.
+type seatLogRow struct {
+	bun.BaseModel `bun:"table:accountkit_seat_log,alias:lg"`
+
+	ID            string    `bun:"id,pk"`
+	MainAccountID string    `bun:"main_account_id,notnull"`
+	AccountID     string    `bun:"account_id,notnull"`
+	LoggedAt      time.Time `bun:"logged_at,notnull"`
+	ActorID       string    `bun:"actor_id,notnull"`
+	ActorName     string    `bun:"actor_name,notnull"`
+	EventType     string    `bun:"event_type,notnull"`
+	Status        string    `bun:"status,notnull"`
+	UserID        string    `bun:"user_id,notnull"`
+	Username      string    `bun:"username,notnull"`
+	OldValue      *int      `bun:"old_value"`
+	NewValue      *int      `bun:"new_value"`
+	Description   string    `bun:"description,notnull"`
+	ErrorMessage  string    `bun:"error_message,notnull"`
+	SearchText    string    `bun:"search_text,notnull"`
+}
+
+func (r *seatPoolRow) pool() *seats.Pool {
+	return &seats.Pool{MainAccountID: r.MainAccountID, Purchased: r.Purchased, Warned: r.Warned, UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func (r *seatLimitRow) limit() *seats.Limit {
+	return &seats.Limit{AccountID: r.AccountID, MainAccountID: r.MainAccountID, Limit: r.SeatLimit, Warned: r.Warned, UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func toSeatRow(s *seats.Seat) *seatRow {
+	return &seatRow{UserID: s.UserID, AccountID: s.AccountID, MainAccountID: s.MainAccountID, AssignedAt: s.AssignedAt.UTC(),
+		AssignedByID: s.AssignedByID, AssignedByName: s.AssignedByName}
+}
+
+func (r *seatRow) seat() *seats.Seat {
+	return &seats.Seat{UserID: r.UserID, AccountID: r.AccountID, MainAccountID: r.MainAccountID, AssignedAt: r.AssignedAt.UTC(),
+		AssignedByID: r.AssignedByID, AssignedByName: r.AssignedByName}
+}
+
+func toSeatLogRow(e *seats.LogEntry) *seatLogRow {
+	return &seatLogRow{ID: e.ID, MainAccountID: e.MainAccountID, AccountID: e.AccountID, LoggedAt: e.Time.UTC(),
+		ActorID: e.ActorID, ActorName: e.ActorName, EventType: string(e.Event), Status: string(e.Status),
+		UserID: e.UserID, Username: e.Username, OldValue: intPtr(e.OldValue), NewValue: intPtr(e.NewValue),
+		Description: e.Description, ErrorMessage: e.Error, SearchText: e.SearchText()}
+}
+
+func (r *seatLogRow) entry() *seats.LogEntry {
+	return &seats.LogEntry{ID: r.ID, MainAccountID: r.MainAccountID, AccountID: r.AccountID, Time: r.LoggedAt.UTC(),
+		ActorID: r.ActorID, ActorName: r.ActorName, Event: seats.Event(r.EventType), Status: seats.Status(r.Status),
+		UserID: r.UserID, Username: r.Username, OldValue: intPtr(r.OldValue), NewValue: intPtr(r.NewValue),
+		Description: r.Description, Error: r.ErrorMessage}
+}
+
+// LockSeatPool returns the main account's pool and locks its row with
+// SELECT ... FOR UPDATE until the transaction in ctx ends; it must be
+// called inside a transaction. The row is read first (the common case) and
+// only when missing inserted if absent and read again: inserting first
+// takes a shared lock on MariaDB that concurrent callers then try to
+// upgrade, a deadlock. SQLite has no row locks; its transactions are
+// serialized by BEGIN IMMEDIATE.
+func (s *Store) LockSeatPool(ctx context.Context, mainAccountID string, now time.Time) (*seats.Pool, error) {
+	if err := requireTx(ctx, "LockSeatPool"); err != nil {
+		return nil, err
+	}
+	row, err := s.selectPoolForUpdate(ctx, mainAccountID)
+	if err == nil {
+		return row.pool(), nil
+	}
+	if !isNotFound(err) {
+		return nil, err
+	}
+	ins := s.idb(ctx).NewInsert().Model(&seatPoolRow{MainAccountID: mainAccountID, UpdatedAt: now.UTC()})
+	if s.dialect == MySQL {
+		ins = ins.Ignore()
+	} else {
+		ins = ins.On("CONFLICT (main_account_id) DO NOTHING")
+	}
+	if _, err := ins.Exec(ctx); err != nil {
+		return nil, translate(err, "seat pool")
+	}
+	row, err = s.selectPoolForUpdate(ctx, mainAccountID)
+	if err != nil {
+		return nil, err
+	}
+	return row.pool(), nil
+}
+
+func (s *Store) selectPoolForUpdate(ctx context.Context, mainAccountID string) (*seatPoolRow, error) {
+	row := new(seatPoolRow)
+	q := s.idb(ctx).NewSelect().Model(row).Where("main_account_id = ?", mainAccountID)
+	if s.dialect != SQLite {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, translate(err, "seat pool")
+	}
+	return row, nil
+}
+
+// GetSeatPool returns the main account's pool. Errors: NotFound.
+func (s *Store) GetSeatPool(ctx context.Context, mainAccountID string) (*seats.Pool, error) {
+	row := new(seatPoolRow)
+	if err := s.idb(ctx).NewSelect().Model(row).Where("main_account_id = ?", mainAccountID).Scan(ctx); err != nil {
+		return nil, translate(err, "seat pool")
+	}
+	return row.pool(), nil
+}
+
+// UpdateSeatPool saves p's Purchased, Warned and UpdatedAt. Errors: NotFound.
+func (s *Store) UpdateSeatPool(ctx context.Context, p *seats.Pool) error {
+	res, err := s.idb(ctx).NewUpdate().Model((*seatPoolRow)(nil)).
+		Set("purchased = ?", p.Purchased).Set("warned = ?", p.Warned).Set("updated_at = ?", p.UpdatedAt.UTC()).
+		Where("main_account_id = ?", p.MainAccountID).Exec(ctx)
+	if err != nil {
+		return translate(err, "seat pool")
+	}
+	return s.affectedOne(ctx, res, (*seatPoolRow)(nil), "main_account_id = ?", p.MainAccountID, "seat pool")
+}
+
+// GetSeatLimit returns the account's limit. Errors: NotFound.
+func (s *Store) GetSeatLimit(ctx context.Context, accountID string) (*seats.Limit, error) {
+	row := new(seatLimitRow)
+	if err := s.idb(ctx).NewSelect().Model(row).Where("account_id = ?", accountID).Scan(ctx); err != nil {
+		return nil, translate(err, "seat limit")
+	}
+	return row.limit(), nil
+}
+
+// PutSeatLimit creates or replaces the account's limit with an upsert.
+func (s *Store) PutSeatLimit(ctx context.Context, l *seats.Limit) error {
+	row := &seatLimitRow{AccountID: l.AccountID, MainAccountID: l.MainAccountID, SeatLimit: l.Limit, Warned: l.Warned, UpdatedAt: l.UpdatedAt.UTC()}
+	q := s.idb(ctx).NewInsert().Model(row)
+	if s.dialect == MySQL {
+		q = q.On("DUPLICATE KEY UPDATE").
+			Set("main_account_id = VALUES(main_account_id)").Set("seat_limit = VALUES(seat_limit)").
+			Set("warned = VALUES(warned)").Set("updated_at = VALUES(updated_at)")
+	} else {
+		q = q.On("CONFLICT (account_id) DO UPDATE").
+			Set("main_account_id = EXCLUDED.main_account_id").Set("seat_limit = EXCLUDED.seat_limit").
+			Set("warned = EXCLUDED.warned").Set("updated_at = EXCLUDED.updated_at")
+	}
+	_, err := q.Exec(ctx)
+	return translate(err, "seat limit")
+}
+
+// DeleteSeatLimit removes the account's limit. Errors: NotFound.
+func (s *Store) DeleteSeatLimit(ctx context.Context, accountID string) error {
+	res, err := s.idb(ctx).NewDelete().Model((*seatLimitRow)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	if err != nil {
+		return translate(err, "seat limit")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return translate(err, "seat limit")
+	} else if n == 0 {
+		return notFound("seat limit")
+	}
+	return nil
+}
+
+// ListSeatLimits returns the limits of the tree ordered by account ID.
+func (s *Store) ListSeatLimits(ctx context.Context, mainAccountID string) ([]*seats.Limit, error) {
+	var rows []seatLimitRow
+	err := s.idb(ctx).NewSelect().Model(&rows).Where("main_account_id = ?", mainAccountID).OrderExpr("account_id ASC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err, "seat limit")
+	}
+	out := make([]*seats.Limit, len(rows))
+	for i := range rows {
+		out[i] = rows[i].limit()
+	}
+	return out, nil
+}
+
+// CreateSeat stores st. Errors: Conflict when the user holds a seat.
+func (s *Store) CreateSeat(ctx context.Context, st *seats.Seat) error {
+	_, err := s.idb(ctx).NewInsert().Model(toSeatRow(st)).Exec(ctx)
+	return translate(err, "seat")
+}
+
+// GetSeat returns the user's seat. Errors: NotFound.
+func (s *Store) GetSeat(ctx context.Context, userID string) (*seats.Seat, error) {
+	row := new(seatRow)
+	if err := s.idb(ctx).NewSelect().Model(row).Where("user_id = ?", userID).Scan(ctx); err != nil {
+		return nil, translate(err, "seat")
+	}
+	return row.seat(), nil
+}
+
+// DeleteSeats removes the seats of the users and returns how many.
+func (s *Store) DeleteSeats(ctx context.Context, userIDs []string) (int, error) {
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	res, err := s.idb(ctx).NewDelete().Model((*seatRow)(nil)).Where("user_id IN (?)", bun.List(userIDs)).Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "seat")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, translate(err, "seat")
+	}
+	return int(n), nil
+}
+
+// CountSeats counts the seats of the tree, or of one account of it.
+func (s *Store) CountSeats(ctx context.Context, mainAccountID, accountID string) (int, error) {
+	q := s.idb(ctx).NewSelect().Model((*seatRow)(nil)).Where("main_account_id = ?", mainAccountID)
+	if accountID != "" {
+		q = q.Where("account_id = ?", accountID)
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, translate(err, "seat")
+	}
+	return int(n), nil
+}
+
+// CountSeatsByAccount returns the number of seats per account of the tree.
+func (s *Store) CountSeatsByAccount(ctx context.Context, mainAccountID string) (map[string]int, error) {
+	var rows []struct {
+		AccountID string `bun:"account_id"`
+		N         int    `bun:"n"`
+	}
+	err := s.idb(ctx).NewSelect().Model((*seatRow)(nil)).
+		Column("account_id").ColumnExpr("COUNT(*) AS n").
+		Where("main_account_id = ?", mainAccountID).Group("account_id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "seat")
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.AccountID] = r.N
+	}
+	return out, nil
+}
+
+// holderQuery selects the seats matching f's filters (not its paging),
+// joined with their users as alias u.
+func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.SelectQuery {
+	q := s.idb(ctx).NewSelect().Model((*seatRow)(nil)).
+		Join("JOIN accountkit_users AS u ON u.id = st.user_id").
+		Where("st.main_account_id = ?", f.MainAccountID)
+	if f.AccountIDs != nil {
+		if len(f.AccountIDs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("st.account_id IN (?)", bun.List(f.AccountIDs))
+		}
+	}
+	if f.UserIDs != nil {
+		if len(f.UserIDs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("st.user_id IN (?)", bun.List(f.UserIDs))
+		}
+	}
+	if f.AssignedFrom != nil {
+		q = q.Where("st.assigned_at >= ?", f.AssignedFrom.UTC())
+	}
+	if f.AssignedTo != nil {
+		q = q.Where("st.assigned_at < ?", f.AssignedTo.UTC())
+	}
+	if f.Search != "" {
+		q = q.Where("u.search_text LIKE ? ESCAPE '!'", containsPattern(f.Search))
+	}
+	if f.Role != nil {
+		q = q.Where("EXISTS (SELECT 1 FROM accountkit_user_roles AS ur WHERE ur.user_id = u.id AND ur.role_key = ?)", *f.Role)
+	}
+	if f.LastLoginFrom != nil {
+		q = q.Where("u.last_login_at >= ?", f.LastLoginFrom.UTC())
+	}
+	if f.LastLoginTo != nil {
+		q = q.Where("u.last_login_at < ?", f.LastLoginTo.UTC())
+	}
+	if c := f.Inactive; c != nil {
+		noRole := "NOT EXISTS (SELECT 1 FROM accountkit_user_roles AS ir WHERE ir.user_id = u.id)"
+		args := []any{string(users.StatusDisabled), c.ActiveBefore.UTC()}
+		if len(c.EligibleRoles) > 0 {
+			noRole = "NOT EXISTS (SELECT 1 FROM accountkit_user_roles AS ir WHERE ir.user_id = u.id AND ir.role_key IN (?))"
+			args = append(args, bun.List(c.EligibleRoles))
+		}
+		q = q.Where("(u.status = ? OR COALESCE(u.last_login_at, u.activated_at, u.created_at) < ? OR "+noRole+")", args...)
+	}
+	return q
+}
+
+// ListSeatHolders returns the seats matching f with their users, ordered by
+// username then user ID. The cursor is written as username >= k AND
+// (username > k OR (username = k AND id > i)), which MariaDB serves from
+// an index, unlike a row-value comparison.
+func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*seats.Holder, error) {
+	q := s.holderQuery(ctx, f)
+	if f.AfterUsername != "" || f.AfterID != "" {
+		q = q.Where("u.username >= ?", f.AfterUsername).
+			Where("(u.username > ? OR (u.username = ? AND u.id > ?))", f.AfterUsername, f.AfterUsername, f.AfterID)
+	}
+	var rows []seatRow
+	if err := q.OrderExpr("u.username ASC, u.id ASC").Limit(limit(f.Limit)).Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "seat")
+	}
+	out := make([]*seats.Holder, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].UserID
+	}
+	var urows []userRow
+	if err := s.idb(ctx).NewSelect().Model((*userRow)(nil)).Where("u.id IN (?)", bun.List(ids)).Scan(ctx, &urows); err != nil {
+		return nil, translate(err, "user")
+	}
+	list, err := s.withRoles(ctx, urows)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*users.User, len(list))
+	for _, u := range list {
+		byID[u.ID] = u
+	}
+	for i := range rows {
+		if u := byID[rows[i].UserID]; u != nil {
+			out = append(out, &seats.Holder{Seat: rows[i].seat(), User: u})
+		}
+	}
+	return out, nil
+}
+
+// CountSeatHolders counts the seats matching f, ignoring its paging.
+func (s *Store) CountSeatHolders(ctx context.Context, f seats.HolderFilter) (int, error) {
+	n, err := s.holderQuery(ctx, f).Count(ctx)
+	if err != nil {
+		return 0, translate(err, "seat")
+	}
+	return int(n), nil
+}
+
+// InsertSeatLogEntry stores e. Errors: Conflict when e.ID exists.
+func (s *Store) InsertSeatLogEntry(ctx context.Context, e *seats.LogEntry) error {
+	_, err := s.idb(ctx).NewInsert().Model(toSeatLogRow(e)).Exec(ctx)
+	return translate(err, "seat log entry")
+}
+
+// ListSeatLog returns the entries matching f, newest first. The Before
+// cursor is written as logged_at <= t AND (logged_at < t OR (logged_at = t
+// AND id < i)), served from the (main_account_id, logged_at, id) index on
+// every database.
+func (s *Store) ListSeatLog(ctx context.Context, f seats.LogFilter) ([]*seats.LogEntry, error) {
+	q := s.idb(ctx).NewSelect().Model((*seatLogRow)(nil)).Where("main_account_id = ?", f.MainAccountID)
+	if f.AccountIDs != nil {
+		if len(f.AccountIDs) == 0 {
+			return []*seats.LogEntry{}, nil
+		}
+		q = q.Where("account_id IN (?)", bun.List(f.AccountIDs))
+	}
+	if f.From != nil {
+		q = q.Where("logged_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("logged_at < ?", f.To.UTC())
+	}
+	if f.Event != nil {
+		q = q.Where("event_type = ?", string(*f.Event))
+	}
+	if f.Status != nil {
+		q = q.Where("status = ?", string(*f.Status))
+	}
+	if f.UserID != nil {
+		q = q.Where("user_id = ?", *f.UserID)
+	}
+	if f.Search != "" {
+		q = q.Where("search_text LIKE ? ESCAPE '!'", containsPattern(f.Search))
+	}
+	if c := f.Before; c != nil {
+		t := c.Time.UTC()
+		q = q.Where("logged_at <= ?", t).Where("(logged_at < ? OR (logged_at = ? AND id < ?))", t, t, c.ID)
+	}
+	var rows []seatLogRow
+	if err := q.OrderExpr("logged_at DESC, id DESC").Limit(limit(f.Limit)).Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "seat log entry")
+	}
+	out := make([]*seats.LogEntry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].entry()
+	}
+	return out, nil
+}
