@@ -85,4 +85,7 @@ var Catalogue = []CatalogueEntry{
 	{ItemAPIKey, "Revoke", "API key revoked.", "API key revocation failed."},
 	{"Notification", ActionCreate, "Notification published.", "Publishing notification failed."},
 	{"Notification", ActionUpdate, "Notification subscriptions updated.", "Notification subscriptions update failed."},
+	{ItemTeam, ActionCreate, "Group created.", "Group creation failed."},
+	{ItemTeam, ActionUpdate, "Group updated.", "Group update failed."},
+	{ItemTeam, ActionDelete, "Group deleted.", "Group deletion failed."},
 }

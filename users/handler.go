@@ -318,7 +318,7 @@ func listInput(r *http.Request) (ListInput, error) {
 	if err != nil {
 		return ListInput{}, err
 	}
-	in := ListInput{AccountID: q.Get("account_id"), IncludeSubaccounts: sub, Status: q.Get("status"), Role: q.Get("role"),
+	in := ListInput{AccountID: q.Get("account_id"), IncludeSubaccounts: sub, Status: q.Get("status"), Role: q.Get("role"), Team: q.Get("team_id"),
 		Search: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: limit}
 	if q.Has("locked") {
 		b, err := httpx.QueryBool(r, "locked")

@@ -29,7 +29,9 @@ type ListInput struct {
 	IncludeSubaccounts bool
 	Status             string
 	Role               string
-	Search             string
+	// Team keeps the members of the team with this ID.
+	Team   string
+	Search string
 	// Locked filters by lock state when not nil.
 	Locked *bool
 	// Sort is username (default), -username, created or -created.
@@ -113,6 +115,12 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 			v.Add("role", "unknown role")
 		}
 		f.Role = &in.Role
+	}
+	if in.Team != "" {
+		if !accountkit.ValidID(in.Team) {
+			v.Add("team_id", "unknown team")
+		}
+		f.TeamID = &in.Team
 	}
 	if in.Cursor != "" {
 		parts, err := accountkit.DecodeCursor(in.Cursor, 3)

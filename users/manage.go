@@ -21,6 +21,8 @@ type CreateInput struct {
 	Email     string   `json:"email"`
 	Phone     string   `json:"phone,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
+	// Teams are IDs of manual teams of the account to add the user to.
+	Teams []string `json:"teams,omitempty"`
 }
 
 // Create creates an invited user and emails them a single-use link to set
@@ -93,6 +95,11 @@ func (s *Service) insertUser(ctx context.Context, p *security.Principal, in Crea
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, conflictField(err, u)
+	}
+	if len(in.Teams) > 0 {
+		if err := s.setTeams(ctx, u, in.Teams); err != nil {
+			return nil, err
+		}
 	}
 	return u, nil
 }
@@ -225,6 +232,12 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*User, erro
 		if err := s.store.UpdateUser(ctx, u); err != nil {
 			return conflictField(err, u)
 		}
+		if up.Teams != nil {
+			if err := s.setTeams(ctx, u, *up.Teams); err != nil {
+				return err
+			}
+			details["teams"] = "set"
+		}
 		entry.Details = details
 		if details["email_changed"] != "" && u.Status != StatusInvited {
 			secret, _, err = s.issueToken(ctx, u, TokenEmailVerify, s.opts.VerifyEmailTTL, u.Email)
@@ -268,6 +281,8 @@ type Update struct {
 	Email     *string   `json:"email,omitempty"`
 	Phone     *string   `json:"phone,omitempty"`
 	Roles     *[]string `json:"roles,omitempty"`
+	// Teams, when set, replaces the user's manual teams (SSO teams stay).
+	Teams *[]string `json:"teams,omitempty"`
 }
 
 func (up Update) validate() error {

@@ -39,15 +39,7 @@ func (s *Service) CheckRoleGrants(ctx context.Context, accountID string, roles [
 // for teams is Invalid.
 func (s *Service) setTeams(ctx context.Context, u *User, teamIDs []string) error {
 	if s.opts.Teams == nil {
-		return InvalidTeams()
+		return accountkit.InvalidField("teams", "teams are not available")
 	}
 	return s.opts.Teams.SetManualTeams(ctx, u, teamIDs)
 }
-
-// InvalidTeams is the error for teams asked for when no TeamAssigner is
-// configured.
-func InvalidTeams() error {
-	return invalidTeams
-}
-
-var invalidTeams = accountkit.InvalidField("teams", "teams are not available in this installation")

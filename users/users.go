@@ -105,6 +105,8 @@ type Filter struct {
 	Status     *Status
 	// Role keeps users holding the role key directly.
 	Role *string
+	// TeamID keeps the members of the team.
+	TeamID *string
 	// Search matches username, first and last name and email, ignoring case.
 	Search string
 	// Locked keeps locked (true) or unlocked (false) users.
