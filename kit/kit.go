@@ -20,6 +20,7 @@ import (
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -70,8 +71,11 @@ type Kit struct {
 	Accounts   *account.Service
 	Audit      *audit.Service
 	Users      *users.Service
-	Seats      *seats.Service
-	SSO        *sso.Service
+	// Teams manages teams; users inherit their teams' roles, and SSO
+	// group sync fills SSO teams through it.
+	Teams *teams.Service
+	Seats *seats.Service
+	SSO   *sso.Service
 	// Notifications publishes notifications (as the system) and serves
 	// inboxes.
 	Notifications *notifications.Service
@@ -127,7 +131,9 @@ func New(opts Options) (*Kit, error) {
 		}
 		return k.SSO.PasswordLoginAllowed(ctx, u)
 	}
+	k.wireTeamsIntoUsers(&uo)
 	k.Users = users.NewService(st, st, k.Accounts, st, k.Authorizer, k.Recorder, uo)
+	k.newTeams(opts)
 	so := opts.Seats
 	if so.Clock == nil {
 		so.Clock = opts.Clock
@@ -147,6 +153,9 @@ func New(opts Options) (*Kit, error) {
 		ssoOpts.Logger = opts.Logger
 	}
 	ssoOpts.Production = ssoOpts.Production || uo.Production
+	if ssoOpts.Groups == nil {
+		ssoOpts.Groups = k.Teams
+	}
 	var err error
 	if k.SSO, err = sso.NewService(st, st, st, k.Users, st, k.Authorizer, k.Recorder, ssoOpts); err != nil {
 		return nil, err
@@ -157,6 +166,7 @@ func New(opts Options) (*Kit, error) {
 	account.NewHandler(k.Accounts, opts.Logger).Register(mux)
 	audit.NewHandler(k.Audit, opts.Logger).Register(mux)
 	users.NewHandler(k.Users, opts.Logger).Register(mux)
+	teams.NewHandler(k.Teams, opts.Logger).Register(mux)
 	seats.NewHandler(k.Seats, opts.Logger).Register(mux)
 	ssoHandler.RegisterAPI(mux)
 	k.wireNotificationsAndKeys(opts)

@@ -12,6 +12,7 @@ import (
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/sso"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -26,6 +27,7 @@ type Store interface {
 	seats.Store
 	notifications.Store
 	apikeys.Store
+	teams.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

@@ -70,6 +70,9 @@ type Store struct {
 
 	// SSO configurations, links and SAML one-time state (sso.go).
 	sso ssoState
+
+	// Teams and memberships (teams.go).
+	teamsState
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -96,6 +99,7 @@ func New(opts ...Option) *Store {
 		apiKeys:    newAPIKeysState(),
 		twoFactor:  twoFactors{},
 		sso:        newSSOState(),
+		teamsState: newTeamsState(),
 	}
 	for _, o := range opts {
 		o(s)

@@ -284,6 +284,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 			switch {
 			case f.Status != nil && u.Status != *f.Status,
 				f.Role != nil && !slices.Contains(u.Roles, *f.Role),
+				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
 				search != "" && !strings.Contains(userSearchText(u), search):

@@ -341,6 +341,9 @@ func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
 	if f.Role != nil {
 		q = q.Where("EXISTS (SELECT 1 FROM accountkit_user_roles AS ur WHERE ur.user_id = u.id AND ur.role_key = ?)", *f.Role)
 	}
+	if f.TeamID != nil {
+		q = q.Where("EXISTS (SELECT 1 FROM accountkit_team_members AS tm WHERE tm.user_id = u.id AND tm.team_id = ?)", *f.TeamID)
+	}
 	if f.Locked != nil {
 		q = q.Where("u.locked = ?", *f.Locked)
 	}

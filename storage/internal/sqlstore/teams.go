@@ -1,0 +1,350 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/teams"
+)
+
+var _ teams.Store = (*Store)(nil)
+
+// teamRow is a team as stored in accountkit_teams. NameLower is
+// teams.NameKey(Name), unique within the account; Roles is a JSON array.
+// MemberCount is read from accountkit_team_members, never written.
+type teamRow struct {
+	bun.BaseModel `bun:"table:accountkit_teams,alias:t"`
+
+	ID          string    `bun:"id,pk"`
+	AccountID   string    `bun:"account_id,notnull"`
+	Name        string    `bun:"name,notnull"`
+	NameLower   string    `bun:"name_lower,notnull"`
+	Description string    `bun:"description,notnull"`
+	Source      string    `bun:"source,notnull"`
+	Roles       string    `bun:"roles,notnull"`
+	CreatedAt   time.Time `bun:"created_at,notnull"`
+	UpdatedAt   time.Time `bun:"updated_at,notnull"`
+	MemberCount int       `bun:"member_count,scanonly"`
+}
+
+// teamMemberRow is one membership.
+type teamMemberRow struct {
+	bun.BaseModel `bun:"table:accountkit_team_members,alias:tm"`
+
+	TeamID string `bun:"team_id,pk"`
+	UserID string `bun:"user_id,pk"`
+}
+
+func toTeamRow(t *teams.Team) (*teamRow, error) {
+	roles := normRoles(t.Roles)
+	if roles == nil {
+		roles = []string{}
+	}
+	b, err := json.Marshal(roles)
+	if err != nil {
+		return nil, accountkit.Wrap(err, "storage error")
+	}
+	return &teamRow{
+		ID:          t.ID,
+		AccountID:   t.AccountID,
+		Name:        t.Name,
+		NameLower:   teams.NameKey(t.Name),
+		Description: t.Description,
+		Source:      string(t.Source),
+		Roles:       string(b),
+		CreatedAt:   t.CreatedAt.UTC(),
+		UpdatedAt:   t.UpdatedAt.UTC(),
+	}, nil
+}
+
+// team converts r; no roles is nil.
+func (r *teamRow) team() (*teams.Team, error) {
+	out := &teams.Team{
+		ID:          r.ID,
+		AccountID:   r.AccountID,
+		Name:        r.Name,
+		Description: r.Description,
+		Source:      teams.Source(r.Source),
+		CreatedAt:   r.CreatedAt.UTC(),
+		UpdatedAt:   r.UpdatedAt.UTC(),
+		MemberCount: r.MemberCount,
+	}
+	if err := json.Unmarshal([]byte(r.Roles), &out.Roles); err != nil {
+		return nil, accountkit.Wrap(err, "storage error")
+	}
+	out.Roles = normRoles(out.Roles)
+	return out, nil
+}
+
+// selectTeams starts a query of teams with their member counts.
+func (s *Store) selectTeams(ctx context.Context) *bun.SelectQuery {
+	return s.idb(ctx).NewSelect().Model((*teamRow)(nil)).
+		ColumnExpr("t.*").
+		ColumnExpr("(SELECT COUNT(*) FROM accountkit_team_members AS m WHERE m.team_id = t.id) AS member_count")
+}
+
+// scanTeams runs q and converts the rows.
+func scanTeams(ctx context.Context, q *bun.SelectQuery) ([]*teams.Team, error) {
+	var rows []teamRow
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "team")
+	}
+	out := make([]*teams.Team, len(rows))
+	for i := range rows {
+		var err error
+		if out[i], err = rows[i].team(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// oneTeam runs q, which selects at most one team. Errors: NotFound.
+func oneTeam(ctx context.Context, q *bun.SelectQuery) (*teams.Team, error) {
+	list, err := scanTeams(ctx, q.Limit(1))
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, notFound("team")
+	}
+	return list[0], nil
+}
+
+// CreateTeam stores t. Errors: Conflict when the ID or the name (ignoring
+// case) within the account exists.
+func (s *Store) CreateTeam(ctx context.Context, t *teams.Team) error {
+	row, err := toTeamRow(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.idb(ctx).NewInsert().Model(row).Exec(ctx)
+	return translate(err, "team")
+}
+
+// EnsureTeam inserts t unless its name is taken in the account (INSERT ...
+// ON CONFLICT DO NOTHING, INSERT IGNORE on MySQL: a concurrent insert of
+// the name makes it wait and then do nothing, without an error), then
+// reads the team of that name. The read is a locking one on PostgreSQL and
+// MySQL, so it sees a team committed by a concurrent transaction even
+// under MySQL's REPEATABLE READ snapshot.
+func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, bool, error) {
+	row, err := toTeamRow(t)
+	if err != nil {
+		return nil, false, err
+	}
+	var out *teams.Team
+	var created bool
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		q := s.idb(ctx).NewInsert().Model(row)
+		if s.dialect == MySQL {
+			q = q.Ignore()
+		} else {
+			q = q.On("CONFLICT (account_id, name_lower) DO NOTHING")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return translate(err, "team")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return translate(err, "team")
+		}
+		created = n == 1
+		sel := s.idb(ctx).NewSelect().Model((*teamRow)(nil)).
+			Where("account_id = ?", row.AccountID).Where("name_lower = ?", row.NameLower)
+		if s.dialect != SQLite {
+			sel = sel.For("UPDATE")
+		}
+		var rows []teamRow
+		if err := sel.Limit(1).Scan(ctx, &rows); err != nil {
+			return translate(err, "team")
+		}
+		if len(rows) == 0 {
+			return notFound("team") // the ID was taken by a team of another name
+		}
+		if out, err = rows[0].team(); err != nil {
+			return err
+		}
+		if !created {
+			var c int
+			err := s.idb(ctx).NewSelect().Model((*teamMemberRow)(nil)).ColumnExpr("COUNT(*)").
+				Where("team_id = ?", out.ID).Scan(ctx, &c)
+			out.MemberCount = c
+			return translate(err, "team")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, created, nil
+}
+
+// GetTeam returns a team with its member count. Errors: NotFound.
+func (s *Store) GetTeam(ctx context.Context, id string) (*teams.Team, error) {
+	return oneTeam(ctx, s.selectTeams(ctx).Where("t.id = ?", id))
+}
+
+// GetTeamByName returns the account's team of that name, ignoring case.
+// Errors: NotFound.
+func (s *Store) GetTeamByName(ctx context.Context, accountID, name string) (*teams.Team, error) {
+	return oneTeam(ctx, s.selectTeams(ctx).Where("t.account_id = ?", accountID).Where("t.name_lower = ?", teams.NameKey(name)))
+}
+
+// UpdateTeam saves t's Name, Description, Source, Roles and UpdatedAt.
+// Errors: NotFound, Conflict.
+func (s *Store) UpdateTeam(ctx context.Context, t *teams.Team) error {
+	row, err := toTeamRow(t)
+	if err != nil {
+		return err
+	}
+	res, err := s.idb(ctx).NewUpdate().Model(row).
+		Column("name", "name_lower", "description", "source", "roles", "updated_at").
+		WherePK().
+		Exec(ctx)
+	if err != nil {
+		return translate(err, "team")
+	}
+	return s.affectedOne(ctx, res, (*teamRow)(nil), "id = ?", t.ID, "team")
+}
+
+// DeleteTeam removes a team and its memberships in one transaction; the
+// team's row goes first, so a concurrent AddTeamMembers (which locks it)
+// waits and then finds no team. Errors: NotFound.
+func (s *Store) DeleteTeam(ctx context.Context, id string) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		db := s.idb(ctx)
+		res, err := db.NewDelete().Model((*teamRow)(nil)).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return translate(err, "team")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err, "team")
+		} else if n == 0 {
+			return notFound("team")
+		}
+		_, err = db.NewDelete().Model((*teamMemberRow)(nil)).Where("team_id = ?", id).Exec(ctx)
+		return translate(err, "team")
+	})
+}
+
+// ListTeams returns the teams matching f, ordered by name_lower then ID.
+// The cursor is written as k >= k0 AND (k > k0 OR (k = k0 AND id > id0)),
+// which every database serves from the (account_id, name_lower) index.
+func (s *Store) ListTeams(ctx context.Context, f teams.Filter) ([]*teams.Team, error) {
+	q := s.selectTeams(ctx).Where("t.account_id = ?", f.AccountID)
+	if f.Source != nil {
+		q = q.Where("t.source = ?", string(*f.Source))
+	}
+	if f.Search != "" {
+		q = q.Where("t.name_lower LIKE ? ESCAPE '!'", containsPattern(f.Search))
+	}
+	if f.AfterName != "" || f.AfterID != "" {
+		q = q.Where("t.name_lower >= ?", f.AfterName).
+			Where("(t.name_lower > ? OR (t.name_lower = ? AND t.id > ?))", f.AfterName, f.AfterName, f.AfterID)
+	}
+	return scanTeams(ctx, q.OrderExpr("t.name_lower ASC, t.id ASC").Limit(limit(f.Limit)))
+}
+
+// ListUserTeams returns the user's teams ordered as ListTeams.
+func (s *Store) ListUserTeams(ctx context.Context, userID string) ([]*teams.Team, error) {
+	return scanTeams(ctx, s.selectTeams(ctx).
+		Where("t.id IN (SELECT um.team_id FROM accountkit_team_members AS um WHERE um.user_id = ?)", userID).
+		OrderExpr("t.name_lower ASC, t.id ASC"))
+}
+
+// lockTeam checks the team exists and, on PostgreSQL and MySQL, locks its
+// row until the transaction ends, so that membership changes and the
+// team's deletion are serialized. Errors: NotFound.
+func (s *Store) lockTeam(ctx context.Context, id string) error {
+	q := s.idb(ctx).NewSelect().Model((*teamRow)(nil)).Column("id").Where("id = ?", id)
+	if s.dialect != SQLite {
+		q = q.For("UPDATE")
+	}
+	var ids []string
+	if err := q.Scan(ctx, &ids); err != nil {
+		return translate(err, "team")
+	}
+	if len(ids) == 0 {
+		return notFound("team")
+	}
+	return nil
+}
+
+// AddTeamMembers locks the team and inserts the memberships that are
+// missing. Errors: NotFound.
+func (s *Store) AddTeamMembers(ctx context.Context, teamID string, userIDs []string) (int, error) {
+	var n int
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.lockTeam(ctx, teamID); err != nil {
+			return err
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(userIDs)))
+		if len(ids) == 0 {
+			return nil
+		}
+		rows := make([]teamMemberRow, len(ids))
+		for i, id := range ids {
+			rows[i] = teamMemberRow{TeamID: teamID, UserID: id}
+		}
+		q := s.idb(ctx).NewInsert().Model(&rows)
+		if s.dialect == MySQL {
+			q = q.Ignore()
+		} else {
+			q = q.On("CONFLICT (team_id, user_id) DO NOTHING")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return translate(err, "team")
+		}
+		k, err := res.RowsAffected()
+		n = int(k)
+		return translate(err, "team")
+	})
+	return n, err
+}
+
+// RemoveTeamMembers locks the team and deletes the memberships.
+// Errors: NotFound.
+func (s *Store) RemoveTeamMembers(ctx context.Context, teamID string, userIDs []string) (int, error) {
+	var n int
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.lockTeam(ctx, teamID); err != nil {
+			return err
+		}
+		if len(userIDs) == 0 {
+			return nil
+		}
+		res, err := s.idb(ctx).NewDelete().Model((*teamMemberRow)(nil)).
+			Where("team_id = ?", teamID).Where("user_id IN (?)", bun.List(userIDs)).Exec(ctx)
+		if err != nil {
+			return translate(err, "team")
+		}
+		k, err := res.RowsAffected()
+		n = int(k)
+		return translate(err, "team")
+	})
+	return n, err
+}
+
+// AccountUserIDs returns those of userIDs that are users of the account,
+// in byte order.
+func (s *Store) AccountUserIDs(ctx context.Context, accountID string, userIDs []string) ([]string, error) {
+	out := []string{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	err := s.idb(ctx).NewSelect().Model((*userRow)(nil)).Column("id").
+		Where("account_id = ?", accountID).Where("id IN (?)", bun.List(userIDs)).Scan(ctx, &out)
+	if err != nil {
+		return nil, translate(err, "user")
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
