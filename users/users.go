@@ -5,6 +5,7 @@
 package users
 
 import (
+	"strings"
 	"time"
 )
 
@@ -74,6 +75,13 @@ func (u *User) DisplayName() string {
 		return u.LastName
 	}
 	return u.FirstName + " " + u.LastName
+}
+
+// SearchText returns the lower-cased text that Filter.Search matches: the
+// username, first and last name and email, one a line. Stores keep it so
+// every adapter searches the same way.
+func (u *User) SearchText() string {
+	return strings.ToLower(u.Username + "\n" + u.FirstName + "\n" + u.LastName + "\n" + u.Email)
 }
 
 // LastActivity is the last sign-in, else the activation, else creation.

@@ -285,7 +285,7 @@ func (s *Store) matchHolders(f seats.HolderFilter) []*seats.Holder {
 }
 
 func holderUserMatches(u *users.User, f seats.HolderFilter) bool {
-	if f.Search != "" && !strings.Contains(userSearchText(u), f.Search) {
+	if f.Search != "" && !strings.Contains(u.SearchText(), f.Search) {
 		return false
 	}
 	if f.Role != nil && !slices.Contains(u.Roles, *f.Role) {

@@ -81,12 +81,6 @@ func copyUser(u *users.User) *users.User {
 	return &c
 }
 
-// userSearchText is what Filter.Search looks in, as the SQL adapters store
-// it: the lower-cased username, first and last name and email, one a line.
-func userSearchText(u *users.User) string {
-	return strings.ToLower(u.Username + "\n" + u.FirstName + "\n" + u.LastName + "\n" + u.Email)
-}
-
 // CreateUser implements users.Store.
 func (s *Store) CreateUser(ctx context.Context, u *users.User) error {
 	return s.write(ctx, func(t *tx) error {
@@ -287,7 +281,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
-				search != "" && !strings.Contains(userSearchText(u), search):
+				search != "" && !strings.Contains(u.SearchText(), search):
 				continue
 			}
 			out = append(out, u)

@@ -14,7 +14,7 @@ import (
 )
 
 // userRow is a user as stored in accountkit_users; its roles live in
-// accountkit_user_roles. SearchText is userSearchText(u), computed in Go so
+// accountkit_user_roles. SearchText is u.SearchText(), computed in Go so
 // that Search is a byte-wise LIKE that ignores case for all of Unicode on
 // every database.
 type userRow struct {
@@ -54,12 +54,6 @@ type userRoleRow struct {
 	RoleKey string `bun:"role_key,pk"`
 }
 
-// userSearchText is what Filter.Search looks in: the lower-cased username,
-// first and last name and email, one a line.
-func userSearchText(u *users.User) string {
-	return strings.ToLower(u.Username + "\n" + u.FirstName + "\n" + u.LastName + "\n" + u.Email)
-}
-
 // utcPtr returns a fresh pointer to t in UTC, or nil.
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
@@ -96,7 +90,7 @@ func toUserRow(u *users.User) *userRow {
 		Locked:            u.Locked,
 		LockedAt:          utcPtr(u.LockedAt),
 		FailedLogins:      u.FailedLogins,
-		SearchText:        userSearchText(u),
+		SearchText:        u.SearchText(),
 		CreatedAt:         u.CreatedAt.UTC(),
 		UpdatedAt:         u.UpdatedAt.UTC(),
 		ActivatedAt:       utcPtr(u.ActivatedAt),
