@@ -179,7 +179,12 @@ func (h *Handler) writeHolders(w http.ResponseWriter, r *http.Request, page *Hol
 		if reasons == nil {
 			reasons = []string{}
 		}
-		out.Items = append(out.Items, holderJSON{User: users.ToJSON(hv.User), Seat: toSeatJSON(hv.Seat), InactiveReasons: reasons})
+		teamRoles := hv.TeamRoles
+		if teamRoles == nil {
+			teamRoles = []string{}
+		}
+		out.Items = append(out.Items, holderJSON{User: users.ToJSON(hv.User), Seat: toSeatJSON(hv.Seat),
+			TeamRoles: teamRoles, InactiveReasons: reasons})
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -379,9 +384,12 @@ func toSeatJSON(s *Seat) seatJSON {
 }
 
 type holderJSON struct {
-	User            users.UserJSON `json:"user"`
-	Seat            seatJSON       `json:"seat"`
-	InactiveReasons []string       `json:"inactive_reasons"`
+	User users.UserJSON `json:"user"`
+	Seat seatJSON       `json:"seat"`
+	// TeamRoles are the roles the user holds through teams (user.roles
+	// holds the direct ones).
+	TeamRoles       []string `json:"team_roles"`
+	InactiveReasons []string `json:"inactive_reasons"`
 }
 
 type holdersJSON struct {

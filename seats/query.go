@@ -301,7 +301,7 @@ type HoldersInput struct {
 	// Account, with IncludeSubaccounts, keeps one account of the subtree.
 	Account string
 	Search  string
-	// Role keeps holders holding the role directly.
+	// Role keeps holders holding the role, directly or through a team.
 	Role string
 	// LastLoginFrom (inclusive) and LastLoginTo (exclusive) bound the last
 	// sign-in; AssignedFrom and AssignedTo when the seat was assigned.
@@ -371,13 +371,15 @@ func (s *Service) holders(ctx context.Context, in HoldersInput, inactive bool) (
 	}
 	cutoff := s.inactiveCutoff()
 	for _, h := range list {
-		page.Holders = append(page.Holders, &HolderView{Holder: h, Reasons: s.reasons(h.User, cutoff)})
+		page.Holders = append(page.Holders, &HolderView{Holder: h, Reasons: s.reasons(h, cutoff)})
 	}
 	return page, nil
 }
 
-// reasons says why u counts as inactive, empty when it does not.
-func (s *Service) reasons(u *users.User, cutoff time.Time) []string {
+// reasons says why h counts as inactive, empty when it does not. Roles
+// held through teams count as the user's own.
+func (s *Service) reasons(h *Holder, cutoff time.Time) []string {
+	u, roles := h.User, h.Roles()
 	var out []string
 	if u.Status == users.StatusDisabled {
 		out = append(out, "disabled")
@@ -385,9 +387,9 @@ func (s *Service) reasons(u *users.User, cutoff time.Time) []string {
 	if u.LastActivity().Before(cutoff) {
 		out = append(out, "no_recent_login")
 	}
-	eligible := len(u.Roles) > 0
+	eligible := len(roles) > 0
 	if len(s.opts.SeatRoles) > 0 {
-		eligible = slices.ContainsFunc(u.Roles, func(r string) bool { return slices.Contains(s.opts.SeatRoles, r) })
+		eligible = slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(s.opts.SeatRoles, r) })
 	}
 	if !eligible {
 		out = append(out, "no_seat_role")

@@ -12,6 +12,7 @@
 package seats
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -61,12 +62,23 @@ type Seat struct {
 type Holder struct {
 	Seat *Seat
 	User *users.User
+	// TeamRoles are the role keys the user holds through its teams, in
+	// byte order without duplicates (User.Roles holds the direct ones).
+	TeamRoles []string
+}
+
+// Roles returns every role key the holder holds, directly or through a
+// team, in byte order without duplicates.
+func (h *Holder) Roles() []string {
+	out := append(slices.Clone(h.User.Roles), h.TeamRoles...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // InactiveCriteria selects seat holders who are inactive: disabled, or
 // whose last activity (last sign-in, else activation, else creation) is
-// before ActiveBefore, or who hold none of EligibleRoles directly (none
-// at all when EligibleRoles is empty).
+// before ActiveBefore, or who hold none of EligibleRoles, directly or
+// through a team (no role at all when EligibleRoles is empty).
 type InactiveCriteria struct {
 	ActiveBefore  time.Time
 	EligibleRoles []string
@@ -83,7 +95,7 @@ type HolderFilter struct {
 	// Search matches username, first and last name and email, ignoring
 	// case (the caller passes it lower-cased).
 	Search string
-	// Role keeps users holding the role key directly.
+	// Role keeps users holding the role key, directly or through a team.
 	Role *string
 	// LastLoginFrom (inclusive) and LastLoginTo (exclusive) bound the last
 	// sign-in; users who never signed in do not match either bound.

@@ -64,9 +64,9 @@ type Options struct {
 	IDs    accountkit.IDGenerator
 	Logger *slog.Logger
 	// SeatRoles are the role keys that need a seat, e.g. a host-registered
-	// "conversations_agent". A seat holder holding none of them directly
-	// counts as inactive. When empty, a holder counts as inactive only when
-	// holding no role at all.
+	// "conversations_agent". A seat holder holding none of them, directly
+	// or through a team, counts as inactive. When empty, a holder counts
+	// as inactive only when holding no role at all.
 	SeatRoles []string
 	// InactiveAfter is how long without a sign-in makes a seat holder
 	// inactive; zero means three calendar months.

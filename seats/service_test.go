@@ -17,6 +17,7 @@ import (
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -679,6 +680,48 @@ func TestService_Report(t *testing.T) {
 	requireCode(t, accountkit.NotFound, f.svc.Report(f.rivalMgr, f.main.ID, &buf))
 	assert.Zero(t, buf.Len())
 	assert.Equal(t, "Report download failed.", f.lastAudit(t, f.rival.ID, audit.ItemReport).Description)
+}
+
+// TestService_InactiveTeamRoles: a seat role held through a team makes a
+// holder eligible, on every store; losing the team makes them inactive
+// with reason no_seat_role, and the role filter sees team roles.
+func TestService_InactiveTeamRoles(t *testing.T) {
+	t.Parallel()
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := kittest.NewWithStore(t, open(t))
+			f := newFixture(t, env)
+			f.purchase(t, 5)
+			viaTeam := f.user(t, f.sub, "member")
+			f.assign(t, viaTeam)
+			env.Clock.Advance(time.Hour) // recent activity: only roles matter
+			tm, err := env.Kit.Teams.Create(env.System(), teams.CreateInput{AccountID: f.sub.ID, Name: "Agents", Roles: []string{agentRole}})
+			require.NoError(t, err)
+			_, err = env.Kit.Teams.AddMembers(env.System(), tm.ID, []string{viaTeam.ID})
+			require.NoError(t, err)
+
+			p, err := f.svc.Inactive(f.mgr, seats.HoldersInput{})
+			require.NoError(t, err)
+			assert.Empty(t, p.Holders, "the team's seat role makes the holder eligible")
+			p, err = f.svc.Holders(f.mgr, seats.HoldersInput{AccountID: f.sub.ID, Role: agentRole})
+			require.NoError(t, err)
+			require.Len(t, p.Holders, 1, "the role filter sees team roles")
+			assert.Equal(t, []string{agentRole}, p.Holders[0].TeamRoles)
+			assert.Empty(t, p.Holders[0].Reasons)
+			o, err := f.svc.Overview(f.mgr, "")
+			require.NoError(t, err)
+			assert.Zero(t, o.Inactive)
+
+			_, err = env.Kit.Teams.RemoveMembers(env.System(), tm.ID, []string{viaTeam.ID})
+			require.NoError(t, err)
+			p, err = f.svc.Inactive(f.mgr, seats.HoldersInput{})
+			require.NoError(t, err)
+			require.Len(t, p.Holders, 1)
+			assert.Equal(t, viaTeam.ID, p.Holders[0].User.ID)
+			assert.Equal(t, []string{"no_seat_role"}, p.Holders[0].Reasons)
+		})
+	}
 }
 
 func TestService_ReleaseUser(t *testing.T) {

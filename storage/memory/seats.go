@@ -276,19 +276,24 @@ func (s *Store) matchHolders(f seats.HolderFilter) []*seats.Holder {
 			continue
 		}
 		u, ok := s.users[st.UserID]
-		if !ok || !holderUserMatches(u, f) {
+		if !ok {
 			continue
 		}
-		out = append(out, &seats.Holder{Seat: st, User: u})
+		h := &seats.Holder{Seat: st, User: u, TeamRoles: s.teamRolesOf(u.ID)}
+		if !holderMatches(h, f) {
+			continue
+		}
+		out = append(out, h)
 	}
 	return out
 }
 
-func holderUserMatches(u *users.User, f seats.HolderFilter) bool {
+func holderMatches(h *seats.Holder, f seats.HolderFilter) bool {
+	u, roles := h.User, h.Roles()
 	if f.Search != "" && !strings.Contains(u.SearchText(), f.Search) {
 		return false
 	}
-	if f.Role != nil && !slices.Contains(u.Roles, *f.Role) {
+	if f.Role != nil && !slices.Contains(roles, *f.Role) {
 		return false
 	}
 	if f.LastLoginFrom != nil && (u.LastLoginAt == nil || u.LastLoginAt.Before(*f.LastLoginFrom)) {
@@ -298,9 +303,9 @@ func holderUserMatches(u *users.User, f seats.HolderFilter) bool {
 		return false
 	}
 	if c := f.Inactive; c != nil {
-		eligible := len(u.Roles) > 0
+		eligible := len(roles) > 0
 		if len(c.EligibleRoles) > 0 {
-			eligible = slices.ContainsFunc(u.Roles, func(r string) bool { return slices.Contains(c.EligibleRoles, r) })
+			eligible = slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(c.EligibleRoles, r) })
 		}
 		inactive := u.Status == users.StatusDisabled || u.LastActivity().Before(c.ActiveBefore) || !eligible
 		if !inactive {
@@ -325,7 +330,7 @@ func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*s
 		}
 		slices.SortFunc(match, compareHolders)
 		for _, h := range match[:min(len(match), limitOr50(f.Limit))] {
-			out = append(out, &seats.Holder{Seat: copySeat(h.Seat), User: copyUser(h.User)})
+			out = append(out, &seats.Holder{Seat: copySeat(h.Seat), User: copyUser(h.User), TeamRoles: slices.Clone(h.TeamRoles)})
 		}
 		return nil
 	})

@@ -57,6 +57,18 @@ func (st *teamsState) isTeamMember(teamID, userID string) bool {
 	return ok
 }
 
+// teamRolesOf returns the role keys the user holds through its teams, in
+// byte order without duplicates (nil when none); it runs under s.read.
+func (st *teamsState) teamRolesOf(userID string) []string {
+	var out []string
+	for teamID := range st.userTeams[userID] {
+		if tm := st.teams[teamID]; tm != nil {
+			out = append(out, tm.Roles...)
+		}
+	}
+	return normRoles(out)
+}
+
 func (st *teamsState) insertTeam(t *tx, tm *teams.Team) {
 	c := copyTeam(tm)
 	nk := teamKeyOf(c)

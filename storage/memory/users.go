@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -424,7 +425,7 @@ func (s *Store) UpdateRole(ctx context.Context, r *users.Role) error {
 }
 
 // DeleteRole implements users.Store. It also removes the role's ID from the
-// roles of every user holding it.
+// roles of every user and team holding it.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
 	return s.write(ctx, func(t *tx) error {
 		st := &s.usersState
@@ -445,11 +446,24 @@ func (s *Store) DeleteRole(ctx context.Context, id string) error {
 			next.Roles = normRoles(slices.DeleteFunc(next.Roles, func(k string) bool { return k == id }))
 			st.users[uid] = next
 		}
+		var granting []*teams.Team // the teams as they were
+		for tid, tm := range s.teamsState.teams {
+			if !slices.Contains(tm.Roles, id) {
+				continue
+			}
+			granting = append(granting, tm)
+			next := copyTeam(tm)
+			next.Roles = normRoles(slices.DeleteFunc(next.Roles, func(k string) bool { return k == id }))
+			s.teamsState.teams[tid] = next
+		}
 		t.onRollback(func() {
 			st.roles[id] = prev
 			st.roleNames[nk] = id
 			for _, u := range holders {
 				st.users[u.ID] = u
+			}
+			for _, tm := range granting {
+				s.teamsState.teams[tm.ID] = tm
 			}
 		})
 		return nil

@@ -28,6 +28,7 @@ func testSeats(t *testing.T, h Harness) {
 		{name: "SeatCounts", run: testSeatCounts},
 		{name: "HolderFilters", run: testSeatHolderFilters},
 		{name: "HolderInactive", run: testSeatHolderInactive},
+		{name: "HolderTeamRoles", run: testSeatHolderTeamRoles},
 		{name: "HolderPagination", run: testSeatHolderPagination},
 		{name: "HolderUserGone", run: testSeatHolderUserGone},
 		{name: "LogInsertList", run: testSeatLogInsertList},
@@ -341,6 +342,64 @@ func testSeatHolderInactive(t *testing.T, s storage.Store) {
 		require.NoError(t, err)
 		assert.Equal(t, len(c.want), n, c.name)
 	}
+}
+
+// testSeatHolderTeamRoles checks that roles held through teams count as
+// the user's own for the role filter and for seat eligibility, and that
+// holders carry them.
+func testSeatHolderTeamRoles(t *testing.T, s storage.Store) {
+	f := mustSeatFixture(t, s, "seats-teamroles")
+	m := f.main.ID
+	// frank holds no role directly, but "agent" through a team of the main
+	// account; gina holds "viewer" directly and through a roleless team.
+	frank := newUser(f.main, "frank")
+	gina := newUser(f.main, "gina")
+	gina.Roles = []string{"viewer"}
+	mustCreateUser(t, s, frank, gina)
+	mustCreateSeat(t, s, newSeat(frank, 5), newSeat(gina, 6))
+	agents := newTeam(f.main, "Agents")
+	agents.Roles = []string{"agent", "supervisor"}
+	empty := newTeam(f.main, "Empty")
+	mustCreateTeam(t, s, agents, empty)
+	_, err := s.AddTeamMembers(ctx(), agents.ID, []string{frank.ID})
+	require.NoError(t, err)
+	_, err = s.AddTeamMembers(ctx(), empty.ID, []string{gina.ID, frank.ID})
+	require.NoError(t, err)
+
+	crit := func(roles ...string) *seats.InactiveCriteria {
+		return &seats.InactiveCriteria{ActiveBefore: at(0), EligibleRoles: roles}
+	}
+	cases := []struct {
+		name   string
+		filter seats.HolderFilter
+		want   []string
+	}{
+		{"role through team", seats.HolderFilter{MainAccountID: m, Role: ptr("agent")}, []string{"alice", "carol", "frank"}},
+		{"team-only role", seats.HolderFilter{MainAccountID: m, Role: ptr("supervisor")}, []string{"frank"}},
+		// bob is disabled; gina holds only viewer; frank is eligible through
+		// his team.
+		{"eligible through team", seats.HolderFilter{MainAccountID: m, Inactive: crit("agent")}, []string{"bob", "gina"}},
+		{"team-only eligible role", seats.HolderFilter{MainAccountID: m, Inactive: crit("supervisor")}, []string{"alice", "bob", "carol", "gina"}},
+		{"any role, team counts", seats.HolderFilter{MainAccountID: m, Inactive: crit()}, []string{"bob"}},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, holderNames(t, s, c.filter), c.name)
+		n, err := s.CountSeatHolders(ctx(), c.filter)
+		require.NoError(t, err)
+		assert.Equal(t, len(c.want), n, c.name)
+	}
+	list, err := s.ListSeatHolders(ctx(), seats.HolderFilter{MainAccountID: m, UserIDs: []string{frank.ID, gina.ID}})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Nil(t, list[0].User.Roles, "frank's direct roles")
+	assert.Equal(t, []string{"agent", "supervisor"}, list[0].TeamRoles, "frank's team roles")
+	assert.Equal(t, []string{"viewer"}, list[1].User.Roles, "gina's direct roles")
+	assert.Nil(t, list[1].TeamRoles, "gina's roleless team")
+
+	// Taking the role off the team takes it off frank.
+	agents.Roles = []string{"supervisor"}
+	require.NoError(t, s.UpdateTeam(ctx(), agents))
+	assert.Equal(t, []string{"bob", "frank", "gina"}, holderNames(t, s, seats.HolderFilter{MainAccountID: m, Inactive: crit("agent")}))
 }
 
 func testSeatHolderPagination(t *testing.T, s storage.Store) {

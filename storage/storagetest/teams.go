@@ -29,6 +29,7 @@ func testTeams(t *testing.T, h Harness) {
 		{name: "DeleteCascades", run: testTeamDelete},
 		{name: "ListPaginationSearch", run: testTeamList},
 		{name: "UserTeams", run: testTeamUserTeams},
+		{name: "DeleteRoleRemovesTeamGrants", run: testTeamDeleteRole},
 		{name: "AccountUserIDs", run: testTeamAccountUserIDs},
 		{name: "UsersByTeam", run: testTeamUsersFilter},
 		{name: "RollbackLeavesNothing", run: testTeamRollback},
@@ -531,4 +532,25 @@ func testTeamAnotherAccount(t *testing.T, s storage.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, ids)
 	assert.Empty(t, listUsernames(t, s, users.Filter{AccountIDs: []string{other.ID}, TeamID: &tm.ID}))
+}
+
+// testTeamDeleteRole checks that deleting a custom role removes it from
+// the teams granting it, and only it.
+func testTeamDeleteRole(t *testing.T, s storage.Store) {
+	a := newMain("teams-delrole")
+	mustCreate(t, s, a)
+	r := newRole(a, "Reviewer")
+	require.NoError(t, s.CreateRole(ctx(), r))
+	tm := newTeam(a, "Reviewers")
+	tm.Roles = []string{r.ID, "member"}
+	other := newTeam(a, "Others")
+	other.Roles = []string{r.ID}
+	mustCreateTeam(t, s, tm, other)
+	require.NoError(t, s.DeleteRole(ctx(), r.ID))
+	got, err := s.GetTeam(ctx(), tm.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"member"}, got.Roles)
+	got, err = s.GetTeam(ctx(), other.ID)
+	require.NoError(t, err)
+	assert.Nil(t, got.Roles)
 }

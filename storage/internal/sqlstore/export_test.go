@@ -25,3 +25,14 @@ func BulkInsertAuditEvents(ctx context.Context, s *Store, events []*audit.Event)
 func AuditQuery(ctx context.Context, s *Store, f audit.Filter) string {
 	return s.auditQuery(ctx, f).String()
 }
+
+// MigrateTo applies the migrations numbered up to last (e.g. "008").
+func MigrateTo(ctx context.Context, s *Store, last string) error {
+	return s.migrateTo(ctx, last)
+}
+
+// ExecSQL runs a statement on the store's database.
+func ExecSQL(ctx context.Context, s *Store, query string, args ...any) error {
+	_, err := s.db.ExecContext(ctx, query, args...)
+	return err
+}

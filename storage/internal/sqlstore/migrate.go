@@ -31,13 +31,29 @@ const (
 // around bun/migrate's Init and Migrate; on SQLite, whose writers are
 // serialized anyway, it retries a few times.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, "")
+}
+
+// migrateTo is Migrate applying only the migrations whose names (their
+// leading number, e.g. "008") are at most last; "" applies them all.
+// Tests use it to check how a migration converts existing data.
+func (s *Store) migrateTo(ctx context.Context, last string) error {
 	sub, err := fs.Sub(migrationFiles, "migrations/"+string(s.dialect))
 	if err != nil {
 		return err
 	}
-	migrations := migrate.NewMigrations()
-	if err := migrations.Discover(sub); err != nil {
+	all := migrate.NewMigrations()
+	if err := all.Discover(sub); err != nil {
 		return fmt.Errorf("sqlstore: discover migrations: %w", err)
+	}
+	migrations := all
+	if last != "" {
+		migrations = migrate.NewMigrations()
+		for _, m := range all.Sorted() {
+			if m.Name <= last {
+				migrations.Add(m)
+			}
+		}
 	}
 	m := migrate.NewMigrator(s.db, migrations,
 		migrate.WithTableName(migrationsTable),

@@ -313,7 +313,7 @@ func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.Sele
 		q = q.Where("u.search_text LIKE ? ESCAPE '!'", containsPattern(f.Search))
 	}
 	if f.Role != nil {
-		q = q.Where("EXISTS (SELECT 1 FROM accountkit_user_roles AS ur WHERE ur.user_id = u.id AND ur.role_key = ?)", *f.Role)
+		q = q.Where("("+holdsRole("rf", "= ?")+")", *f.Role, *f.Role)
 	}
 	if f.LastLoginFrom != nil {
 		q = q.Where("u.last_login_at >= ?", f.LastLoginFrom.UTC())
@@ -322,15 +322,53 @@ func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.Sele
 		q = q.Where("u.last_login_at < ?", f.LastLoginTo.UTC())
 	}
 	if c := f.Inactive; c != nil {
-		noRole := "NOT EXISTS (SELECT 1 FROM accountkit_user_roles AS ir WHERE ir.user_id = u.id)"
+		noRole := "NOT (" + holdsRole("ir", "IS NOT NULL") + ")"
 		args := []any{string(users.StatusDisabled), c.ActiveBefore.UTC()}
 		if len(c.EligibleRoles) > 0 {
-			noRole = "NOT EXISTS (SELECT 1 FROM accountkit_user_roles AS ir WHERE ir.user_id = u.id AND ir.role_key IN (?))"
-			args = append(args, bun.List(c.EligibleRoles))
+			noRole = "NOT (" + holdsRole("ir", "IN (?)") + ")"
+			args = append(args, bun.List(c.EligibleRoles), bun.List(c.EligibleRoles))
 		}
 		q = q.Where("(u.status = ? OR COALESCE(u.last_login_at, u.activated_at, u.created_at) < ? OR "+noRole+")", args...)
 	}
 	return q
+}
+
+// holdsRole returns a condition true when the user u holds a role key
+// matching cond ("= ?", "IN (?)", "IS NOT NULL"), directly or through a
+// team; a cond with a placeholder takes its argument twice. p prefixes the
+// subqueries' aliases.
+func holdsRole(p, cond string) string {
+	return "EXISTS (SELECT 1 FROM accountkit_user_roles AS " + p + "u WHERE " + p + "u.user_id = u.id AND " + p + "u.role_key " + cond + ")" +
+		" OR EXISTS (SELECT 1 FROM accountkit_team_members AS " + p + "m JOIN accountkit_team_roles AS " + p + "r ON " + p + "r.team_id = " + p + "m.team_id" +
+		" WHERE " + p + "m.user_id = u.id AND " + p + "r.role_key " + cond + ")"
+}
+
+// userTeamRoles returns the role keys each of the users holds through
+// teams, in byte order without duplicates; users without any are absent.
+func (s *Store) userTeamRoles(ctx context.Context, userIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UserID  string `bun:"user_id"`
+		RoleKey string `bun:"role_key"`
+	}
+	err := s.idb(ctx).NewSelect().TableExpr("accountkit_team_members AS m").
+		Join("JOIN accountkit_team_roles AS r ON r.team_id = m.team_id").
+		ColumnExpr("m.user_id, r.role_key").
+		Where("m.user_id IN (?)", bun.List(userIDs)).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "team")
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r.RoleKey)
+	}
+	for id, keys := range out {
+		out[id] = normRoles(keys)
+	}
+	return out, nil
 }
 
 // ListSeatHolders returns the seats matching f with their users, ordered by
@@ -367,9 +405,13 @@ func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*s
 	for _, u := range list {
 		byID[u.ID] = u
 	}
+	teamRoles, err := s.userTeamRoles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i := range rows {
 		if u := byID[rows[i].UserID]; u != nil {
-			out = append(out, &seats.Holder{Seat: rows[i].seat(), User: u})
+			out = append(out, &seats.Holder{Seat: rows[i].seat(), User: u, TeamRoles: teamRoles[u.ID]})
 		}
 	}
 	return out, nil

@@ -2,21 +2,20 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
 
-	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/teams"
 )
 
 var _ teams.Store = (*Store)(nil)
 
 // teamRow is a team as stored in accountkit_teams. NameLower is
-// teams.NameKey(Name), unique within the account; Roles is a JSON array.
-// MemberCount is read from accountkit_team_members, never written.
+// teams.NameKey(Name), unique within the account. The roles are rows of
+// accountkit_team_roles; MemberCount is read from accountkit_team_members,
+// never written.
 type teamRow struct {
 	bun.BaseModel `bun:"table:accountkit_teams,alias:t"`
 
@@ -26,7 +25,6 @@ type teamRow struct {
 	NameLower   string    `bun:"name_lower,notnull"`
 	Description string    `bun:"description,notnull"`
 	Source      string    `bun:"source,notnull"`
-	Roles       string    `bun:"roles,notnull"`
 	CreatedAt   time.Time `bun:"created_at,notnull"`
 	UpdatedAt   time.Time `bun:"updated_at,notnull"`
 	MemberCount int       `bun:"member_count,scanonly"`
@@ -40,15 +38,15 @@ type teamMemberRow struct {
 	UserID string `bun:"user_id,pk"`
 }
 
-func toTeamRow(t *teams.Team) (*teamRow, error) {
-	roles := normRoles(t.Roles)
-	if roles == nil {
-		roles = []string{}
-	}
-	b, err := json.Marshal(roles)
-	if err != nil {
-		return nil, accountkit.Wrap(err, "storage error")
-	}
+// teamRoleRow is one role a team grants its members.
+type teamRoleRow struct {
+	bun.BaseModel `bun:"table:accountkit_team_roles,alias:tr"`
+
+	TeamID  string `bun:"team_id,pk"`
+	RoleKey string `bun:"role_key,pk"`
+}
+
+func toTeamRow(t *teams.Team) *teamRow {
 	return &teamRow{
 		ID:          t.ID,
 		AccountID:   t.AccountID,
@@ -56,15 +54,14 @@ func toTeamRow(t *teams.Team) (*teamRow, error) {
 		NameLower:   teams.NameKey(t.Name),
 		Description: t.Description,
 		Source:      string(t.Source),
-		Roles:       string(b),
 		CreatedAt:   t.CreatedAt.UTC(),
 		UpdatedAt:   t.UpdatedAt.UTC(),
-	}, nil
+	}
 }
 
-// team converts r; no roles is nil.
-func (r *teamRow) team() (*teams.Team, error) {
-	out := &teams.Team{
+// team converts r, without its roles.
+func (r *teamRow) team() *teams.Team {
+	return &teams.Team{
 		ID:          r.ID,
 		AccountID:   r.AccountID,
 		Name:        r.Name,
@@ -74,11 +71,48 @@ func (r *teamRow) team() (*teams.Team, error) {
 		UpdatedAt:   r.UpdatedAt.UTC(),
 		MemberCount: r.MemberCount,
 	}
-	if err := json.Unmarshal([]byte(r.Roles), &out.Roles); err != nil {
-		return nil, accountkit.Wrap(err, "storage error")
+}
+
+// withTeamRoles fills in the roles of the teams (nil when none), in byte
+// order, with one query.
+func (s *Store) withTeamRoles(ctx context.Context, list []*teams.Team) error {
+	if len(list) == 0 {
+		return nil
 	}
-	out.Roles = normRoles(out.Roles)
-	return out, nil
+	byID := make(map[string]*teams.Team, len(list))
+	ids := make([]string, len(list))
+	for i, t := range list {
+		byID[t.ID], ids[i] = t, t.ID
+	}
+	var grants []teamRoleRow
+	if err := s.idb(ctx).NewSelect().Model(&grants).Where("team_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return translate(err, "team")
+	}
+	for _, g := range grants {
+		byID[g.TeamID].Roles = append(byID[g.TeamID].Roles, g.RoleKey)
+	}
+	for _, t := range list {
+		t.Roles = normRoles(t.Roles)
+	}
+	return nil
+}
+
+// setTeamRoles replaces the team's roles with keys.
+func (s *Store) setTeamRoles(ctx context.Context, teamID string, keys []string) error {
+	db := s.idb(ctx)
+	if _, err := db.NewDelete().Model((*teamRoleRow)(nil)).Where("team_id = ?", teamID).Exec(ctx); err != nil {
+		return translate(err, "team")
+	}
+	keys = normRoles(keys)
+	if len(keys) == 0 {
+		return nil
+	}
+	rows := make([]teamRoleRow, len(keys))
+	for i, k := range keys {
+		rows[i] = teamRoleRow{TeamID: teamID, RoleKey: k}
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return translate(err, "team")
 }
 
 // selectTeams starts a query of teams with their member counts.
@@ -88,25 +122,25 @@ func (s *Store) selectTeams(ctx context.Context) *bun.SelectQuery {
 		ColumnExpr("(SELECT COUNT(*) FROM accountkit_team_members AS m WHERE m.team_id = t.id) AS member_count")
 }
 
-// scanTeams runs q and converts the rows.
-func scanTeams(ctx context.Context, q *bun.SelectQuery) ([]*teams.Team, error) {
+// scanTeams runs q and converts the rows, with their roles.
+func (s *Store) scanTeams(ctx context.Context, q *bun.SelectQuery) ([]*teams.Team, error) {
 	var rows []teamRow
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, translate(err, "team")
 	}
 	out := make([]*teams.Team, len(rows))
 	for i := range rows {
-		var err error
-		if out[i], err = rows[i].team(); err != nil {
-			return nil, err
-		}
+		out[i] = rows[i].team()
+	}
+	if err := s.withTeamRoles(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 // oneTeam runs q, which selects at most one team. Errors: NotFound.
-func oneTeam(ctx context.Context, q *bun.SelectQuery) (*teams.Team, error) {
-	list, err := scanTeams(ctx, q.Limit(1))
+func (s *Store) oneTeam(ctx context.Context, q *bun.SelectQuery) (*teams.Team, error) {
+	list, err := s.scanTeams(ctx, q.Limit(1))
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +153,12 @@ func oneTeam(ctx context.Context, q *bun.SelectQuery) (*teams.Team, error) {
 // CreateTeam stores t. Errors: Conflict when the ID or the name (ignoring
 // case) within the account exists.
 func (s *Store) CreateTeam(ctx context.Context, t *teams.Team) error {
-	row, err := toTeamRow(t)
-	if err != nil {
-		return err
-	}
-	_, err = s.idb(ctx).NewInsert().Model(row).Exec(ctx)
-	return translate(err, "team")
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.idb(ctx).NewInsert().Model(toTeamRow(t)).Exec(ctx); err != nil {
+			return translate(err, "team")
+		}
+		return s.setTeamRoles(ctx, t.ID, t.Roles)
+	})
 }
 
 // EnsureTeam inserts t unless its name is taken in the account (INSERT ...
@@ -134,13 +168,10 @@ func (s *Store) CreateTeam(ctx context.Context, t *teams.Team) error {
 // MySQL, so it sees a team committed by a concurrent transaction even
 // under MySQL's REPEATABLE READ snapshot.
 func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, bool, error) {
-	row, err := toTeamRow(t)
-	if err != nil {
-		return nil, false, err
-	}
+	row := toTeamRow(t)
 	var out *teams.Team
 	var created bool
-	err = s.InTx(ctx, func(ctx context.Context) error {
+	err := s.InTx(ctx, func(ctx context.Context) error {
 		q := s.idb(ctx).NewInsert().Model(row)
 		if s.dialect == MySQL {
 			q = q.Ignore()
@@ -156,6 +187,11 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 			return translate(err, "team")
 		}
 		created = n == 1
+		if created {
+			if err := s.setTeamRoles(ctx, row.ID, t.Roles); err != nil {
+				return err
+			}
+		}
 		sel := s.idb(ctx).NewSelect().Model((*teamRow)(nil)).
 			Where("account_id = ?", row.AccountID).Where("name_lower = ?", row.NameLower)
 		if s.dialect != SQLite {
@@ -168,7 +204,8 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 		if len(rows) == 0 {
 			return notFound("team") // the ID was taken by a team of another name
 		}
-		if out, err = rows[0].team(); err != nil {
+		out = rows[0].team()
+		if err := s.withTeamRoles(ctx, []*teams.Team{out}); err != nil {
 			return err
 		}
 		if !created {
@@ -188,30 +225,31 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 
 // GetTeam returns a team with its member count. Errors: NotFound.
 func (s *Store) GetTeam(ctx context.Context, id string) (*teams.Team, error) {
-	return oneTeam(ctx, s.selectTeams(ctx).Where("t.id = ?", id))
+	return s.oneTeam(ctx, s.selectTeams(ctx).Where("t.id = ?", id))
 }
 
 // GetTeamByName returns the account's team of that name, ignoring case.
 // Errors: NotFound.
 func (s *Store) GetTeamByName(ctx context.Context, accountID, name string) (*teams.Team, error) {
-	return oneTeam(ctx, s.selectTeams(ctx).Where("t.account_id = ?", accountID).Where("t.name_lower = ?", teams.NameKey(name)))
+	return s.oneTeam(ctx, s.selectTeams(ctx).Where("t.account_id = ?", accountID).Where("t.name_lower = ?", teams.NameKey(name)))
 }
 
 // UpdateTeam saves t's Name, Description, Source, Roles and UpdatedAt.
 // Errors: NotFound, Conflict.
 func (s *Store) UpdateTeam(ctx context.Context, t *teams.Team) error {
-	row, err := toTeamRow(t)
-	if err != nil {
-		return err
-	}
-	res, err := s.idb(ctx).NewUpdate().Model(row).
-		Column("name", "name_lower", "description", "source", "roles", "updated_at").
-		WherePK().
-		Exec(ctx)
-	if err != nil {
-		return translate(err, "team")
-	}
-	return s.affectedOne(ctx, res, (*teamRow)(nil), "id = ?", t.ID, "team")
+	return s.InTx(ctx, func(ctx context.Context) error {
+		res, err := s.idb(ctx).NewUpdate().Model(toTeamRow(t)).
+			Column("name", "name_lower", "description", "source", "updated_at").
+			WherePK().
+			Exec(ctx)
+		if err != nil {
+			return translate(err, "team")
+		}
+		if err := s.affectedOne(ctx, res, (*teamRow)(nil), "id = ?", t.ID, "team"); err != nil {
+			return err
+		}
+		return s.setTeamRoles(ctx, t.ID, t.Roles)
+	})
 }
 
 // DeleteTeam removes a team and its memberships in one transaction; the
@@ -229,7 +267,10 @@ func (s *Store) DeleteTeam(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return notFound("team")
 		}
-		_, err = db.NewDelete().Model((*teamMemberRow)(nil)).Where("team_id = ?", id).Exec(ctx)
+		if _, err := db.NewDelete().Model((*teamMemberRow)(nil)).Where("team_id = ?", id).Exec(ctx); err != nil {
+			return translate(err, "team")
+		}
+		_, err = db.NewDelete().Model((*teamRoleRow)(nil)).Where("team_id = ?", id).Exec(ctx)
 		return translate(err, "team")
 	})
 }
@@ -249,12 +290,12 @@ func (s *Store) ListTeams(ctx context.Context, f teams.Filter) ([]*teams.Team, e
 		q = q.Where("t.name_lower >= ?", f.AfterName).
 			Where("(t.name_lower > ? OR (t.name_lower = ? AND t.id > ?))", f.AfterName, f.AfterName, f.AfterID)
 	}
-	return scanTeams(ctx, q.OrderExpr("t.name_lower ASC, t.id ASC").Limit(limit(f.Limit)))
+	return s.scanTeams(ctx, q.OrderExpr("t.name_lower ASC, t.id ASC").Limit(limit(f.Limit)))
 }
 
 // ListUserTeams returns the user's teams ordered as ListTeams.
 func (s *Store) ListUserTeams(ctx context.Context, userID string) ([]*teams.Team, error) {
-	return scanTeams(ctx, s.selectTeams(ctx).
+	return s.scanTeams(ctx, s.selectTeams(ctx).
 		Where("t.id IN (SELECT um.team_id FROM accountkit_team_members AS um WHERE um.user_id = ?)", userID).
 		OrderExpr("t.name_lower ASC, t.id ASC"))
 }

@@ -501,7 +501,8 @@ func (s *Store) UpdateRole(ctx context.Context, r *users.Role) error {
 	return s.affectedOne(ctx, res, (*roleRow)(nil), "id = ?", r.ID, "role")
 }
 
-// DeleteRole removes a role and every grant of it, in one transaction.
+// DeleteRole removes a role and every grant of it, to users and to teams,
+// in one transaction.
 // Errors: NotFound.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
@@ -515,7 +516,10 @@ func (s *Store) DeleteRole(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return notFound("role")
 		}
-		_, err = db.NewDelete().Model((*userRoleRow)(nil)).Where("role_key = ?", id).Exec(ctx)
+		if _, err := db.NewDelete().Model((*userRoleRow)(nil)).Where("role_key = ?", id).Exec(ctx); err != nil {
+			return translate(err, "role")
+		}
+		_, err = db.NewDelete().Model((*teamRoleRow)(nil)).Where("role_key = ?", id).Exec(ctx)
 		return translate(err, "role")
 	})
 }

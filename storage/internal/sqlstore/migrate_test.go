@@ -1,0 +1,91 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/accountkit/accountkit/storage/internal/sqlstore"
+	"github.com/accountkit/accountkit/storage/mysql"
+	"github.com/accountkit/accountkit/storage/postgres"
+	"github.com/accountkit/accountkit/storage/sqlite"
+	"github.com/accountkit/accountkit/teams"
+)
+
+// inner returns the shared implementation behind an adapter's Store.
+func inner(t *testing.T, m migrator) *sqlstore.Store {
+	t.Helper()
+	switch s := m.(type) {
+	case *postgres.Store:
+		return s.Store
+	case *mysql.Store:
+		return s.Store
+	case *sqlite.Store:
+		return s.Store
+	}
+	t.Fatalf("unknown adapter %T", m)
+	return nil
+}
+
+// TestMigrate_TeamRolesToRows checks that migration 009 copies the JSON
+// arrays of team roles into rows and drops the column: teams written
+// before it keep their roles, and new teams can be written after it.
+func TestMigrate_TeamRolesToRows(t *testing.T) {
+	for _, o := range openers {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			m := mustOpen(t, o, o.fresh(t))
+			s := inner(t, m)
+			if err := sqlstore.MigrateTo(ctx, s, "008"); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+			acc := newAccount(nil, "old-teams", now)
+			if err := m.CreateAccount(ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+			old := []struct {
+				id, json string
+				want     []string
+			}{
+				{ids.NewID(), `["member","agent"]`, []string{"agent", "member"}},
+				{ids.NewID(), `[]`, nil},
+				{ids.NewID(), `["0194e1a2-7c4f-7d3e-9a1b-2c3d4e5f6a7b"]`, []string{"0194e1a2-7c4f-7d3e-9a1b-2c3d4e5f6a7b"}},
+			}
+			for i, tm := range old {
+				err := sqlstore.ExecSQL(ctx, s, "INSERT INTO accountkit_teams (id, account_id, name, name_lower, description, source, roles, created_at, updated_at) VALUES (?, ?, ?, ?, '', 'manual', ?, ?, ?)",
+					tm.id, acc.ID, fmt.Sprint("Team ", i), fmt.Sprint("team ", i), tm.json, now, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := m.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, tm := range old {
+				got, err := m.GetTeam(ctx, tm.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got.Roles, tm.want) {
+					t.Errorf("team %s roles = %q, want %q", tm.json, got.Roles, tm.want)
+				}
+			}
+			// The column is gone: a team written now stores its roles as rows.
+			tm := &teams.Team{ID: ids.NewID(), AccountID: acc.ID, Name: "New", Source: teams.SourceManual, Roles: []string{"x"}, CreatedAt: now, UpdatedAt: now}
+			if err := m.CreateTeam(ctx, tm); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.GetTeam(ctx, tm.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Roles) != 1 || got.Roles[0] != "x" {
+				t.Errorf("new team roles = %q", got.Roles)
+			}
+		})
+	}
+}
