@@ -98,6 +98,12 @@ type Config struct {
 	// AllowIdPInitiated accepts unsolicited responses (off by default:
 	// they cannot be bound to the browser and so allow login CSRF).
 	AllowIdPInitiated bool
+	// LocalTwoFactor asks users who have local two-factor authentication
+	// (TOTP) for a code after the IdP signed them in, and makes users of an
+	// account that requires two-factor authentication enroll. Off by
+	// default: the IdP is trusted to enforce its own factors, as most IdPs
+	// do. It needs sso.Options.TwoFactorPath.
+	LocalTwoFactor bool
 	// BreakGlassUserID names one Account Manager of the account who may
 	// keep signing in with a password while SSO is enabled; "" for none.
 	BreakGlassUserID string
@@ -126,6 +132,7 @@ type Update struct {
 	GroupAttribute    *string   `json:"group_attribute,omitempty"`
 	ClockSkewSeconds  *int      `json:"clock_skew_seconds,omitempty"`
 	AllowIdPInitiated *bool     `json:"allow_idp_initiated,omitempty"`
+	LocalTwoFactor    *bool     `json:"local_two_factor,omitempty"`
 	BreakGlassUserID  *string   `json:"break_glass_user_id,omitempty"`
 }
 
@@ -148,6 +155,7 @@ func (u *Update) changed() []string {
 	add(u.GroupAttribute != nil, "group_attribute")
 	add(u.ClockSkewSeconds != nil, "clock_skew_seconds")
 	add(u.AllowIdPInitiated != nil, "allow_idp_initiated")
+	add(u.LocalTwoFactor != nil, "local_two_factor")
 	add(u.BreakGlassUserID != nil, "break_glass_user_id")
 	return out
 }

@@ -91,7 +91,10 @@ func (h *Handler) initiate(w http.ResponseWriter, r *http.Request) {
 
 // acs serves RouteACS: the IdP posts SAMLResponse and RelayState; on
 // success the session cookie is set and the browser sent (303) to the
-// RelayState when it is a safe relative path, else to "/".
+// RelayState when it is a safe relative path, else to "/". When the user
+// owes a local second factor (Config.LocalTwoFactor), the challenge is set
+// in users.TwoFactorCookie instead and the browser sent to
+// Options.TwoFactorPath.
 func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
@@ -112,7 +115,14 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, err)
 		return
 	}
-	users.SetSessionCookie(w, out.Result.Token, out.Result.Session.ExpiresAt)
+	if res := out.Result; res.Session != nil {
+		users.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
+	} else if res.ChallengeExpiresAt != nil {
+		// The second-factor step: the challenge goes to the 2FA API only.
+		http.SetCookie(w, &http.Cookie{Name: users.TwoFactorCookie, Value: res.ChallengeToken,
+			Path: h.svc.basePath + "/api/v1/auth/2fa", Expires: *res.ChallengeExpiresAt,
+			HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", out.Redirect)
 	w.WriteHeader(http.StatusSeeOther)
@@ -262,6 +272,7 @@ type configJSON struct {
 	GroupAttribute    string            `json:"group_attribute"`
 	ClockSkewSeconds  int               `json:"clock_skew_seconds"`
 	AllowIdPInitiated bool              `json:"allow_idp_initiated"`
+	LocalTwoFactor    bool              `json:"local_two_factor"`
 	BreakGlassUserID  string            `json:"break_glass_user_id"`
 	Warnings          []string          `json:"warnings"`
 	UpdatedAt         *time.Time        `json:"updated_at,omitempty"`
@@ -274,8 +285,8 @@ func toJSON(v *View) configJSON {
 		InitiationURL: v.URLs.InitiationURL, ACSURL: v.URLs.ACSURL, MetadataURL: v.URLs.MetadataURL, LogoutURL: v.URLs.LogoutURL,
 		IdPEntityID: c.IdPEntityID, IdPCertificates: v.Certificates, IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
 		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, GroupSync: v.GroupSync, GroupAttribute: c.groupAttribute(),
-		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, BreakGlassUserID: c.BreakGlassUserID,
-		Warnings: v.Warnings}
+		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor,
+		BreakGlassUserID: c.BreakGlassUserID, Warnings: v.Warnings}
 	if v.Saved {
 		t := c.UpdatedAt
 		out.UpdatedAt = &t

@@ -3,6 +3,7 @@ package sso
 import (
 	"context"
 	"errors"
+	"net/url"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -38,6 +39,11 @@ const (
 	ReasonAccountDisabled = "account_disabled"
 	// ReasonGroupSync: syncing the user's teams failed.
 	ReasonGroupSync = "group_sync_failed"
+	// ReasonTwoFactorUnavailable: the account asks for the local second
+	// factor but the installation has no page for it
+	// (Options.TwoFactorPath); the sign-in is refused rather than the
+	// factor skipped.
+	ReasonTwoFactorUnavailable = "two_factor_unavailable"
 	// ReasonInternal: a store or other internal failure.
 	ReasonInternal = "internal_error"
 )
@@ -136,11 +142,16 @@ type ACSInput struct {
 	UserAgent      string
 }
 
-// LoginOutcome is a successful sign-in.
+// LoginOutcome is a successful sign-in, or a sign-in that continues with
+// the local second-factor step.
 type LoginOutcome struct {
-	// Result holds the session and its token (shown once).
+	// Result holds the session and its token (shown once), or, when
+	// Result.Session is nil, the second-factor challenge
+	// (Config.LocalTwoFactor).
 	Result *users.LoginResult
-	// Redirect is the RelayState when SafeReturnPath accepts it, else "/".
+	// Redirect is where the browser goes next: the RelayState when
+	// SafeReturnPath accepts it, else "/"; for a second-factor step,
+	// Options.TwoFactorPath with the status and return_to parameters.
 	Redirect string
 }
 
@@ -157,7 +168,10 @@ type LoginOutcome struct {
 // locked users and users of disabled accounts are refused. With
 // auto-create groups the user's SSO teams become exactly the received
 // groups. The session starts in the same transaction ("User logged in"
-// with method sso). Every refusal is audited ("SSO login failed." with
+// with method sso) — unless the account asks for the local second factor
+// (Config.LocalTwoFactor) and the user owes one: then the outcome carries
+// the challenge instead, and VerifyTwoFactor or the enrollment completes
+// the sign-in with method sso. Every refusal is audited ("SSO login failed." with
 // details reason=<code>) and returned as a *LoginError.
 func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, error) {
 	acc, c, err := s.enabledConfig(ctx, in.Slug)
@@ -254,6 +268,14 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 				return &LoginError{Reason: ReasonGroupSync, Code: accountkit.Invalid, cause: err}
 			}
 		}
+		if c.LocalTwoFactor {
+			if s.opts.TwoFactorPath == "" { // fail closed: never skip a factor the account asked for
+				return refuse(ReasonTwoFactorUnavailable, accountkit.Internal)
+			}
+			if res, err = s.users.SSOSecondFactor(ctx, u); err != nil || res != nil {
+				return err
+			}
+		}
 		res, err = s.users.StartSession(ctx, u, users.LoginSSO, in.IP, in.UserAgent)
 		return err
 	})
@@ -268,6 +290,13 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 	redirect := "/"
 	if SafeReturnPath(in.RelayState) {
 		redirect = in.RelayState
+	}
+	if res.Session == nil {
+		q := url.Values{"status": {string(res.Status)}}
+		if redirect != "/" {
+			q.Set("return_to", redirect)
+		}
+		redirect = s.opts.TwoFactorPath + "?" + q.Encode()
 	}
 	return &LoginOutcome{Result: res, Redirect: redirect}, nil
 }

@@ -45,6 +45,9 @@ type UserStore interface {
 // implements it.
 type Users interface {
 	StartSession(ctx context.Context, u *users.User, method users.LoginMethod, ip, userAgent string) (*users.LoginResult, error)
+	// SSOSecondFactor returns the local second-factor step the user owes
+	// after a single sign-on, or nil.
+	SSOSecondFactor(ctx context.Context, u *users.User) (*users.LoginResult, error)
 	CreateSSOUser(ctx context.Context, in users.SSOUserInput) (*users.User, error)
 	ActivateSSOUser(ctx context.Context, userID string) (*users.User, error)
 	SessionPrincipal(ctx context.Context, token string) (*security.Principal, *users.Session, error)
@@ -82,6 +85,18 @@ type Options struct {
 	// Groups syncs IdP groups to teams. Without it auto-create groups
 	// cannot be turned on.
 	Groups GroupSync
+	// TwoFactorPath is the host's page, a path on this host (see
+	// SafeReturnPath), where a user enters a two-factor code after a
+	// single sign-on, for accounts that turn Config.LocalTwoFactor on. The
+	// ACS sends the browser there (303) with the query parameters status
+	// ("two_factor_required" or "two_factor_enrollment_required") and,
+	// when the sign-in had one, return_to; the challenge travels in the
+	// users.TwoFactorCookie, never in the URL. The page posts the code to
+	// POST /api/v1/auth/2fa/verify (or enrolls through
+	// /api/v1/auth/2fa/enroll and /enroll/confirm) without a
+	// challenge_token, then goes to return_to. Without it
+	// Config.LocalTwoFactor cannot be turned on.
+	TwoFactorPath string
 	// RequestMaxAge is how long a sign-in started at the IdP may take
 	// (default saml.DefaultRequestMaxAge, 10 minutes).
 	RequestMaxAge time.Duration
@@ -107,8 +122,8 @@ type Service struct {
 	nextPurge time.Time
 }
 
-// NewService returns an SSO Service. It fails only when Options.BaseURL is
-// set but invalid.
+// NewService returns an SSO Service. It fails only when Options.BaseURL or
+// Options.TwoFactorPath is set but invalid.
 func NewService(store Store, accounts Accounts, userdb UserStore, us Users, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) (*Service, error) {
 	if opts.Clock == nil {
 		opts.Clock = accountkit.SystemClock{}
@@ -127,6 +142,9 @@ func NewService(store Store, accounts Accounts, userdb UserStore, us Users, tx a
 			return nil, errors.New("sso: Options.BaseURL must not have a query")
 		}
 		s.base, s.basePath = base, strings.TrimRight(u.Path, "/")
+	}
+	if opts.TwoFactorPath != "" && !SafeReturnPath(opts.TwoFactorPath) {
+		return nil, errors.New("sso: Options.TwoFactorPath must be a path on this host, such as /login/two-factor")
 	}
 	return s, nil
 }
@@ -404,6 +422,12 @@ func (s *Service) apply(ctx context.Context, cur *Config, up Update) (*Config, e
 	}
 	if up.AllowIdPInitiated != nil {
 		next.AllowIdPInitiated = *up.AllowIdPInitiated
+	}
+	if up.LocalTwoFactor != nil {
+		next.LocalTwoFactor = *up.LocalTwoFactor
+		if next.LocalTwoFactor && s.opts.TwoFactorPath == "" {
+			v.Add("local_two_factor", "this installation has no two-factor page for single sign-on (sso.Options.TwoFactorPath)")
+		}
 	}
 	if up.BreakGlassUserID != nil {
 		next.BreakGlassUserID = strings.TrimSpace(*up.BreakGlassUserID)

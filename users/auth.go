@@ -132,7 +132,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			cur.PasswordHash = newHash
 		}
 		// A user with 2FA, or in an account requiring it, gets a challenge.
-		if res, err = s.secondFactorStep(ctx, cur, policy, newHash != ""); err != nil || res != nil {
+		if res, err = s.secondFactorStep(ctx, cur, policy, newHash != "", LoginPassword); err != nil || res != nil {
 			return err
 		}
 		res, err = s.finishLogin(ctx, cur, policy, LoginPassword, in.IP, in.UserAgent)
@@ -149,12 +149,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 
 // finishLogin completes a sign-in on the locked row of cur once every
 // factor is proven: it resets the failed-attempt count and starts a
-// session — or, when the password has expired, returns only a
-// password-change step.
+// session — or, for a password sign-in whose password has expired,
+// returns only a password-change step (a single sign-on uses no password,
+// so its expiry does not apply).
 func (s *Service) finishLogin(ctx context.Context, cur *User, policy *account.SecuritySettings, method LoginMethod, ip, ua string) (*LoginResult, error) {
 	now := s.now()
 	cur.FailedLogins = 0
-	if expired(cur, policy.PasswordValidityDays, now) {
+	if method == LoginPassword && expired(cur, policy.PasswordValidityDays, now) {
 		cur.UpdatedAt = now
 		if err := s.store.UpdateUser(ctx, cur); err != nil {
 			return nil, err

@@ -176,12 +176,14 @@ func (s *Service) getTwoFactor(ctx context.Context, userID string) (*TwoFactor, 
 	return tf, err
 }
 
-// secondFactorStep is called by Login after a right password on the
-// locked row of cur. When the user has 2FA enabled, or the account requires
-// it, it returns a challenge instead of a session; otherwise nil. The
+// secondFactorStep is called by Login after a right password, and by
+// SSOSecondFactor after a single sign-on, on the locked row of cur. When
+// the user has 2FA enabled, or the account requires it, it returns a
+// challenge instead of a session; otherwise nil. The challenge remembers
+// the first factor's method, so the session it leads to records it. The
 // failed-attempt count is not reset here: it resets only when the sign-in
 // completes, so a known password cannot be used to renew code guesses.
-func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *account.SecuritySettings, rehashed bool) (*LoginResult, error) {
+func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *account.SecuritySettings, rehashed bool, method LoginMethod) (*LoginResult, error) {
 	tf, err := s.getTwoFactor(ctx, cur.ID)
 	if err != nil {
 		return nil, err
@@ -196,21 +198,51 @@ func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *accou
 			return nil, err
 		}
 	}
-	kind, status, desc := TokenTwoFactorChallenge, LoginTwoFactorRequired, "User password verified: two-factor code required."
-	if !enabled {
-		kind, status, desc = TokenTwoFactorEnroll, LoginTwoFactorEnrollmentRequired, "User password verified: two-factor enrollment required."
+	first := "User password verified"
+	if method == LoginSSO {
+		first = "User authenticated by single sign-on"
 	}
-	secret, exp, err := s.issueToken(ctx, cur, kind, s.challengeTTL(kind), "")
+	kind, status, desc := TokenTwoFactorChallenge, LoginTwoFactorRequired, first+": two-factor code required."
+	if !enabled {
+		kind, status, desc = TokenTwoFactorEnroll, LoginTwoFactorEnrollmentRequired, first+": two-factor enrollment required."
+	}
+	secret, exp, err := s.issueToken(ctx, cur, kind, s.challengeTTL(kind), string(method))
 	if err != nil {
 		return nil, err
 	}
 	err = s.audit.Record(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLogin,
 		Description: desc, TargetType: "user", TargetID: cur.ID, TargetName: cur.Username,
-		Details: map[string]string{"method": string(LoginPassword)}})
+		Details: map[string]string{"method": string(method)}})
 	if err != nil {
 		return nil, err
 	}
 	return &LoginResult{Status: status, User: cur, ChallengeToken: secret, ChallengeExpiresAt: &exp}, nil
+}
+
+// SSOSecondFactor is the local second-factor step after a single sign-on,
+// for accounts that ask for it (sso.Config.LocalTwoFactor): when the user
+// has TOTP enabled, or the account requires two-factor authentication, it
+// returns a challenge (LoginTwoFactorRequired, answered with
+// VerifyTwoFactor, or LoginTwoFactorEnrollmentRequired, answered with
+// BeginTwoFactorEnrollment and ConfirmTwoFactorEnrollment) instead of a
+// session; otherwise nil, and the caller starts the session. It must run
+// inside the caller's transaction on the user's locked row, with the
+// acting principal in ctx; it records the step in the audit log.
+func (s *Service) SSOSecondFactor(ctx context.Context, u *User) (*LoginResult, error) {
+	policy, err := s.policies.Policy(ctx, u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return s.secondFactorStep(ctx, u, policy, false, LoginSSO)
+}
+
+// challengeMethod returns the first factor a challenge token follows:
+// LoginSSO for a single sign-on, else LoginPassword.
+func challengeMethod(t *Token) LoginMethod {
+	if LoginMethod(t.Target) == LoginSSO {
+		return LoginSSO
+	}
+	return LoginPassword
 }
 
 // challenge resolves a challenge token of the kind to its token and user.
@@ -530,7 +562,7 @@ func (s *Service) VerifyTwoFactor(ctx context.Context, in VerifyInput) (*LoginRe
 			}
 			return err
 		}
-		res, err = s.finishLogin(ctx, cur, policy, LoginPassword, in.IP, in.UserAgent)
+		res, err = s.finishLogin(ctx, cur, policy, challengeMethod(t), in.IP, in.UserAgent)
 		return err
 	})
 	if err != nil {
@@ -745,7 +777,7 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 			}
 			return err
 		}
-		out.Login, err = s.finishLogin(ctx, cur, policy, LoginPassword, in.IP, in.UserAgent)
+		out.Login, err = s.finishLogin(ctx, cur, policy, challengeMethod(t), in.IP, in.UserAgent)
 		return err
 	})
 	if err != nil {

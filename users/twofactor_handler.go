@@ -4,7 +4,26 @@ import (
 	"net/http"
 
 	"github.com/accountkit/accountkit/internal/httpx"
+	"github.com/accountkit/accountkit/security"
 )
+
+// TwoFactorCookie carries the challenge of a sign-in's second-factor step
+// when the first factor ended in a browser redirect (a single sign-on
+// whose account asks for local two-factor authentication): an HttpOnly,
+// Secure, SameSite=Strict cookie scoped to the /api/v1/auth/2fa routes,
+// expiring with the challenge. RouteTwoFactorVerify, and
+// RouteTwoFactorEnroll and RouteTwoFactorConfirm when no one is signed in,
+// use it when the body gives no challenge_token. The challenge is single
+// use, so the cookie is worthless once the step is done.
+const TwoFactorCookie = "accountkit_2fa"
+
+// challengeFromCookie returns the TwoFactorCookie's value, or "".
+func challengeFromCookie(r *http.Request) string {
+	if c, err := r.Cookie(TwoFactorCookie); err == nil && len(c.Value) <= 128 {
+		return c.Value
+	}
+	return ""
+}
 
 // Two-factor routes served by Handler.
 const (
@@ -39,11 +58,15 @@ func (h *Handler) twoFactorStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // twoFactorVerify serves RouteTwoFactorVerify: {"challenge_token", "code"
-// | "recovery_code"} → a sign-in answer, as RouteLogin's.
+// | "recovery_code"} → a sign-in answer, as RouteLogin's. Without
+// challenge_token the TwoFactorCookie's challenge is used.
 func (h *Handler) twoFactorVerify(w http.ResponseWriter, r *http.Request) {
 	var in VerifyInput
 	if !h.decode(w, r, &in) {
 		return
+	}
+	if in.ChallengeToken == "" {
+		in.ChallengeToken = challengeFromCookie(r)
 	}
 	in.IP, in.UserAgent = httpx.ClientIP(r), r.UserAgent()
 	res, err := h.svc.VerifyTwoFactor(r.Context(), in)
@@ -55,7 +78,8 @@ func (h *Handler) twoFactorVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 // twoFactorEnroll serves RouteTwoFactorEnroll: signed in with an empty
-// body, or {"challenge_token"} from a sign-in that requires enrollment.
+// body, or {"challenge_token"} from a sign-in that requires enrollment (the
+// TwoFactorCookie's when no one is signed in and the body gives none).
 // The answer holds the secret, the otpauth URI and a QR code PNG (base64):
 // the only time the secret is shown.
 func (h *Handler) twoFactorEnroll(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +88,9 @@ func (h *Handler) twoFactorEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength != 0 && !h.decode(w, r, &in) {
 		return
+	}
+	if in.ChallengeToken == "" && security.PrincipalFrom(r.Context()) == nil {
+		in.ChallengeToken = challengeFromCookie(r)
 	}
 	en, err := h.svc.BeginTwoFactorEnrollment(r.Context(), in.ChallengeToken)
 	if err != nil {
@@ -80,6 +107,9 @@ func (h *Handler) twoFactorConfirm(w http.ResponseWriter, r *http.Request) {
 	var in ConfirmInput
 	if !h.decode(w, r, &in) {
 		return
+	}
+	if in.ChallengeToken == "" && security.PrincipalFrom(r.Context()) == nil {
+		in.ChallengeToken = challengeFromCookie(r)
 	}
 	in.IP, in.UserAgent = httpx.ClientIP(r), r.UserAgent()
 	res, err := h.svc.ConfirmTwoFactorEnrollment(r.Context(), in)

@@ -163,7 +163,8 @@ type Token struct {
 	ExpiresAt time.Time
 	// Attempts counts wrong guesses (phone codes).
 	Attempts int
-	// Target is what the token confirms, e.g. the email or phone it was sent to.
+	// Target is what the token confirms, e.g. the email or phone it was sent
+	// to; for a sign-in challenge, the first factor's LoginMethod.
 	Target string
 }
 

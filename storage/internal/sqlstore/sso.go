@@ -32,6 +32,7 @@ type ssoConfigRow struct {
 	GroupAttribute    string    `bun:"group_attribute,notnull"`
 	ClockSkewSeconds  int       `bun:"clock_skew_seconds,notnull"`
 	AllowIdPInitiated bool      `bun:"allow_idp_initiated,notnull"`
+	LocalTwoFactor    bool      `bun:"local_two_factor,notnull"`
 	BreakGlassUserID  string    `bun:"break_glass_user_id,notnull"`
 	CreatedAt         time.Time `bun:"created_at,notnull"`
 	UpdatedAt         time.Time `bun:"updated_at,notnull"`
@@ -50,7 +51,7 @@ func toSSOConfigRow(c *sso.Config) (*ssoConfigRow, error) {
 		AccountID: c.AccountID, Enabled: c.Enabled, SPEntityID: c.SPEntityID, IdPEntityID: c.IdPEntityID,
 		IdPCertificates: string(b), IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
 		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, GroupAttribute: c.GroupAttribute,
-		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, BreakGlassUserID: c.BreakGlassUserID,
+		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor, BreakGlassUserID: c.BreakGlassUserID,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}, nil
 }
@@ -67,7 +68,7 @@ func (r *ssoConfigRow) config() (*sso.Config, error) {
 		AccountID: r.AccountID, Enabled: r.Enabled, SPEntityID: r.SPEntityID, IdPEntityID: r.IdPEntityID,
 		IdPCertificates: certs, IdPLoginURL: r.IdPLoginURL, IdPLogoutURL: r.IdPLogoutURL,
 		AutoCreateUsers: r.AutoCreateUsers, AutoCreateGroups: r.AutoCreateGroups, GroupAttribute: r.GroupAttribute,
-		ClockSkewSeconds: r.ClockSkewSeconds, AllowIdPInitiated: r.AllowIdPInitiated, BreakGlassUserID: r.BreakGlassUserID,
+		ClockSkewSeconds: r.ClockSkewSeconds, AllowIdPInitiated: r.AllowIdPInitiated, LocalTwoFactor: r.LocalTwoFactor, BreakGlassUserID: r.BreakGlassUserID,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }

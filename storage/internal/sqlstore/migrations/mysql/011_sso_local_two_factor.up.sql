@@ -1,0 +1,4 @@
+-- Whether an account asks SSO users for their local two-factor code too
+-- (sso.Config.LocalTwoFactor); off for existing configurations. IF NOT
+-- EXISTS keeps it idempotent, as MariaDB commits DDL implicitly.
+ALTER TABLE accountkit_sso_configs ADD COLUMN IF NOT EXISTS local_two_factor BOOLEAN NOT NULL DEFAULT FALSE
