@@ -50,6 +50,14 @@ type Options struct {
 	Registry *security.Registry
 	// TouchEvery throttles LastUsedAt writes (default 1 min).
 	TouchEvery time.Duration
+	// Creator, when set, reports the current permissions of the user who
+	// created a key and whether that user may still act (exists and is not
+	// disabled). A key created by a user then holds, at each request, only
+	// the permissions both it and its creator hold now, and stops working
+	// while its creator may not act: demoting or disabling a user also
+	// narrows or stops the keys they made. Keys created by the system are
+	// not affected. The kit wires it to the users service.
+	Creator func(ctx context.Context, userID string) (perms security.PermissionSet, active bool, err error)
 }
 
 // Service manages API keys and authenticates requests carrying them. All
@@ -483,11 +491,22 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 			return nil, errInvalidKey
 		}
 	}
+	perms := slices.Clone(k.Permissions)
+	if k.CreatedBy != "" && s.opts.Creator != nil {
+		held, active, err := s.opts.Creator(ctx, k.CreatedBy)
+		if err != nil {
+			return nil, err
+		}
+		if !active {
+			return nil, errInvalidKey
+		}
+		perms = slices.DeleteFunc(perms, func(p security.Permission) bool { return !held.Has(p) })
+	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= s.opts.TouchEvery {
 		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
 			s.opts.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
 		}
 	}
 	return &security.Principal{APIKeyID: k.ID, AccountID: k.AccountID,
-		Permissions: security.NewPermissionSet(slices.Clone(k.Permissions)...)}, nil
+		Permissions: security.NewPermissionSet(perms...)}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/users"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -291,8 +292,9 @@ func TestAuthenticate_NotYetValidAndThrottle(t *testing.T) {
 	t.Parallel()
 	env := kittest.New(t)
 	main := env.MainAccount(t, "acme")
+	boss := env.ActiveUser(t, main, "boss", security.RoleAccountManager)
 	now := env.Clock.Now()
-	c, err := env.Kit.APIKeys.Create(kittest.As(kittest.Manager(main.ID, "boss")), main.ID, apikeys.CreateInput{Name: "later",
+	c, err := env.Kit.APIKeys.Create(env.UserCtx(t, boss), main.ID, apikeys.CreateInput{Name: "later",
 		Permissions: []security.Permission{security.PermUsersRead}, ValidFrom: ptr(now.Add(time.Hour))})
 	require.NoError(t, err)
 	req, _ := http.NewRequest("GET", "/", nil)
@@ -326,4 +328,60 @@ func TestAuthenticate_NotYetValidAndThrottle(t *testing.T) {
 	p, err = env.Kit.APIKeys.Authenticate(req)
 	assert.Nil(t, p)
 	assert.NoError(t, err)
+}
+
+// TestAuthenticate_FollowsCreator: a key made by a user holds only what
+// both it and its creator hold now; it stops working while the creator is
+// disabled or deleted, and works again when re-enabled. Keys made by the
+// system are not tied to anyone.
+func TestAuthenticate_FollowsCreator(t *testing.T) {
+	t.Parallel()
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := kittest.NewWithStore(t, open(t))
+			main := env.MainAccount(t, "acme")
+			boss := env.ActiveUser(t, main, "boss", security.RoleAccountManager)
+			lead := env.ActiveUser(t, main, "lead", security.RoleAccountManager)
+			perms := []security.Permission{security.PermUsersRead, security.PermUsersManage}
+			c, err := env.Kit.APIKeys.Create(env.UserCtx(t, lead), main.ID, apikeys.CreateInput{Name: "ci", Permissions: perms})
+			require.NoError(t, err)
+			sys, err := env.Kit.APIKeys.Create(env.System(), main.ID, apikeys.CreateInput{Name: "host", Permissions: perms})
+			require.NoError(t, err)
+			auth := func(secret string) (*security.Principal, error) {
+				req, _ := http.NewRequest("GET", "/", nil)
+				req.Header.Set("Authorization", "Bearer "+secret)
+				return env.Kit.APIKeys.Authenticate(req)
+			}
+			p, err := auth(c.Secret)
+			require.NoError(t, err)
+			assert.True(t, p.Permissions.Has(security.PermUsersManage))
+
+			// Demoted to Member: the key keeps only what a Member holds.
+			bossCtx := env.UserCtx(t, boss)
+			_, err = env.Kit.Users.Update(bossCtx, lead.ID, users.Update{Roles: &[]string{security.RoleMember}})
+			require.NoError(t, err)
+			member, err := env.Kit.Users.EffectivePermissions(context.Background(), &users.User{ID: lead.ID, AccountID: main.ID, Roles: []string{security.RoleMember}})
+			require.NoError(t, err)
+			p, err = auth(c.Secret)
+			require.NoError(t, err)
+			assert.False(t, p.Permissions.Has(security.PermUsersManage), "demotion narrows the key")
+			assert.Equal(t, member.Has(security.PermUsersRead), p.Permissions.Has(security.PermUsersRead))
+
+			// Disabled: the key stops, with the one answer for bad keys.
+			_, err = env.Kit.Users.Disable(bossCtx, lead.ID)
+			require.NoError(t, err)
+			_, err = auth(c.Secret)
+			assert.Equal(t, accountkit.Unauthenticated, accountkit.ErrorCode(err))
+			_, err = env.Kit.Users.Enable(bossCtx, lead.ID)
+			require.NoError(t, err)
+			_, err = auth(c.Secret)
+			require.NoError(t, err)
+
+			// The system's key is nobody's.
+			p, err = auth(sys.Secret)
+			require.NoError(t, err)
+			assert.True(t, p.Permissions.Has(security.PermUsersManage))
+		})
+	}
 }
