@@ -223,14 +223,20 @@ type page struct {
 
 func (b *browser) do(t testing.TB, method, path string, form url.Values) *page {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return b.send(t, method, path, "", nil)
 	}
+	return b.send(t, method, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+}
+
+// send makes a request with the browser's cookies and keeps the cookies of
+// the answer.
+func (b *browser) send(t testing.TB, method, path, contentType string, body io.Reader) *page {
+	t.Helper()
 	req, err := http.NewRequest(method, b.env.Server.URL+path, body)
 	require.NoError(t, err)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for n, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: n, Value: v})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -40,21 +39,7 @@ func (b *browser) postJSON(t testing.TB, path string, body any) *page {
 	t.Helper()
 	data, err := json.Marshal(body)
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, b.env.Server.URL+path, bytes.NewReader(data))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	for n, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: n, Value: v})
-	}
-	resp, err := b.client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	for _, c := range resp.Cookies() {
-		b.cookies[c.Name] = c.Value
-	}
-	return &page{Status: resp.StatusCode, Body: string(out), Cookies: resp.Cookies()}
+	return b.send(t, http.MethodPost, path, "application/json", bytes.NewReader(data))
 }
 
 func cookieNamed(p *page, name string) *http.Cookie {
