@@ -8,26 +8,8 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
-	"github.com/accountkit/accountkit/storage/mysql"
-	"github.com/accountkit/accountkit/storage/postgres"
-	"github.com/accountkit/accountkit/storage/sqlite"
 	"github.com/accountkit/accountkit/teams"
 )
-
-// inner returns the shared implementation behind an adapter's Store.
-func inner(t *testing.T, m migrator) *sqlstore.Store {
-	t.Helper()
-	switch s := m.(type) {
-	case *postgres.Store:
-		return s.Store
-	case *mysql.Store:
-		return s.Store
-	case *sqlite.Store:
-		return s.Store
-	}
-	t.Fatalf("unknown adapter %T", m)
-	return nil
-}
 
 // TestMigrate_TeamRolesToRows checks that migration 009 copies the JSON
 // arrays of team roles into rows and drops the column: teams written
@@ -38,7 +20,7 @@ func TestMigrate_TeamRolesToRows(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			m := mustOpen(t, o, o.fresh(t))
-			s := inner(t, m)
+			s := innerStore(t, m)
 			if err := sqlstore.MigrateTo(ctx, s, "008"); err != nil {
 				t.Fatal(err)
 			}
