@@ -1,11 +1,12 @@
 // Package account owns accounts: main accounts and the tree of sub-accounts
-// below them, their status and (in later issues) their customization and
-// notifications.
+// below them, their status, their security settings and their
+// customization.
 //
 // It imports the root package, security and audit.
 package account
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -69,4 +70,34 @@ type Filter struct {
 type Update struct {
 	Name *string `json:"name,omitempty"`
 	Slug *string `json:"slug,omitempty"`
+}
+
+// Getter reads one account; account.Store and the storage adapters
+// implement it.
+type Getter interface {
+	GetAccount(ctx context.Context, id string) (*Account, error)
+}
+
+// PathEnabled reports whether the account and every account above it are
+// enabled: disabling an account disables its whole subtree. It reads the
+// account, then only its ancestors (none for a main account). Errors:
+// NotFound.
+func PathEnabled(ctx context.Context, g Getter, id string) (bool, error) {
+	a, err := g.GetAccount(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if a.Status != StatusEnabled {
+		return false, nil
+	}
+	for _, up := range a.Ancestry[:len(a.Ancestry)-1] {
+		b, err := g.GetAccount(ctx, up)
+		if err != nil {
+			return false, err
+		}
+		if b.Status != StatusEnabled {
+			return false, nil
+		}
+	}
+	return true, nil
 }

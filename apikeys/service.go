@@ -473,23 +473,12 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 	if k.StateAt(now) != StateActive {
 		return nil, errInvalidKey
 	}
-	a, err := s.accounts.GetAccount(ctx, k.AccountID)
-	if err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, errInvalidKey
-		}
-		return nil, err
+	enabled, err := account.PathEnabled(ctx, s.accounts, k.AccountID)
+	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && !enabled {
+		return nil, errInvalidKey
 	}
-	for _, id := range a.Ancestry {
-		b := a
-		if id != a.ID {
-			if b, err = s.accounts.GetAccount(ctx, id); err != nil {
-				return nil, err
-			}
-		}
-		if b.Status != account.StatusEnabled {
-			return nil, errInvalidKey
-		}
+	if err != nil {
+		return nil, err
 	}
 	perms := slices.Clone(k.Permissions)
 	if k.CreatedBy != "" && s.opts.Creator != nil {

@@ -70,6 +70,23 @@ func TestAuthorizer_Require(t *testing.T) {
 	assert.Equal(t, accountkit.Code(""), check(security.AsSystem(context.Background()), security.PermUsersManage, other))
 }
 
+// TestAuthorizer_OwnAccountNoLookup: the principal's own account is not
+// looked up (the authenticator vouched for it); any other account is.
+func TestAuthorizer_OwnAccountNoLookup(t *testing.T) {
+	t.Parallel()
+	const own, below = "01900000-0000-7000-8000-000000000011", "01900000-0000-7000-8000-000000000012"
+	az := security.NewAuthorizer(tree{}) // knows no account at all
+	ctx := security.WithPrincipal(context.Background(), &security.Principal{AccountID: own, Permissions: security.NewPermissionSet(security.PermAuditRead)})
+	_, err := az.Require(ctx, security.PermAuditRead, own)
+	assert.NoError(t, err)
+	_, err = az.Require(ctx, security.PermUsersManage, own)
+	assert.Equal(t, accountkit.Forbidden, accountkit.ErrorCode(err), "the permission is still checked")
+	_, err = az.Require(ctx, security.PermAuditRead, below)
+	assert.Equal(t, accountkit.NotFound, accountkit.ErrorCode(err), "other accounts are looked up")
+	_, err = az.Require(security.AsSystem(context.Background()), security.PermAuditRead, own)
+	assert.Equal(t, accountkit.NotFound, accountkit.ErrorCode(err), "the system has no own account")
+}
+
 func TestPermissionSet(t *testing.T) {
 	t.Parallel()
 	s := security.NewPermissionSet("b", "a", "b")

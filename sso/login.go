@@ -343,20 +343,7 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 // accountEnabled reports whether the account and every account above it
 // are enabled.
 func (s *Service) accountEnabled(ctx context.Context, accountID string) (bool, error) {
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
-	if err != nil {
-		return false, err
-	}
-	for _, id := range path {
-		a, err := s.accounts.GetAccount(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		if a.Status != account.StatusEnabled {
-			return false, nil
-		}
-	}
-	return true, nil
+	return account.PathEnabled(ctx, s.accounts, accountID)
 }
 
 func userPrincipal(u *users.User, in ACSInput) *security.Principal {

@@ -622,14 +622,5 @@ func (s *Service) member(ctx context.Context, t *Team, u *users.User, add bool) 
 // without duplicates. It checks no permission: the kit wires it into
 // users.Options.ExtraRoles, which resolves a principal's permissions.
 func (s *Service) UserRoles(ctx context.Context, userID string) ([]string, error) {
-	list, err := s.store.ListUserTeams(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range list {
-		out = append(out, t.Roles...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return s.store.UserTeamRoles(ctx, userID)
 }

@@ -34,6 +34,10 @@ type Store interface {
 	// ListUserTeams returns the teams the user belongs to, with their
 	// member counts, ordered as ListTeams.
 	ListUserTeams(ctx context.Context, userID string) ([]*Team, error)
+	// UserTeamRoles returns the role keys the user's teams grant, in byte
+	// order without duplicates (nil when none). Every authenticated request
+	// asks for it, so adapters answer it with one query.
+	UserTeamRoles(ctx context.Context, userID string) ([]string, error)
 	// AddTeamMembers makes the users members of the team, skipping those
 	// who are, and returns how many it added. It does not check that the
 	// users exist. Errors: NotFound (no such team).

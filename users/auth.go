@@ -226,20 +226,7 @@ func (s *Service) findForLogin(ctx context.Context, identifier string) *User {
 // accountEnabled reports whether the account and every account above it
 // are enabled: disabling an account disables sign-in for its whole subtree.
 func (s *Service) accountEnabled(ctx context.Context, accountID string) (bool, error) {
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
-	if err != nil {
-		return false, err
-	}
-	for _, id := range path {
-		a, err := s.accounts.GetAccount(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		if a.Status != "enabled" {
-			return false, nil
-		}
-	}
-	return true, nil
+	return account.PathEnabled(ctx, s.accounts, accountID)
 }
 
 // StartSession creates a session for a user who has proven who they are

@@ -69,6 +69,16 @@ func (st *teamsState) teamRolesOf(userID string) []string {
 	return normRoles(out)
 }
 
+// UserTeamRoles implements teams.Store.
+func (s *Store) UserTeamRoles(ctx context.Context, userID string) ([]string, error) {
+	var out []string
+	err := s.read(ctx, func() error {
+		out = s.teamRolesOf(userID)
+		return nil
+	})
+	return out, err
+}
+
 func (st *teamsState) insertTeam(t *tx, tm *teams.Team) {
 	c := copyTeam(tm)
 	nk := teamKeyOf(c)

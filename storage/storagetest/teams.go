@@ -432,6 +432,24 @@ func testTeamUserTeams(t *testing.T, s storage.Store) {
 	list, err = s.ListUserTeams(ctx(), newID())
 	require.NoError(t, err)
 	assert.Empty(t, list)
+
+	// UserTeamRoles: the union of the user's teams' roles, sorted, unique.
+	z.Roles = []string{"r2", "r1"}
+	require.NoError(t, s.UpdateTeam(ctx(), z))
+	roles, err := s.UserTeamRoles(ctx(), u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"r1", "r2"}, roles)
+	roles, err = s.UserTeamRoles(ctx(), v.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"r1", "r2"}, roles)
+	_, err = s.RemoveTeamMembers(ctx(), z.ID, []string{v.ID})
+	require.NoError(t, err)
+	roles, err = s.UserTeamRoles(ctx(), v.ID)
+	require.NoError(t, err)
+	assert.Nil(t, roles, "no team, no roles")
+	roles, err = s.UserTeamRoles(ctx(), newID())
+	require.NoError(t, err)
+	assert.Nil(t, roles)
 }
 
 func testTeamAccountUserIDs(t *testing.T, s storage.Store) {

@@ -343,34 +343,6 @@ func holdsRole(p, cond string) string {
 		" WHERE " + p + "m.user_id = u.id AND " + p + "r.role_key " + cond + ")"
 }
 
-// userTeamRoles returns the role keys each of the users holds through
-// teams, in byte order without duplicates; users without any are absent.
-func (s *Store) userTeamRoles(ctx context.Context, userIDs []string) (map[string][]string, error) {
-	out := map[string][]string{}
-	if len(userIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		UserID  string `bun:"user_id"`
-		RoleKey string `bun:"role_key"`
-	}
-	err := s.idb(ctx).NewSelect().TableExpr("accountkit_team_members AS m").
-		Join("JOIN accountkit_team_roles AS r ON r.team_id = m.team_id").
-		ColumnExpr("m.user_id, r.role_key").
-		Where("m.user_id IN (?)", bun.List(userIDs)).
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, translate(err, "team")
-	}
-	for _, r := range rows {
-		out[r.UserID] = append(out[r.UserID], r.RoleKey)
-	}
-	for id, keys := range out {
-		out[id] = normRoles(keys)
-	}
-	return out, nil
-}
-
 // ListSeatHolders returns the seats matching f with their users, ordered by
 // username then user ID. The cursor is written as username >= k AND
 // (username > k OR (username = k AND id > i)), which MariaDB serves from

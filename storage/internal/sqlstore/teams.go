@@ -300,6 +300,44 @@ func (s *Store) ListUserTeams(ctx context.Context, userID string) ([]*teams.Team
 		OrderExpr("t.name_lower ASC, t.id ASC"))
 }
 
+// UserTeamRoles returns the role keys the user's teams grant, with one
+// query.
+func (s *Store) UserTeamRoles(ctx context.Context, userID string) ([]string, error) {
+	m, err := s.userTeamRoles(ctx, []string{userID})
+	if err != nil {
+		return nil, err
+	}
+	return m[userID], nil
+}
+
+// userTeamRoles returns the role keys each of the users holds through
+// teams, in byte order without duplicates; users without any are absent.
+func (s *Store) userTeamRoles(ctx context.Context, userIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UserID  string `bun:"user_id"`
+		RoleKey string `bun:"role_key"`
+	}
+	err := s.idb(ctx).NewSelect().TableExpr("accountkit_team_members AS m").
+		Join("JOIN accountkit_team_roles AS r ON r.team_id = m.team_id").
+		ColumnExpr("m.user_id, r.role_key").
+		Where("m.user_id IN (?)", bun.List(userIDs)).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "team")
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], r.RoleKey)
+	}
+	for id, keys := range out {
+		out[id] = normRoles(keys)
+	}
+	return out, nil
+}
+
 // lockTeam checks the team exists and, on PostgreSQL and MySQL, locks its
 // row until the transaction ends, so that membership changes and the
 // team's deletion are serialized. Errors: NotFound.
