@@ -137,6 +137,16 @@ func TestHandler(t *testing.T) {
 		for _, m := range members.Items {
 			assert.Equal(t, m.User["id"] == alice.ID, m.Seat != nil)
 		}
+		var holders struct {
+			Items []struct {
+				TeamRoles       []string `json:"team_roles"`
+				InactiveReasons []string `json:"inactive_reasons"`
+			} `json:"items"`
+		}
+		env.Do(t, "GET", "/api/v1/seats/accounts/"+f.sub.ID+"/holders", tok, nil).JSON(t, &holders)
+		require.Len(t, holders.Items, 1)
+		assert.Equal(t, []string{}, holders.Items[0].TeamRoles, "an empty list, not null")
+		assert.Equal(t, []string{}, holders.Items[0].InactiveReasons)
 	})
 
 	t.Run("Report", func(t *testing.T) {
