@@ -171,8 +171,8 @@ type LoginOutcome struct {
 // with method sso) — unless the account asks for the local second factor
 // (Config.LocalTwoFactor) and the user owes one: then the outcome carries
 // the challenge instead, and VerifyTwoFactor or the enrollment completes
-// the sign-in with method sso. Every refusal is audited ("SSO login failed." with
-// details reason=<code>) and returned as a *LoginError.
+// the sign-in with method sso. Every refusal is audited ("SSO login
+// failed." with details reason=<code>) and returned as a *LoginError.
 func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, error) {
 	acc, c, err := s.enabledConfig(ctx, in.Slug)
 	if err != nil {
