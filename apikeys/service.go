@@ -393,6 +393,38 @@ func (s *Service) Revoke(ctx context.Context, id string) (*Key, error) {
 	return out, err
 }
 
+// RevokeCreatedBy revokes every unrevoked key the user created, because
+// the user leaves its account (reason, e.g. "deleted" or "moved", is
+// recorded). The kit calls it from users.Options.OnUserLeaving, inside the
+// users service's transaction. It requires the system principal or
+// PermUsersManage in accountID, the user's account. Each key is audited
+// ("API key revoked."). Errors: Unauthenticated, NotFound, Forbidden.
+func (s *Service) RevokeCreatedBy(ctx context.Context, userID, accountID, reason string) error {
+	if _, err := s.authz.Require(ctx, security.PermUsersManage, accountID); err != nil {
+		return err
+	}
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		keys, err := s.store.ListAPIKeysByCreator(ctx, userID)
+		if err != nil {
+			return err
+		}
+		now := s.opts.Clock.Now()
+		for _, k := range keys {
+			k.RevokedAt, k.UpdatedAt = &now, now
+			if err := s.store.UpdateAPIKey(ctx, k); err != nil {
+				return err
+			}
+			e := revokeEntry(k.ID)
+			e.AccountID, e.TargetName = k.AccountID, k.Name
+			e.Details = map[string]string{"name": k.Name, "prefix": k.Prefix, "reason": "creator " + reason}
+			if err := s.audit.Record(ctx, *e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ListInput selects the keys of an account.
 type ListInput struct {
 	AccountID      string

@@ -22,4 +22,7 @@ type Store interface {
 	// ListAPIKeys returns the account's keys matching f, newest first
 	// (CreatedAt, then ID, descending).
 	ListAPIKeys(ctx context.Context, f Filter) ([]*Key, error)
+	// ListAPIKeysByCreator returns the unrevoked keys the user created, in
+	// every account, ordered by ID.
+	ListAPIKeysByCreator(ctx context.Context, userID string) ([]*Key, error)
 }

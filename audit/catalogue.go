@@ -40,6 +40,7 @@ const (
 	ActionUnassign   Action = "Unassign"
 	ActionBulkRemove Action = "Bulk remove"
 	ActionLimit      Action = "Limit"
+	ActionMove       Action = "Move"
 )
 
 // CatalogueEntry describes one event the library records.
@@ -88,4 +89,6 @@ var Catalogue = []CatalogueEntry{
 	{ItemTeam, ActionCreate, "Group created.", "Group creation failed."},
 	{ItemTeam, ActionUpdate, "Group updated.", "Group update failed."},
 	{ItemTeam, ActionDelete, "Group deleted.", "Group deletion failed."},
+	{ItemUser, ActionDelete, "User deleted.", "User deletion failed."},
+	{ItemUser, ActionMove, "User moved.", "User move failed."},
 }

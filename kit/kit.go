@@ -132,6 +132,7 @@ func New(opts Options) (*Kit, error) {
 		return k.SSO.PasswordLoginAllowed(ctx, u)
 	}
 	k.wireTeamsIntoUsers(&uo)
+	k.wireLeavingUsers(&uo)
 	k.Users = users.NewService(st, st, k.Accounts, st, k.Authorizer, k.Recorder, uo)
 	k.newTeams(opts)
 	so := opts.Seats

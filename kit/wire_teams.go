@@ -44,3 +44,21 @@ func (k *Kit) newTeams(opts Options) {
 	st := opts.Store
 	k.Teams = teams.NewService(st, st, k.Users, st, k.Authorizer, k.Recorder, teams.Options{Clock: opts.Clock, IDs: opts.IDs})
 }
+
+// wireLeavingUsers makes users.Service.Delete and Move free the user's
+// seat (logged in the seat log) and revoke the API keys the user created,
+// after any OnUserLeaving hook the host set, in the same transaction.
+func (k *Kit) wireLeavingUsers(uo *users.Options) {
+	host := uo.OnUserLeaving
+	uo.OnUserLeaving = func(ctx context.Context, u *users.User, reason string) error {
+		if host != nil {
+			if err := host(ctx, u, reason); err != nil {
+				return err
+			}
+		}
+		if err := k.Seats.ReleaseUser(ctx, u.ID, reason); err != nil {
+			return err
+		}
+		return k.APIKeys.RevokeCreatedBy(ctx, u.ID, u.AccountID, reason)
+	}
+}

@@ -35,6 +35,8 @@ const (
 	RouteLock       = "POST /api/v1/users/{id}/lock"
 	RouteUnlock     = "POST /api/v1/users/{id}/unlock"
 	RouteInvitation = "POST /api/v1/users/{id}/invitation"
+	RouteDelete     = "DELETE /api/v1/users/{id}"
+	RouteMove       = "POST /api/v1/users/{id}/move"
 
 	RouteRoles       = "GET /api/v1/roles"
 	RouteCreateRole  = "POST /api/v1/roles"
@@ -87,6 +89,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc(RouteLock, h.action(h.svc.Lock))
 	mux.HandleFunc(RouteUnlock, h.action(h.svc.Unlock))
 	mux.HandleFunc(RouteInvitation, h.invitation)
+	mux.HandleFunc(RouteDelete, h.delete)
+	mux.HandleFunc(RouteMove, h.move)
 	mux.HandleFunc(RouteRoles, h.roles)
 	mux.HandleFunc(RouteCreateRole, h.createRole)
 	mux.HandleFunc(RouteUpdateRole, h.updateRole)
@@ -420,6 +424,27 @@ func (h *Handler) action(fn func(ctx context.Context, id string) (*User, error))
 		u, err := fn(r.Context(), r.PathValue("id"))
 		h.reply(w, r, u, err)
 	}
+}
+
+// delete serves RouteDelete: 204.
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// move serves RouteMove: {"account_id": "..."} → the moved user.
+func (h *Handler) move(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		AccountID string `json:"account_id"`
+	}
+	if !h.decode(w, r, &in) {
+		return
+	}
+	u, err := h.svc.Move(r.Context(), r.PathValue("id"), in.AccountID)
+	h.reply(w, r, u, err)
 }
 
 // invitation serves RouteInvitation: resend the invitation email.

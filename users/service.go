@@ -103,6 +103,12 @@ type Options struct {
 	// Teams, when set, applies the teams asked for when a user is created
 	// or edited (the teams package implements it).
 	Teams TeamAssigner
+	// OnUserLeaving, when set, runs inside the transaction of Delete and
+	// Move, before the change, with the user as they are and
+	// LeavingDeleted or LeavingMoved; an error aborts the change. The kit
+	// frees the user's seat there (logged in the seat log) and revokes the
+	// API keys the user created.
+	OnUserLeaving func(ctx context.Context, u *User, reason string) error
 	// PasswordLoginAllowed, when set, is asked whether the user may use a
 	// password: in Login only after the password proved right (inside the
 	// sign-in's transaction, so it may record audit events there), and in
@@ -336,13 +342,15 @@ func (s *Service) EffectivePermissions(ctx context.Context, u *User) (security.P
 }
 
 // guardLastManager refuses a change that would leave the main account of
-// u without an active, unlocked Account Manager. The caller holds the main
+// u without an active, unlocked Account Manager of its own (after is u as
+// the change leaves it, possibly in another account). Managers of
+// sub-accounts are not counted, nor guarded. The caller holds the main
 // account's row lock, so two such changes cannot both pass.
 func (s *Service) guardLastManager(ctx context.Context, u *User, after *User) error {
-	if !holdsManager(u) || u.Status != StatusActive || u.Locked {
-		return nil // u is not an active manager now: nothing to lose
+	if u.AccountID != u.MainAccountID || !holdsManager(u) || u.Status != StatusActive || u.Locked {
+		return nil // u is not an active manager of the main account: nothing to lose
 	}
-	if holdsManager(after) && after.Status == StatusActive && !after.Locked {
+	if after.AccountID == u.MainAccountID && holdsManager(after) && after.Status == StatusActive && !after.Locked {
 		return nil
 	}
 	if err := s.accounts.LockAccount(ctx, u.MainAccountID); err != nil {

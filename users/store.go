@@ -29,6 +29,17 @@ type Store interface {
 	// Username and CreatedAt, and replaces its roles.
 	// Errors: NotFound, Conflict (email taken in the tree).
 	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser removes the user and everything kept for them: role
+	// grants, tokens, sessions, TOTP enrollment, team memberships, SSO
+	// identity links (and the break-glass designation), the seat and
+	// notification deliveries and opt-outs. Audit events and the seat log
+	// stay. Errors: NotFound.
+	DeleteUser(ctx context.Context, id string) error
+	// MoveUser sets the user's account (in the same tree) and removes what
+	// belonged to the old account: team memberships, SSO identity links
+	// (and the break-glass designation), sessions and the seat. Roles are
+	// saved separately with UpdateUser. Errors: NotFound.
+	MoveUser(ctx context.Context, id, accountID string) error
 	// ListUsers returns the users matching f in f.Sort order (default
 	// username), ties broken by ID.
 	ListUsers(ctx context.Context, f Filter) ([]*User, error)

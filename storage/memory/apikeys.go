@@ -108,6 +108,21 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 	})
 }
 
+// ListAPIKeysByCreator implements apikeys.Store.
+func (s *Store) ListAPIKeysByCreator(ctx context.Context, userID string) ([]*apikeys.Key, error) {
+	out := []*apikeys.Key{}
+	err := s.read(ctx, func() error {
+		for _, k := range s.apiKeys.byID {
+			if k.CreatedBy == userID && k.RevokedAt == nil {
+				out = append(out, copyAPIKey(k))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *apikeys.Key) int { return strings.Compare(a.ID, b.ID) })
+	return out, err
+}
+
 // ListAPIKeys implements apikeys.Store.
 func (s *Store) ListAPIKeys(ctx context.Context, f apikeys.Filter) ([]*apikeys.Key, error) {
 	out := []*apikeys.Key{}

@@ -64,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Notifications", func(t *testing.T) { testNotifications(t, h) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
 	t.Run("Teams", func(t *testing.T) { testTeams(t, h) })
+	t.Run("UserRemoval", func(t *testing.T) { testUserRemoval(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.

@@ -112,6 +112,25 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 	return s.affectedOne(ctx, res, (*apiKeyRow)(nil), "id = ?", id, "API key")
 }
 
+// ListAPIKeysByCreator returns the user's unrevoked keys ordered by ID.
+func (s *Store) ListAPIKeysByCreator(ctx context.Context, userID string) ([]*apikeys.Key, error) {
+	var rows []apiKeyRow
+	err := s.idb(ctx).NewSelect().Model(&rows).Where("created_by = ?", userID).Where("revoked_at IS NULL").
+		OrderExpr("id ASC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err, "API key")
+	}
+	out := make([]*apikeys.Key, len(rows))
+	for i := range rows {
+		k, err := rows[i].key()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
 // ListAPIKeys returns the account's keys newest first, with the portable
 // keyset form of the Before cursor (see ListAuditEvents).
 func (s *Store) ListAPIKeys(ctx context.Context, f apikeys.Filter) ([]*apikeys.Key, error) {
