@@ -515,11 +515,11 @@ func (s *Service) rearmAfterRemoval(ctx context.Context, c *change, pool *Pool, 
 }
 
 // ReleaseUser frees the user's seat, if any, when the user leaves its
-// account: the users package calls it, in its own transaction, when it
-// deletes a user or moves one to another account (neither exists yet). It
-// requires the system principal or PermUsersManage in the user's account.
-// Logged as "seat released" with the reason. Holding no seat is not an
-// error. Errors: Unauthenticated, NotFound, Forbidden.
+// account: the kit calls it from users.Options.OnUserLeaving, inside the
+// transaction of users.Service.Delete and Move (reason "deleted" or
+// "moved"). It requires the system principal or PermUsersManage in the
+// user's account. Logged as "seat released" with the reason. Holding no
+// seat is not an error. Errors: Unauthenticated, NotFound, Forbidden.
 func (s *Service) ReleaseUser(ctx context.Context, userID, reason string) error {
 	c := newChange(audit.ActionUnassign, "Seat released.", "Seat release failed.", EventReleased)
 	c.entry.TargetType, c.entry.TargetID = "user", userID
