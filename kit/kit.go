@@ -12,6 +12,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/api"
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/internal/httpx"
@@ -173,6 +174,11 @@ func New(opts Options) (*Kit, error) {
 	k.wireNotificationsAndKeys(opts)
 	notifications.NewHandler(k.Notifications, opts.Logger).Register(mux)
 	apikeys.NewHandler(k.APIKeys, opts.Logger).Register(mux)
+	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(api.OpenAPI)
+	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, opts.Logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
 	})
