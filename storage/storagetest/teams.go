@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -227,7 +228,7 @@ func testTeamEnsureConcurrent(t *testing.T, s storage.Store) {
 	wg.Wait()
 	n := 0
 	for g, err := range errs {
-		require.NoError(t, err, "goroutine %d", g)
+		require.NoError(t, err, "goroutine %d: %v", g, errors.Unwrap(err))
 		assert.Equal(t, got[0], got[g])
 		if created[g] {
 			n++

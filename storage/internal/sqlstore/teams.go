@@ -99,10 +99,16 @@ func (s *Store) withTeamRoles(ctx context.Context, list []*teams.Team) error {
 
 // setTeamRoles replaces the team's roles with keys.
 func (s *Store) setTeamRoles(ctx context.Context, teamID string, keys []string) error {
-	db := s.idb(ctx)
-	if _, err := db.NewDelete().Model((*teamRoleRow)(nil)).Where("team_id = ?", teamID).Exec(ctx); err != nil {
+	_, err := s.idb(ctx).NewDelete().Model((*teamRoleRow)(nil)).Where("team_id = ?", teamID).Exec(ctx)
+	if err != nil {
 		return translate(err, "team")
 	}
+	return s.insertTeamRoles(ctx, teamID, keys)
+}
+
+// insertTeamRoles stores the roles of a team that has none yet. A new team
+// needs no DELETE, whose gap locks would only add contention on MySQL.
+func (s *Store) insertTeamRoles(ctx context.Context, teamID string, keys []string) error {
 	keys = normRoles(keys)
 	if len(keys) == 0 {
 		return nil
@@ -111,7 +117,7 @@ func (s *Store) setTeamRoles(ctx context.Context, teamID string, keys []string) 
 	for i, k := range keys {
 		rows[i] = teamRoleRow{TeamID: teamID, RoleKey: k}
 	}
-	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	_, err := s.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
 	return translate(err, "team")
 }
 
@@ -157,7 +163,7 @@ func (s *Store) CreateTeam(ctx context.Context, t *teams.Team) error {
 		if _, err := s.idb(ctx).NewInsert().Model(toTeamRow(t)).Exec(ctx); err != nil {
 			return translate(err, "team")
 		}
-		return s.setTeamRoles(ctx, t.ID, t.Roles)
+		return s.insertTeamRoles(ctx, t.ID, t.Roles)
 	})
 }
 
@@ -188,7 +194,7 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 		}
 		created = n == 1
 		if created {
-			if err := s.setTeamRoles(ctx, row.ID, t.Roles); err != nil {
+			if err := s.insertTeamRoles(ctx, row.ID, t.Roles); err != nil {
 				return err
 			}
 		}
