@@ -114,28 +114,14 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 
 // ListAPIKeysByCreator returns the user's unrevoked keys ordered by ID.
 func (s *Store) ListAPIKeysByCreator(ctx context.Context, userID string) ([]*apikeys.Key, error) {
-	var rows []apiKeyRow
-	err := s.idb(ctx).NewSelect().Model(&rows).Where("created_by = ?", userID).Where("revoked_at IS NULL").
-		OrderExpr("id ASC").Scan(ctx)
-	if err != nil {
-		return nil, translate(err, "API key")
-	}
-	out := make([]*apikeys.Key, len(rows))
-	for i := range rows {
-		k, err := rows[i].key()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = k
-	}
-	return out, nil
+	q := s.idb(ctx).NewSelect().Model((*apiKeyRow)(nil)).Where("created_by = ?", userID).Where("revoked_at IS NULL")
+	return scanAPIKeys(ctx, q.OrderExpr("id ASC"))
 }
 
 // ListAPIKeys returns the account's keys newest first, with the portable
 // keyset form of the Before cursor (see ListAuditEvents).
 func (s *Store) ListAPIKeys(ctx context.Context, f apikeys.Filter) ([]*apikeys.Key, error) {
-	var rows []apiKeyRow
-	q := s.idb(ctx).NewSelect().Model(&rows).Where("account_id = ?", f.AccountID)
+	q := s.idb(ctx).NewSelect().Model((*apiKeyRow)(nil)).Where("account_id = ?", f.AccountID)
 	if !f.IncludeRevoked {
 		q = q.Where("revoked_at IS NULL")
 	}
@@ -143,7 +129,13 @@ func (s *Store) ListAPIKeys(ctx context.Context, f apikeys.Filter) ([]*apikeys.K
 		t := f.BeforeCreated.UTC()
 		q = q.Where("created_at <= ?", t).Where("(created_at < ? OR (created_at = ? AND id < ?))", t, t, f.BeforeID)
 	}
-	if err := q.OrderExpr("created_at DESC, id DESC").Limit(limit(f.Limit)).Scan(ctx); err != nil {
+	return scanAPIKeys(ctx, q.OrderExpr("created_at DESC, id DESC").Limit(limit(f.Limit)))
+}
+
+// scanAPIKeys runs q and converts the rows.
+func scanAPIKeys(ctx context.Context, q *bun.SelectQuery) ([]*apikeys.Key, error) {
+	var rows []apiKeyRow
+	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, translate(err, "API key")
 	}
 	out := make([]*apikeys.Key, len(rows))
