@@ -62,7 +62,7 @@ type Filter struct {
 	Status *Status
 	// AfterSlug continues after the last account of a previous page.
 	AfterSlug string
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit caps the number returned (always set by the service).
 	Limit int
 }
 

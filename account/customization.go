@@ -158,7 +158,7 @@ type customization struct {
 	languages []string // canonical
 }
 
-func newCustomization(o CustomizationOptions) customization {
+func newCustomization(o CustomizationOptions) (customization, error) {
 	c := customization{target: strings.TrimSuffix(strings.ToLower(o.HostnameTarget), "."), resolver: o.Resolver, timeout: o.DNSTimeout}
 	if c.resolver == nil {
 		c.resolver = net.DefaultResolver
@@ -173,13 +173,13 @@ func newCustomization(o CustomizationOptions) customization {
 	for _, l := range langs {
 		tag, err := language.Parse(l)
 		if err != nil {
-			panic(fmt.Sprintf("account: CustomizationOptions.Languages: %q is not a BCP 47 tag", l))
+			return c, fmt.Errorf("account: CustomizationOptions.Languages: %q is not a BCP 47 tag", l)
 		}
 		if s := tag.String(); !slices.Contains(c.languages, s) {
 			c.languages = append(c.languages, s)
 		}
 	}
-	return c
+	return c, nil
 }
 
 // Languages returns the supported languages, the default first.
@@ -247,7 +247,7 @@ func (s *Service) change(ctx context.Context, accountID string, e *audit.Entry, 
 		if err := fn(ctx, c); err != nil {
 			return err
 		}
-		c.UpdatedAt = s.clock.Now()
+		c.UpdatedAt = s.rt.Now()
 		if err := s.store.PutCustomization(ctx, c); err != nil {
 			if accountkit.ErrorCode(err) == accountkit.Conflict {
 				return &accountkit.Error{Code: accountkit.Conflict, Message: "hostname: already used by another account",
@@ -362,7 +362,7 @@ func (s *Service) VerifyHostname(ctx context.Context, accountID string) (*Custom
 	}
 	reason := s.checkDNS(ctx, cur)
 	var out *Customization
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadCustomization(ctx, accountID)
 		if err != nil {
 			return err
@@ -370,7 +370,7 @@ func (s *Service) VerifyHostname(ctx context.Context, accountID string) (*Custom
 		if c.Hostname != cur.Hostname || c.HostnameToken != cur.HostnameToken {
 			return accountkit.Errorf(accountkit.Conflict, "the hostname changed during verification; try again")
 		}
-		now := s.clock.Now()
+		now := s.rt.Now()
 		c.HostnameCheckedAt, c.UpdatedAt = &now, now
 		e.Details = map[string]string{"hostname": c.Hostname}
 		if reason == "" {
@@ -645,7 +645,7 @@ func (s *Service) SetLogo(ctx context.Context, accountID, contentType string, da
 	sum := sha256.Sum256(data)
 	logo := &Logo{AccountID: accountID, ContentType: ct, Data: data, SHA256: hex.EncodeToString(sum[:])}
 	return s.change(ctx, accountID, e, func() error { return nil }, func(ctx context.Context, c *Customization) error {
-		logo.UpdatedAt = s.clock.Now()
+		logo.UpdatedAt = s.rt.Now()
 		c.LogoSHA256, c.LogoContentType = logo.SHA256, logo.ContentType
 		e.Details["sha256"] = logo.SHA256
 		return s.store.PutLogo(ctx, logo)

@@ -34,18 +34,20 @@ const (
 // maxLogoRequest bounds a logo upload: the image plus multipart overhead.
 const maxLogoRequest = MaxLogoBytes + 64<<10
 
-// registerCustomization adds the customization routes to mux.
-func (h *Handler) registerCustomization(mux *http.ServeMux) {
-	mux.HandleFunc(RouteGetCustomization, h.getCustomization)
-	mux.HandleFunc(RouteSetHostname, h.setHostname)
-	mux.HandleFunc(RouteVerifyHostname, h.verifyHostname)
-	mux.HandleFunc(RouteSetLogo, h.setLogo)
-	mux.HandleFunc(RouteDeleteLogo, h.deleteLogo)
-	mux.HandleFunc(RouteSetTheme, h.setTheme)
-	mux.HandleFunc(RouteSetLanguage, h.setLanguage)
-	mux.HandleFunc(RouteBrandingBySlug, h.brandingBySlug)
-	mux.HandleFunc(RouteBrandingByHost, h.brandingByHost)
-	mux.HandleFunc(RouteLogo, h.logo)
+// customizationRoutes are the customization routes.
+func (h *Handler) customizationRoutes() []httpx.Route {
+	return []httpx.Route{
+		{Pattern: RouteGetCustomization, Serve: h.getCustomization},
+		{Pattern: RouteSetHostname, Serve: h.setHostname},
+		{Pattern: RouteVerifyHostname, Serve: h.verifyHostname},
+		{Pattern: RouteSetLogo, Serve: h.setLogo},
+		{Pattern: RouteDeleteLogo, Serve: h.deleteLogo},
+		{Pattern: RouteSetTheme, Serve: h.setTheme},
+		{Pattern: RouteSetLanguage, Serve: h.setLanguage},
+		{Pattern: RouteBrandingBySlug, Serve: h.brandingBySlug},
+		{Pattern: RouteBrandingByHost, Serve: h.brandingByHost},
+		{Pattern: RouteLogo, Serve: h.logo},
+	}
 }
 
 // getCustomization serves RouteGetCustomization.
@@ -60,12 +62,12 @@ func (h *Handler) setHostname(w http.ResponseWriter, r *http.Request) {
 	var in hostnameIn
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
 		h.svc.refused(r.Context(), hostnameEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	setup, err := h.svc.SetHostname(r.Context(), r.PathValue("id"), in.Hostname)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	h.replyCustomization(w, r, setup.Customization, nil)
@@ -85,7 +87,7 @@ func (h *Handler) setLogo(w http.ResponseWriter, r *http.Request) {
 	ct, data, err := readLogo(w, r)
 	if err != nil {
 		h.svc.refused(r.Context(), logoEntry(id), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	c, err := h.svc.SetLogo(r.Context(), id, ct, data)
@@ -155,7 +157,7 @@ func (h *Handler) setTheme(w http.ResponseWriter, r *http.Request) {
 	var in ThemeInput
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
 		h.svc.refused(r.Context(), themeEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	c, err := h.svc.SetTheme(r.Context(), r.PathValue("id"), in)
@@ -167,7 +169,7 @@ func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 	var in languageIn
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
 		h.svc.refused(r.Context(), languageEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	c, err := h.svc.SetLanguage(r.Context(), r.PathValue("id"), in.Language)
@@ -192,7 +194,7 @@ func (h *Handler) brandingByHost(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) logo(w http.ResponseWriter, r *http.Request) {
 	l, err := h.svc.Logo(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	etag := `"` + l.SHA256 + `"`
@@ -239,7 +241,7 @@ func logoPath(slug, sha string) string {
 
 func (h *Handler) replyCustomization(w http.ResponseWriter, r *http.Request, c *Customization, err error) {
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := customizationOut{AccountID: c.AccountID, Hostname: c.Hostname, HostnameStatus: c.HostnameStatus,
@@ -264,7 +266,7 @@ func (s *Service) slugOf(ctx context.Context, id string) string {
 
 func (h *Handler) replyBranding(w http.ResponseWriter, r *http.Request, b *Branding, err error) {
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, brandingOut{Name: b.Name, Slug: b.Slug, LogoURL: logoPath(b.Slug, b.LogoSHA256),

@@ -21,43 +21,37 @@ const (
 	RouteUpdateSecurity  = "PATCH /api/v1/accounts/{id}/security"
 )
 
-// Handler serves the accounts API. It calls only the Service.
+// Handler serves the accounts API, customization included. It calls only
+// the Service.
 type Handler struct {
+	httpx.Mux
 	svc     *Service
-	logger  *slog.Logger
 	maxBody int64
-	mux     *http.ServeMux
 }
 
 // NewHandler returns the accounts API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
+	h := &Handler{svc: svc}
+	routes := []httpx.Route{
+		{Pattern: RouteCurrent, Serve: h.current},
+		{Pattern: RouteGet, Serve: h.get},
+		{Pattern: RouteUpdate, Serve: h.update},
+		{Pattern: RouteListSubaccounts, Serve: h.list},
+		{Pattern: RouteCreateSub, Serve: h.createSub},
+		{Pattern: RouteEnable, Serve: h.setStatus(StatusEnabled)},
+		{Pattern: RouteDisable, Serve: h.setStatus(StatusDisabled)},
+		{Pattern: RouteGetSecurity, Serve: h.getSecurity},
+		{Pattern: RouteUpdateSecurity, Serve: h.updateSecurity},
 	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h.Mux = httpx.NewMux(logger, append(routes, h.customizationRoutes()...)...)
 	return h
-}
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteCurrent, h.current)
-	mux.HandleFunc(RouteGet, h.get)
-	mux.HandleFunc(RouteUpdate, h.update)
-	mux.HandleFunc(RouteListSubaccounts, h.list)
-	mux.HandleFunc(RouteCreateSub, h.createSub)
-	mux.HandleFunc(RouteEnable, h.setStatus(StatusEnabled))
-	mux.HandleFunc(RouteDisable, h.setStatus(StatusDisabled))
-	mux.HandleFunc(RouteGetSecurity, h.getSecurity)
-	mux.HandleFunc(RouteUpdateSecurity, h.updateSecurity)
-	h.registerCustomization(mux)
 }
 
 // getSecurity serves RouteGetSecurity.
 func (h *Handler) getSecurity(w http.ResponseWriter, r *http.Request) {
 	st, err := h.svc.SecuritySettings(r.Context(), r.PathValue("id"))
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
@@ -69,12 +63,12 @@ func (h *Handler) updateSecurity(w http.ResponseWriter, r *http.Request) {
 	var u SecurityUpdate
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &u); err != nil {
 		h.svc.refused(r.Context(), securityEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	st, err := h.svc.UpdateSecuritySettings(r.Context(), r.PathValue("id"), u)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
@@ -97,9 +91,6 @@ func securityJSON(s *SecuritySettings) securityOut {
 		SessionIdleMinutes: s.SessionIdleMinutes, SessionMaxHours: s.SessionMaxHours, UpdatedAt: s.UpdatedAt}
 }
 
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
 // current serves RouteCurrent: the principal's own account.
 func (h *Handler) current(w http.ResponseWriter, r *http.Request) {
 	a, err := h.svc.Current(r.Context())
@@ -117,7 +108,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	var u Update
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &u); err != nil {
 		h.svc.refused(r.Context(), updateEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	a, err := h.svc.Update(r.Context(), r.PathValue("id"), u)
@@ -129,7 +120,7 @@ func (h *Handler) createSub(w http.ResponseWriter, r *http.Request) {
 	var in CreateInput
 	if err := httpx.DecodeJSON(w, r, h.maxBody, &in); err != nil {
 		h.svc.refused(r.Context(), createEntry(r.PathValue("id"), ""), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	a, err := h.svc.CreateSub(r.Context(), r.PathValue("id"), in)
@@ -149,12 +140,12 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	desc, err := httpx.QueryBool(r, "descendants")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.List(r.Context(), ListInput{
@@ -162,7 +153,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		Status: q.Get("status"), Cursor: q.Get("cursor"), Limit: limit,
 	})
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := listResponse{Items: make([]accountJSON, len(page.Accounts)), NextCursor: page.NextCursor}
@@ -174,7 +165,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, a *Account, err error) {
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, status, toJSON(a))

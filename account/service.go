@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
@@ -17,41 +15,43 @@ const (
 	MaxNameLength = 100
 	MinSlugLength = 3
 	MaxSlugLength = 63
-	DefaultLimit  = 50
-	MaxLimit      = 200
 )
 
-// Service manages accounts. All rules about accounts live here.
-type Service struct {
-	store    Store
-	settings SettingsStore
-	tx       accountkit.Transactor
-	authz    *security.Authorizer
-	audit    *audit.Recorder
-	clock    accountkit.Clock
-	ids      accountkit.IDGenerator
-	custom   customization
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
 }
 
 // Options configures a Service. Zero fields take defaults.
 type Options struct {
-	Clock accountkit.Clock
-	IDs   accountkit.IDGenerator
 	// Customization configures hostnames (HostnameTarget, Resolver) and
 	// the supported languages (customization.go).
 	Customization CustomizationOptions
 }
 
-// NewService returns an account Service.
-func NewService(store Store, settings SettingsStore, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// Service manages accounts. All rules about accounts live here.
+type Service struct {
+	store  Store
+	authz  *security.Authorizer
+	audit  *audit.Recorder
+	rt     accountkit.Runtime
+	custom customization
+}
+
+// NewService returns an account Service. It fails when deps lack the Store
+// or the Runtime's Events, or an option is invalid.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
+	rt, _ := deps.Runtime.WithDefaults()
+	custom, err := newCustomization(opts.Customization)
+	if err != nil {
+		return nil, err
 	}
-	return &Service{store: store, settings: settings, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs,
-		custom: newCustomization(opts.Customization)}
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, custom: custom}, nil
 }
 
 // CreateInput describes a new account.
@@ -76,7 +76,7 @@ func (s *Service) CreateMain(ctx context.Context, in CreateInput) (*Account, err
 	if err != nil {
 		return nil, err
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateAccount(ctx, a); err != nil {
 			return s.slugConflict(err)
 		}
@@ -117,9 +117,9 @@ func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput
 			return s.slugConflict(err)
 		}
 		// A sub-account starts with a copy of its parent's security settings.
-		if st, err := s.settings.GetSecuritySettings(ctx, parent.ID); err == nil {
+		if st, err := s.store.GetSecuritySettings(ctx, parent.ID); err == nil {
 			st.AccountID, st.UpdatedAt = a.ID, a.CreatedAt
-			if err := s.settings.PutSecuritySettings(ctx, st); err != nil {
+			if err := s.store.PutSecuritySettings(ctx, st); err != nil {
 				return err
 			}
 		} else if accountkit.ErrorCode(err) != accountkit.NotFound {
@@ -158,17 +158,15 @@ func createdEntry(a *Account) audit.Entry {
 func (s *Service) newAccount(in CreateInput, parent *Account) (*Account, error) {
 	var v accountkit.Validation
 	name, slug := strings.TrimSpace(in.Name), in.Slug
-	if msg := validateName(name); msg != "" {
-		v.Add("name", msg)
-	}
+	v.Text("name", name, 1, MaxNameLength)
 	if msg := ValidateSlug(slug); msg != "" {
 		v.Add("slug", msg)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
-	a := &Account{ID: s.ids.NewID(), Name: name, Slug: slug, Status: StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	now := s.rt.Now()
+	a := &Account{ID: s.rt.IDs.NewID(), Name: name, Slug: slug, Status: StatusEnabled, CreatedAt: now, UpdatedAt: now}
 	if parent != nil {
 		a.ParentID = parent.ID
 		a.Ancestry = append(slices.Clone(parent.Ancestry), a.ID)
@@ -186,22 +184,6 @@ func (s *Service) slugConflict(err error) error {
 	return err
 }
 
-func validateName(name string) string {
-	switch n := utf8.RuneCountInString(name); {
-	case !utf8.ValidString(name):
-		return "must be valid UTF-8"
-	case n == 0:
-		return "must not be empty"
-	case n > MaxNameLength:
-		return "must be at most 100 characters"
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "must not contain control characters"
-		}
-	}
-	return ""
-}
 
 // ValidateSlug returns "" when s is a valid slug, else what is wrong with
 // it. A slug has 3 to 63 characters: lower-case ASCII letters, digits and
@@ -270,9 +252,7 @@ func (s *Service) Update(ctx context.Context, id string, u Update) (*Account, er
 			v.Add("name", "nothing to update: give name or slug")
 		}
 		if u.Name != nil {
-			if msg := validateName(strings.TrimSpace(*u.Name)); msg != "" {
-				v.Add("name", msg)
-			}
+			v.Text("name", strings.TrimSpace(*u.Name), 1, MaxNameLength)
 		}
 		if u.Slug != nil {
 			if msg := ValidateSlug(*u.Slug); msg != "" {
@@ -294,7 +274,7 @@ func (s *Service) Update(ctx context.Context, id string, u Update) (*Account, er
 			entry.Details["old_slug"], a.Slug = a.Slug, *u.Slug
 		}
 		entry.TargetName = a.Name
-		a.UpdatedAt = s.clock.Now()
+		a.UpdatedAt = s.rt.Now()
 		return s.slugConflict(s.store.UpdateAccount(ctx, a))
 	})
 	if err != nil {
@@ -345,7 +325,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Acc
 			return nil // idempotent; still audited
 		}
 		a.Status = status
-		a.UpdatedAt = s.clock.Now()
+		a.UpdatedAt = s.rt.Now()
 		return s.store.UpdateAccount(ctx, a)
 	})
 	if err != nil {
@@ -387,10 +367,8 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := Filter{Search: strings.ToLower(in.Search), Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
-	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
-		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
-	}
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := Filter{Search: v.Search("q", in.Search), Limit: limit + 1}
 	if in.Status != "" {
 		st := Status(in.Status)
 		if st != StatusEnabled && st != StatusDisabled {
@@ -398,13 +376,11 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		}
 		f.Status = &st
 	}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 1)
-		if err != nil || ValidateSlug(parts[0]) != "" {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.AfterSlug = parts[0]
+	if after != nil {
+		if ValidateSlug(after.Key) != "" {
+			v.BadCursor()
 		}
+		f.AfterSlug = after.Key
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -414,17 +390,14 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 	} else {
 		f.ParentID = &in.ParentID
 	}
-	want := f.Limit
-	f.Limit++
 	list, err := s.store.ListAccounts(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Accounts: list}
-	if len(list) > want {
-		page.Accounts = list[:want]
-		page.NextCursor = accountkit.EncodeCursor(page.Accounts[want-1].Slug)
-	}
+	page := &Page{}
+	page.Accounts, page.NextCursor = accountkit.NextPage(list, limit, func(a *Account) accountkit.Cursor {
+		return accountkit.Cursor{Key: a.Slug, ID: a.ID}
+	})
 	return page, nil
 }
 

@@ -84,7 +84,7 @@ type SecurityUpdate struct {
 // Policy returns the effective security settings of an account, without a
 // permission check: other services use it to enforce the policies.
 func (s *Service) Policy(ctx context.Context, accountID string) (*SecuritySettings, error) {
-	st, err := s.settings.GetSecuritySettings(ctx, accountID)
+	st, err := s.store.GetSecuritySettings(ctx, accountID)
 	if accountkit.ErrorCode(err) == accountkit.NotFound {
 		return DefaultSecuritySettings(accountID), nil
 	}
@@ -122,8 +122,8 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 		}
 		before := *cur
 		u.apply(cur)
-		cur.UpdatedAt = s.clock.Now()
-		if err := s.settings.PutSecuritySettings(ctx, cur); err != nil {
+		cur.UpdatedAt = s.rt.Now()
+		if err := s.store.PutSecuritySettings(ctx, cur); err != nil {
 			return err
 		}
 		entry.Details = settingsDiff(&before, cur)

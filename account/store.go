@@ -1,10 +1,18 @@
 package account
 
-import "context"
+import (
+	"context"
 
-// Store persists accounts and their customization (CustomizationStore,
-// customization.go). Adapters implement it; storagetest checks them.
+	"github.com/accountkit/accountkit/audit"
+)
+
+// Store is what the account package needs from storage: accounts, their
+// security settings (SettingsStore, settings.go) and customization
+// (CustomizationStore, customization.go), and the audit log the changes
+// are recorded in. Adapters implement it; storagetest checks them.
 type Store interface {
+	audit.Store
+	SettingsStore
 	CustomizationStore
 
 	// CreateAccount stores a. Errors: Conflict when the ID or slug exists.

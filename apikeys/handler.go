@@ -20,52 +20,42 @@ const (
 
 // Handler serves the API keys API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the API keys API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RouteList, Serve: h.list},
+		{Pattern: RouteCreate, Serve: h.create},
+		{Pattern: RouteGet, Serve: h.get},
+		{Pattern: RouteUpdate, Serve: h.update},
+		{Pattern: RouteRevoke, Serve: h.revoke},
+	}...)
 	return h
 }
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteList, h.list)
-	mux.HandleFunc(RouteCreate, h.create)
-	mux.HandleFunc(RouteGet, h.get)
-	mux.HandleFunc(RouteUpdate, h.update)
-	mux.HandleFunc(RouteRevoke, h.revoke)
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // list serves RouteList: ?revoked=true&limit=&cursor=.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	revoked, err := httpx.QueryBool(r, "revoked")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.List(r.Context(), ListInput{AccountID: r.PathValue("id"), IncludeRevoked: revoked,
 		Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
-	now := h.svc.opts.Clock.Now()
+	now := h.svc.Now()
 	out := listOut{Items: make([]keyOut, len(page.Keys)), NextCursor: page.NextCursor}
 	for i, k := range page.Keys {
 		out.Items[i] = toJSON(k, now)
@@ -79,15 +69,15 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	var in CreateInput
 	if err := httpx.DecodeJSON(w, r, 0, &in); err != nil {
 		h.svc.audit.RecordFailure(r.Context(), *GenerateEntry(r.PathValue("id"), ""), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	c, err := h.svc.Create(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusCreated, createdOut{keyOut: toJSON(c.Key, h.svc.opts.Clock.Now()), Secret: c.Secret})
+	httpx.WriteJSON(w, http.StatusCreated, createdOut{keyOut: toJSON(c.Key, h.svc.Now()), Secret: c.Secret})
 }
 
 // get serves RouteGet.
@@ -101,7 +91,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	var u Update
 	if err := httpx.DecodeJSON(w, r, 0, &u); err != nil {
 		h.svc.audit.RecordFailure(r.Context(), *UpdateEntry(r.PathValue("id")), err)
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	k, err := h.svc.Update(r.Context(), r.PathValue("id"), u)
@@ -116,10 +106,10 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, k *Key, err error) {
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toJSON(k, h.svc.opts.Clock.Now()))
+	httpx.WriteJSON(w, http.StatusOK, toJSON(k, h.svc.Now()))
 }
 
 type keyOut struct {

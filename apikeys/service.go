@@ -3,7 +3,7 @@ package apikeys
 import (
 	"context"
 	"fmt"
-	"log/slog"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,13 +15,12 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Limits and defaults.
 const (
 	MaxNameLength = 100
-	DefaultLimit  = 50
-	MaxLimit      = 200
 	// DefaultLifetime is the validity of a key created without ExpiresAt.
 	DefaultLifetime = 365 * 24 * time.Hour
 	// MaxLifetime bounds ExpiresAt: at most two years from now. Every key
@@ -35,60 +34,79 @@ const (
 // ActionRevoke is the audit action of a revoked key.
 const ActionRevoke audit.Action = "Revoke"
 
-// Accounts is what the service needs from the account store.
-type Accounts interface {
-	GetAccount(ctx context.Context, id string) (*account.Account, error)
-}
-
 // Options configures a Service. Zero fields take defaults.
 type Options struct {
-	Clock  accountkit.Clock
-	IDs    accountkit.IDGenerator
-	Logger *slog.Logger
-	// Registry knows the permissions a key may hold; default
-	// security.NewRegistry().
-	Registry *security.Registry
 	// TouchEvery throttles LastUsedAt writes (default 1 min).
 	TouchEvery time.Duration
-	// Creator, when set, reports the current permissions of the user who
-	// created a key and whether that user may still act (exists and is not
-	// disabled). A key created by a user then holds, at each request, only
-	// the permissions both it and its creator hold now, and stops working
-	// while its creator may not act: demoting or disabling a user also
-	// narrows or stops the keys they made. Keys created by the system are
-	// not affected. The kit wires it to the users service.
-	Creator func(ctx context.Context, userID string) (perms security.PermissionSet, active bool, err error)
+}
+
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
+	// Users knows the permissions a key may hold (its Registry) and each
+	// key creator's current permissions and status.
+	Users *users.Service
 }
 
 // Service manages API keys and authenticates requests carrying them. All
-// rules about API keys live here.
+// rules about API keys live here, among them that a key follows its
+// creator: a key created by a user holds, at each request, only the
+// permissions both it and its creator hold now, and stops working while
+// its creator is disabled or deleted (a locked creator's keys keep
+// working: anyone can lock a user with wrong passwords). Keys created by
+// the system are nobody's.
 type Service struct {
 	store    Store
-	accounts Accounts
-	tx       accountkit.Transactor
+	users    *users.Service
+	registry *security.Registry
 	authz    *security.Authorizer
 	audit    *audit.Recorder
+	rt       accountkit.Runtime
 	opts     Options
 }
 
-// NewService returns an API key Service.
-func NewService(store Store, accounts Accounts, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// NewService returns an API key Service. It fails when deps lack the
+// Store, Users or the Runtime's Events. It subscribes to users.Leaving: a
+// user deleted or moved loses the keys they created (RevokeCreatedBy),
+// however the services were built.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
+	if deps.Users == nil {
+		return nil, errors.New("apikeys: Deps.Users is required")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.Registry == nil {
-		opts.Registry = security.NewRegistry()
-	}
+	rt, _ := deps.Runtime.WithDefaults()
 	if opts.TouchEvery <= 0 {
 		opts.TouchEvery = time.Minute
 	}
-	return &Service{store: store, accounts: accounts, tx: tx, authz: authz, audit: rec, opts: opts}
+	s := &Service{store: deps.Store, users: deps.Users, registry: deps.Users.Registry(), authz: security.NewAuthorizer(deps.Store),
+		audit: rec, rt: rt, opts: opts}
+	accountkit.Subscribe(rt.Events, users.ReactionAPIKeys, func(ctx context.Context, e users.Leaving) error {
+		return s.RevokeCreatedBy(ctx, e.User.ID, e.User.AccountID, e.Reason)
+	})
+	return s, nil
+}
+
+// creator reports the current permissions of the user who created a key
+// and whether that user may still act: a deleted or disabled creator may
+// not (a locked one may: locking stops interactive sign-in, and anyone can
+// trigger it with wrong passwords).
+func (s *Service) creator(ctx context.Context, userID string) (security.PermissionSet, bool, error) {
+	u, err := s.store.GetUser(ctx, userID)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return security.PermissionSet{}, false, nil
+	}
+	if err != nil {
+		return security.PermissionSet{}, false, err
+	}
+	if u.Status == users.StatusDisabled {
+		return security.PermissionSet{}, false, nil
+	}
+	perms, err := s.users.EffectivePermissions(ctx, u)
+	return perms, err == nil, err
 }
 
 // CreateInput describes a new key.
@@ -163,7 +181,7 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 		if err := minter(p); err != nil {
 			return err
 		}
-		now := s.opts.Clock.Now()
+		now := s.rt.Now()
 		k, err := s.newKey(p, accountID, in, now)
 		if err != nil {
 			return err
@@ -205,7 +223,7 @@ func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput
 	var denied []string
 	for _, perm := range in.Permissions {
 		switch {
-		case !s.opts.Registry.HasPermission(perm):
+		case !s.registry.HasPermission(perm):
 			v.Add("permissions", fmt.Sprintf("unknown permission %q", clip(string(perm), 64)))
 		case !p.System && !p.Permissions.Has(perm):
 			denied = append(denied, string(perm))
@@ -237,7 +255,7 @@ func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput
 			Fields:  []accountkit.FieldError{{Field: "permissions", Message: "not held by you: " + strings.Join(denied, ", ")}}}
 	}
 	perms := security.NewPermissionSet(in.Permissions...).List()
-	return &Key{ID: s.opts.IDs.NewID(), AccountID: accountID, Name: name, Permissions: perms,
+	return &Key{ID: s.rt.IDs.NewID(), AccountID: accountID, Name: name, Permissions: perms,
 		CreatedBy: p.UserID, CreatedByName: p.ActorName(), CreatedAt: now, UpdatedAt: now,
 		ValidFrom: validFrom, ExpiresAt: expires}, nil
 }
@@ -327,7 +345,7 @@ func (s *Service) Update(ctx context.Context, id string, u Update) (*Key, error)
 		if err := minter(p); err != nil {
 			return err
 		}
-		now := s.opts.Clock.Now()
+		now := s.rt.Now()
 		var v accountkit.Validation
 		if u.Name == nil && u.ExpiresAt == nil {
 			v.Add("name", "nothing to update: give name or expires_at")
@@ -386,7 +404,7 @@ func (s *Service) Revoke(ctx context.Context, id string) (*Key, error) {
 		if k.RevokedAt != nil {
 			return nil
 		}
-		now := s.opts.Clock.Now()
+		now := s.rt.Now()
 		k.RevokedAt, k.UpdatedAt = &now, now
 		return s.store.UpdateAPIKey(ctx, k)
 	})
@@ -395,20 +413,20 @@ func (s *Service) Revoke(ctx context.Context, id string) (*Key, error) {
 
 // RevokeCreatedBy revokes every unrevoked key the user created, because
 // the user leaves its account (reason, e.g. "deleted" or "moved", is
-// recorded). The kit calls it from users.Options.OnUserLeaving, inside the
-// users service's transaction. It requires the system principal or
+// recorded). It reacts to users.Leaving, inside the users service's
+// transaction. It requires the system principal or
 // PermUsersManage in accountID, the user's account. Each key is audited
 // ("API key revoked."). Errors: Unauthenticated, NotFound, Forbidden.
 func (s *Service) RevokeCreatedBy(ctx context.Context, userID, accountID, reason string) error {
 	if _, err := s.authz.Require(ctx, security.PermUsersManage, accountID); err != nil {
 		return err
 	}
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
 		keys, err := s.store.ListAPIKeysByCreator(ctx, userID)
 		if err != nil {
 			return err
 		}
-		now := s.opts.Clock.Now()
+		now := s.rt.Now()
 		for _, k := range keys {
 			k.RevokedAt, k.UpdatedAt = &now, now
 			if err := s.store.UpdateAPIKey(ctx, k); err != nil {
@@ -447,35 +465,27 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := Filter{AccountID: in.AccountID, IncludeRevoked: in.IncludeRevoked, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
-		var t time.Time
-		if err == nil {
-			t, err = time.Parse(time.RFC3339Nano, parts[0])
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := Filter{AccountID: in.AccountID, IncludeRevoked: in.IncludeRevoked, Limit: limit + 1}
+	if after != nil {
+		us, ok := accountkit.ParseTimeKey(after.Key)
+		if !ok {
+			v.BadCursor()
 		}
-		if err != nil || !accountkit.ValidID(parts[1]) {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			t = t.UTC()
-			f.BeforeCreated, f.BeforeID = &t, parts[1]
-		}
+		t := time.UnixMicro(us).UTC()
+		f.BeforeCreated, f.BeforeID = &t, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
 	keys, err := s.store.ListAPIKeys(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Keys: keys}
-	if len(keys) > want {
-		page.Keys = keys[:want]
-		last := page.Keys[want-1]
-		page.NextCursor = accountkit.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID)
-	}
+	page := &Page{}
+	page.Keys, page.NextCursor = accountkit.NextPage(keys, limit, func(k *Key) accountkit.Cursor {
+		return accountkit.Cursor{Key: accountkit.TimeKey(k.CreatedAt.UnixMicro()), ID: k.ID}
+	})
 	return page, nil
 }
 
@@ -501,11 +511,11 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 		}
 		return nil, err
 	}
-	now := s.opts.Clock.Now()
+	now := s.rt.Now()
 	if k.StateAt(now) != StateActive {
 		return nil, errInvalidKey
 	}
-	enabled, err := account.PathEnabled(ctx, s.accounts, k.AccountID)
+	enabled, err := account.PathEnabled(ctx, s.store, k.AccountID)
 	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && !enabled {
 		return nil, errInvalidKey
 	}
@@ -513,8 +523,8 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 		return nil, err
 	}
 	perms := slices.Clone(k.Permissions)
-	if k.CreatedBy != "" && s.opts.Creator != nil {
-		held, active, err := s.opts.Creator(ctx, k.CreatedBy)
+	if k.CreatedBy != "" {
+		held, active, err := s.creator(ctx, k.CreatedBy)
 		if err != nil {
 			return nil, err
 		}
@@ -525,9 +535,12 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= s.opts.TouchEvery {
 		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
-			s.opts.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
+			s.rt.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
 		}
 	}
 	return &security.Principal{APIKeyID: k.ID, AccountID: k.AccountID,
 		Permissions: security.NewPermissionSet(perms...)}, nil
 }
+
+// Now returns the service's clock time.
+func (s *Service) Now() time.Time { return s.rt.Now() }

@@ -3,10 +3,16 @@ package apikeys
 import (
 	"context"
 	"time"
+
+	"github.com/accountkit/accountkit/users"
 )
 
-// Store persists API keys. Adapters implement it; storagetest checks them.
+// Store is what the apikeys package needs from storage: API keys, and
+// through users.Store the users (key creators), accounts and audit log.
+// Adapters implement it; storagetest checks them.
 type Store interface {
+	users.Store
+
 	// CreateAPIKey stores k. Errors: Conflict when the ID or hash exists.
 	CreateAPIKey(ctx context.Context, k *Key) error
 	// GetAPIKey returns a key by ID. Errors: NotFound.

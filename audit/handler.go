@@ -18,30 +18,20 @@ const (
 
 // Handler serves the audit log API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the audit log API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RouteList, Serve: h.list},
+		{Pattern: RouteExport, Serve: h.export},
+		{Pattern: RouteVerify, Serve: h.verify},
+	}...)
 	return h
 }
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteList, h.list)
-	mux.HandleFunc(RouteExport, h.export)
-	mux.HandleFunc(RouteVerify, h.verify)
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // list serves RouteList. Query parameters: account_id, include_subaccounts,
 // range (a Range), from and to (RFC 3339, with range=custom), tz, actor_id,
@@ -49,12 +39,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.List(r.Context(), q)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := listResponse{Items: make([]eventJSON, len(page.Events)), NextCursor: page.NextCursor}
@@ -68,7 +58,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r)
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -78,10 +68,10 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Export(r.Context(), q, sw); err != nil {
 		if !sw.Started { // nothing sent yet: the client gets a proper problem
 			w.Header().Del("Content-Disposition")
-			httpx.WriteError(w, r, h.logger, err)
+			h.Fail(w, r, err)
 			return
 		}
-		h.logger.ErrorContext(r.Context(), "audit export failed mid-stream", "request_id", httpx.RequestID(r.Context()), "err", err)
+		h.Logger().ErrorContext(r.Context(), "audit export failed mid-stream", "request_id", httpx.RequestID(r.Context()), "err", err)
 	}
 }
 
@@ -90,7 +80,7 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	res, err := h.svc.Verify(r.Context(), r.URL.Query().Get("account_id"))
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)

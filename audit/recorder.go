@@ -2,12 +2,10 @@ package audit
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
@@ -30,35 +28,25 @@ type Entry struct {
 }
 
 // Recorder writes audit events. Services call Record inside the transaction
-// of the change it describes, so both land or neither does.
+// of the change it describes, so both land or neither does, and
+// RecordFailure after a refused change. Every service builds its own from
+// its Deps; Recorders on one store share the hash chains.
 type Recorder struct {
-	store  Store
-	tx     accountkit.Transactor
-	tree   security.AccountTree
-	clock  accountkit.Clock
-	ids    accountkit.IDGenerator
-	logger *slog.Logger
+	store Store
+	rt    accountkit.Runtime
 }
 
-// RecorderOptions configures a Recorder. Zero fields take defaults.
-type RecorderOptions struct {
-	Clock  accountkit.Clock
-	IDs    accountkit.IDGenerator
-	Logger *slog.Logger
-}
-
-// NewRecorder returns a Recorder writing to store.
-func NewRecorder(store Store, tx accountkit.Transactor, tree security.AccountTree, opts RecorderOptions) *Recorder {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// NewRecorder returns a Recorder writing to store. It fails when rt has no
+// Events (see accountkit.Runtime.WithDefaults).
+func NewRecorder(store Store, rt accountkit.Runtime) (*Recorder, error) {
+	rt, err := rt.WithDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
+	if store == nil {
+		return nil, errors.New("audit: a Store is required")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	return &Recorder{store: store, tx: tx, tree: tree, clock: opts.Clock, ids: opts.IDs, logger: opts.Logger}
+	return &Recorder{store: store, rt: rt}, nil
 }
 
 // Record writes a success event for e in the transaction carried by ctx
@@ -80,10 +68,15 @@ func (r *Recorder) RecordFailureTx(ctx context.Context, e Entry, cause error) er
 		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)})
 }
 
-// RecordFailure writes a failure event for e, in a transaction of its own:
-// call it after the failed transaction has ended. The safe message and code
-// of cause are kept in the event's details. A failure to record is logged,
-// not returned, so it never hides cause.
+// RecordFailure is the one way to audit a refused attempt: it writes a
+// failure event for e in a transaction of its own (call it after the
+// failed transaction has ended), attributed to the principal in ctx. The
+// safe message and code of cause are kept in the event's details. The
+// event goes into the target's account only when that lies in the actor's
+// tree, else into the actor's own account, so no tenant sees another's
+// probes. Recording finishes even when the caller has gone, within the
+// Runtime's DetachTimeout. A failure to record is logged, not returned, so
+// it never hides cause.
 func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
@@ -93,7 +86,7 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 	// otherwise in the actor's own account, so no tenant sees another's probes.
 	if e.AccountID == "" || !r.inTree(ctx, p, e.AccountID) {
 		if p.System || p.AccountID == "" {
-			r.logger.WarnContext(ctx, "audit: failure not recorded: no account", "item", e.Item, "action", e.Action, "code", accountkit.ErrorCode(cause))
+			r.rt.Logger.WarnContext(ctx, "audit: failure not recorded: no account", "item", e.Item, "action", e.Action, "code", accountkit.ErrorCode(cause))
 			return
 		}
 		e.AccountID = p.AccountID
@@ -105,11 +98,13 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 	if desc == "" {
 		desc = e.Description
 	}
-	err := r.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+	dctx, cancel := r.rt.Detach(ctx)
+	defer cancel()
+	err := r.store.InTx(dctx, func(ctx context.Context) error {
 		return r.write(ctx, e, StatusFailure, desc, details)
 	})
 	if err != nil {
-		r.logger.ErrorContext(ctx, "audit: recording failure event failed", "item", e.Item, "action", e.Action, "err", err)
+		r.rt.Logger.ErrorContext(ctx, "audit: recording failure event failed", "item", e.Item, "action", e.Action, "err", err)
 	}
 }
 
@@ -118,7 +113,7 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 // transaction of its own and returns fn's error. fn may fill in e's target
 // fields as it learns them.
 func (r *Recorder) Run(ctx context.Context, e *Entry, fn func(ctx context.Context) error) error {
-	err := r.tx.InTx(ctx, func(ctx context.Context) error {
+	err := r.store.InTx(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return err
 		}
@@ -134,7 +129,7 @@ func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID 
 	if !accountkit.ValidID(accountID) {
 		return false
 	}
-	path, err := r.tree.AccountAncestry(ctx, accountID)
+	path, err := r.store.AccountAncestry(ctx, accountID)
 	if err != nil {
 		return false
 	}
@@ -142,16 +137,16 @@ func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID 
 }
 
 func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string) error {
-	return r.tx.InTx(ctx, func(ctx context.Context) error {
-		path, err := r.tree.AccountAncestry(ctx, e.AccountID)
+	return r.store.InTx(ctx, func(ctx context.Context) error {
+		path, err := r.store.AccountAncestry(ctx, e.AccountID)
 		if err != nil {
 			return err
 		}
 		ev := &Event{
-			ID:            r.ids.NewID(),
+			ID:            r.rt.IDs.NewID(),
 			AccountID:     e.AccountID,
 			MainAccountID: path[0],
-			Time:          r.clock.Now().UTC().Truncate(time.Microsecond),
+			Time:          r.rt.Now().UTC().Truncate(time.Microsecond),
 			Item:          e.Item,
 			Action:        e.Action,
 			Status:        status,
@@ -210,14 +205,4 @@ const (
 	maxDetails        = 16  // details kept from an Entry, by key order
 )
 
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
+func clip(s string, n int) string { return accountkit.Clip(s, n) }

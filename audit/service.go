@@ -7,19 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
 )
 
-// Limits of a query.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-	maxFilterLen = 256
-	exportBatch  = 500
-)
+// exportBatch is the default Options.ExportBatch.
+const exportBatch = 500
 
 // Subtree lists an account and every account below it. The storage adapters
 // implement it.
@@ -27,23 +21,43 @@ type Subtree interface {
 	AccountSubtree(ctx context.Context, id string) ([]string, error)
 }
 
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
+}
+
+// Options configures the service. Zero fields take the defaults.
+type Options struct {
+	// ExportBatch is how many events an export reads per query (500).
+	ExportBatch int
+}
+
 // Service reads, exports and verifies the audit log. Every method requires
 // security.PermAuditRead in the account it reads.
 type Service struct {
 	store    Store
-	tree     Subtree
 	authz    *security.Authorizer
 	recorder *Recorder
-	clock    accountkit.Clock
+	rt       accountkit.Runtime
+	opts     Options
 }
 
-// NewService returns an audit Service.
-func NewService(store Store, tree Subtree, authz *security.Authorizer, recorder *Recorder, clock accountkit.Clock) *Service {
-	if clock == nil {
-		clock = accountkit.SystemClock{}
+// NewService returns an audit Service. It fails when deps lack the Store
+// or the Runtime's Events.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	return &Service{store: store, tree: tree, authz: authz, recorder: recorder, clock: clock}
+	if opts.ExportBatch <= 0 {
+		opts.ExportBatch = exportBatch
+	}
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), recorder: rec, rt: rec.rt, opts: opts}, nil
 }
+
+// Recorder returns the service's Recorder.
+func (s *Service) Recorder() *Recorder { return s.recorder }
 
 // Query selects audit events. The zero Query is the principal's own
 // account, all time, newest first.
@@ -83,17 +97,16 @@ func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	limit := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	events, err := s.store.ListAuditEvents(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Events: events}
-	if len(events) == f.Limit {
-		page.Events = events[:f.Limit-1]
-		last := page.Events[len(page.Events)-1]
-		page.NextCursor = accountkit.EncodeCursor(strconv.FormatInt(last.Time.UnixMicro(), 10), last.ID)
-	}
+	page := &Page{}
+	page.Events, page.NextCursor = accountkit.NextPage(events, limit, func(e *Event) accountkit.Cursor {
+		return accountkit.Cursor{Key: accountkit.TimeKey(e.Time.UnixMicro()), ID: e.ID}
+	})
 	return page, nil
 }
 
@@ -109,12 +122,14 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 		return Filter{}, err
 	}
 	var v accountkit.Validation
-	f := Filter{Limit: v.Limit(q.Limit, DefaultLimit, MaxLimit), Search: q.Search}
-	for name, val := range map[string]string{"actor_id": q.ActorID, "username": q.Username, "item": q.Item, "action": q.Action, "q": q.Search} {
-		if len(val) > maxFilterLen || !utf8.ValidString(val) {
-			v.Add(name, "must be valid UTF-8 of at most 256 bytes")
-		}
-	}
+	limit, after := v.Page(accountkit.PageRequest{Limit: q.Limit, Cursor: q.Cursor})
+	f := Filter{Limit: limit, Search: v.Search("q", q.Search)}
+	v.Filter("actor_id", q.ActorID)
+	v.Filter("username", q.Username)
+	v.Filter("item", q.Item)
+	v.Filter("action", q.Action)
+	v.Time("from", q.From)
+	v.Time("to", q.To)
 	loc := time.UTC
 	if q.TimeZone != "" {
 		l, err := time.LoadLocation(q.TimeZone)
@@ -145,7 +160,7 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 		if q.From != nil || q.To != nil {
 			v.Add("range", "from and to go with range=custom only")
 		}
-		from, to, err := q.Range.Bounds(s.clock.Now(), loc)
+		from, to, err := q.Range.Bounds(s.rt.Now(), loc)
 		if err != nil {
 			return Filter{}, err
 		}
@@ -158,12 +173,12 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 		}
 		f.Status = &st
 	}
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			v.Add("cursor", "malformed cursor")
+	if after != nil {
+		us, ok := accountkit.ParseTimeKey(after.Key)
+		if !ok {
+			v.BadCursor()
 		}
-		f.Before = c
+		f.Before = &Cursor{Time: time.UnixMicro(us).UTC(), ID: after.ID}
 	}
 	if err := v.Err(); err != nil {
 		return Filter{}, err
@@ -182,7 +197,7 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 		ac := Action(q.Action)
 		f.Action = &ac
 	}
-	ids, err := s.tree.AccountSubtree(ctx, q.AccountID)
+	ids, err := s.store.AccountSubtree(ctx, q.AccountID)
 	if err != nil {
 		return Filter{}, err
 	}
@@ -195,10 +210,8 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 }
 
 func (s *Service) mainOf(ctx context.Context, accountID string) string {
-	if t, ok := s.tree.(security.AccountTree); ok {
-		if path, err := t.AccountAncestry(ctx, accountID); err == nil {
-			return path[0]
-		}
+	if path, err := s.store.AccountAncestry(ctx, accountID); err == nil {
+		return path[0]
 	}
 	return accountID
 }
@@ -246,7 +259,7 @@ func (s *Service) writeCSV(ctx context.Context, f Filter, loc *time.Location, w 
 	if err := cw.Write(csvHeader); err != nil {
 		return 0, err
 	}
-	f.Limit = exportBatch
+	f.Limit = s.opts.ExportBatch
 	rows := 0
 	for {
 		events, err := s.store.ListAuditEvents(ctx, f)
@@ -321,7 +334,7 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 	// Read the head first: events appended while we verify lie beyond it.
 	var headSeq int64
 	var headHash string
-	err := s.recorder.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		headSeq, headHash, err = s.store.LockAuditChain(ctx, main)
 		return err
@@ -333,7 +346,7 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 	var seq int64
 	prev := ""
 	for seq < headSeq {
-		events, err := s.store.ListAuditChain(ctx, main, seq, exportBatch)
+		events, err := s.store.ListAuditChain(ctx, main, seq, s.opts.ExportBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -360,16 +373,4 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 		return &VerifyResult{Events: res.Events, BrokenAt: seq + 1, Reason: "events missing at the end of the chain"}, nil
 	}
 	return res, nil
-}
-
-func decodeCursor(s string) (*Cursor, error) {
-	parts, err := accountkit.DecodeCursor(s, 2)
-	if err != nil {
-		return nil, err
-	}
-	us, err := strconv.ParseInt(parts[0], 10, 64)
-	if err != nil || !accountkit.ValidID(parts[1]) {
-		return nil, accountkit.InvalidField("cursor", "malformed cursor")
-	}
-	return &Cursor{Time: time.UnixMicro(us).UTC(), ID: parts[1]}, nil
 }

@@ -1,10 +1,20 @@
 package audit
 
-import "context"
+import (
+	"context"
 
-// Store persists audit events. Adapters implement it; storagetest checks
-// them.
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// Store is what the audit package needs from storage: the transactor, the
+// account tree and the audit events. Adapters implement it; storagetest
+// checks them.
 type Store interface {
+	accountkit.Transactor
+	security.AccountTree
+	Subtree
+
 	// InsertAuditEvent stores e. Errors: Conflict when e.ID, or e.Seq within
 	// e.MainAccountID, exists.
 	InsertAuditEvent(ctx context.Context, e *Event) error

@@ -15,6 +15,7 @@ import (
 	"github.com/accountkit/accountkit/api"
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/seats"
@@ -36,42 +37,54 @@ type Options struct {
 	IDs accountkit.IDGenerator
 	// Logger defaults to slog.Default(). Secrets are never logged.
 	Logger *slog.Logger
+	// DetachTimeout bounds work finished after a client has gone (see
+	// accountkit.Runtime); default accountkit.DefaultDetachTimeout.
+	DetachTimeout time.Duration
 	// Authenticators turn request credentials into principals, tried in
-	// order after accountkit's sessions. A host may add its own.
+	// order after accountkit's sessions and API keys. A host may add its
+	// own.
 	Authenticators []security.Authenticator
-	// Users configures users, sign-in and roles: Mailer (required to invite
-	// users), SMS, LinkBaseURL, password rules, host roles in Registry. Its
-	// Clock, IDs and Logger default to the ones above.
+	// Account configures accounts' customization: HostnameTarget (the
+	// host custom hostnames CNAME to), the DNS Resolver and the supported
+	// Languages.
+	Account account.Options
+	// Users configures users and roles: Mailer (required to invite
+	// users), SMS, LinkBaseURL, link lifetimes, host roles in Registry.
 	Users users.Options
+	// Auth configures sign-in: the password hasher and rules, TOTP keys,
+	// sign-in step lifetimes, Production.
+	Auth auth.Options
 	// Seats configures seat licensing: SeatRoles (the host roles that need
-	// a seat), InactiveAfter and the OnWarning hook. Its Clock, IDs and
-	// Logger default to the ones above.
+	// a seat), InactiveAfter and the OnWarning hook.
 	Seats seats.Options
 	// SSO configures single sign-on: BaseURL (the public URL of this
 	// handler, required to enable SSO), an optional SP key and
-	// certificate, and the group sync. Its Clock and Logger default to
-	// the ones above.
+	// certificate, TwoFactorPath. Production defaults to Auth.Production.
 	SSO sso.Options
-	// Account configures accounts' customization: HostnameTarget (the
-	// host custom hostnames CNAME to), the DNS Resolver and the supported
-	// Languages. Its Clock and IDs default to the ones above.
-	Account account.Options
 	// Notifications configures notifications: the host's own Types and
-	// the Deliver hook (e.g. email). Its Clock, IDs and Logger default to
-	// the ones above.
+	// the Deliver hook (e.g. email).
 	Notifications notifications.Options
-	// APIKeys configures API keys (TouchEvery). Its Clock, IDs and Logger
-	// default to the ones above and its Registry to the users' one.
+	// APIKeys configures API keys (TouchEvery).
 	APIKeys apikeys.Options
 }
 
 // Kit holds the wired services.
 type Kit struct {
+	// Runtime is what every service shares: clock, IDs, logger and the
+	// event bus that carries the rules spanning services.
+	Runtime accountkit.Runtime
+	// Authorizer checks a principal's permission and tenant tree, for
+	// the host's own services.
 	Authorizer *security.Authorizer
-	Recorder   *audit.Recorder
-	Accounts   *account.Service
-	Audit      *audit.Service
-	Users      *users.Service
+	// Recorder writes the host's own events into the audit log (in the
+	// host's transaction, through the Store's InTx).
+	Recorder *audit.Recorder
+	Accounts *account.Service
+	Audit    *audit.Service
+	Users    *users.Service
+	// Auth signs users in: passwords, sessions, two-factor
+	// authentication; every sign-in method ends in Auth.Complete.
+	Auth *auth.Service
 	// Teams manages teams; users inherit their teams' roles, and SSO
 	// group sync fills SSO teams through it.
 	Teams *teams.Service
@@ -86,113 +99,92 @@ type Kit struct {
 	handler http.Handler
 }
 
-// New wires the services and their handlers.
+// New builds every service on one Store and one Runtime, and their
+// handlers as one http.Handler. Services depend on the ones below them
+// through their Deps; the rules that run the other way (a user who leaves
+// frees their seat and loses their API keys, single sign-on enforcement
+// refuses passwords, teams asked for at user creation) are events on the
+// shared accountkit.Events, and New checks that each has its reaction.
 func New(opts Options) (*Kit, error) {
 	if opts.Store == nil {
 		return nil, errors.New("kit: Options.Store is required")
 	}
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
-	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	st := opts.Store
-	k := &Kit{Authorizer: security.NewAuthorizer(st)}
-	k.Recorder = audit.NewRecorder(st, st, st, audit.RecorderOptions{Clock: opts.Clock, IDs: opts.IDs, Logger: opts.Logger})
-	ao := opts.Account
-	if ao.Clock == nil {
-		ao.Clock = opts.Clock
-	}
-	if ao.IDs == nil {
-		ao.IDs = opts.IDs
-	}
-	k.Accounts = account.NewService(st, st, st, k.Authorizer, k.Recorder, ao)
-	k.Audit = audit.NewService(st, st, k.Authorizer, k.Recorder, opts.Clock)
-	uo := opts.Users
-	if uo.Clock == nil {
-		uo.Clock = opts.Clock
-	}
-	if uo.IDs == nil {
-		uo.IDs = opts.IDs
-	}
-	if uo.Logger == nil {
-		uo.Logger = opts.Logger
-	}
-	// While an account enforces SSO its users may not use passwords.
-	hostPolicy := uo.PasswordLoginAllowed
-	uo.PasswordLoginAllowed = func(ctx context.Context, u *users.User) error {
-		if hostPolicy != nil {
-			if err := hostPolicy(ctx, u); err != nil {
-				return err
-			}
-		}
-		return k.SSO.PasswordLoginAllowed(ctx, u)
-	}
-	k.wireTeamsIntoUsers(&uo)
-	k.wireLeavingUsers(&uo)
-	k.Users = users.NewService(st, st, k.Accounts, st, k.Authorizer, k.Recorder, uo)
-	k.newTeams(opts)
-	so := opts.Seats
-	if so.Clock == nil {
-		so.Clock = opts.Clock
-	}
-	if so.IDs == nil {
-		so.IDs = opts.IDs
-	}
-	if so.Logger == nil {
-		so.Logger = opts.Logger
-	}
-	k.Seats = seats.NewService(st, st, st, st, k.Authorizer, k.Recorder, so)
-	ssoOpts := opts.SSO
-	if ssoOpts.Clock == nil {
-		ssoOpts.Clock = opts.Clock
-	}
-	if ssoOpts.Logger == nil {
-		ssoOpts.Logger = opts.Logger
-	}
-	ssoOpts.Production = ssoOpts.Production || uo.Production
-	if ssoOpts.Groups == nil {
-		ssoOpts.Groups = k.Teams
-	}
-	var err error
-	if k.SSO, err = sso.NewService(st, st, st, k.Users, st, k.Authorizer, k.Recorder, ssoOpts); err != nil {
+	rt, err := accountkit.Runtime{Clock: opts.Clock, IDs: opts.IDs, Logger: opts.Logger, Events: accountkit.NewEvents(),
+		DetachTimeout: opts.DetachTimeout}.WithDefaults()
+	if err != nil {
 		return nil, err
 	}
-	ssoHandler := sso.NewHandler(k.SSO, opts.Logger)
+	st := opts.Store
+	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st)}
+	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
+		return nil, err
+	}
+	if k.Audit, err = audit.NewService(audit.Deps{Runtime: rt, Store: st}, audit.Options{}); err != nil {
+		return nil, err
+	}
+	k.Recorder = k.Audit.Recorder()
+	if k.Users, err = users.NewService(users.Deps{Runtime: rt, Store: st}, opts.Users); err != nil {
+		return nil, err
+	}
+	if k.Auth, err = auth.NewService(auth.Deps{Runtime: rt, Store: st, Accounts: k.Accounts, Users: k.Users}, opts.Auth); err != nil {
+		return nil, err
+	}
+	if k.Teams, err = teams.NewService(teams.Deps{Runtime: rt, Store: st, Users: k.Users}, teams.Options{}); err != nil {
+		return nil, err
+	}
+	if k.Seats, err = seats.NewService(seats.Deps{Runtime: rt, Store: st}, opts.Seats); err != nil {
+		return nil, err
+	}
+	if k.APIKeys, err = apikeys.NewService(apikeys.Deps{Runtime: rt, Store: st, Users: k.Users}, opts.APIKeys); err != nil {
+		return nil, err
+	}
+	if k.Notifications, err = notifications.NewService(notifications.Deps{Runtime: rt, Store: st}, opts.Notifications); err != nil {
+		return nil, err
+	}
+	ssoOpts := opts.SSO
+	ssoOpts.Production = ssoOpts.Production || opts.Auth.Production
+	if k.SSO, err = sso.NewService(sso.Deps{Runtime: rt, Store: st, Users: k.Users, Auth: k.Auth, Teams: k.Teams}, ssoOpts); err != nil {
+		return nil, err
+	}
+	if err := rt.Events.Check(); err != nil {
+		return nil, err
+	}
+	k.handler = k.newHandler(opts)
+	return k, nil
+}
 
+// newHandler mounts every service's handler on one mux, behind the
+// authentication middleware (but for the SAML sign-in routes).
+func (k *Kit) newHandler(opts Options) http.Handler {
+	logger := k.Runtime.Logger
+	ssoHandler := sso.NewHandler(k.SSO, logger)
 	mux := http.NewServeMux()
-	account.NewHandler(k.Accounts, opts.Logger).Register(mux)
-	audit.NewHandler(k.Audit, opts.Logger).Register(mux)
-	users.NewHandler(k.Users, opts.Logger).Register(mux)
-	teams.NewHandler(k.Teams, opts.Logger).Register(mux)
-	seats.NewHandler(k.Seats, opts.Logger).Register(mux)
+	account.NewHandler(k.Accounts, logger).Register(mux)
+	audit.NewHandler(k.Audit, logger).Register(mux)
+	users.NewHandler(k.Users, logger).Register(mux)
+	auth.NewHandler(k.Auth, logger).Register(mux)
+	teams.NewHandler(k.Teams, logger).Register(mux)
+	seats.NewHandler(k.Seats, logger).Register(mux)
 	ssoHandler.RegisterAPI(mux)
-	k.wireNotificationsAndKeys(opts)
-	notifications.NewHandler(k.Notifications, opts.Logger).Register(mux)
-	apikeys.NewHandler(k.APIKeys, opts.Logger).Register(mux)
+	notifications.NewHandler(k.Notifications, logger).Register(mux)
+	apikeys.NewHandler(k.APIKeys, logger).Register(mux)
 	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		_, _ = w.Write(api.OpenAPI)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteError(w, r, opts.Logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
+		httpx.WriteError(w, r, logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
 	})
 	var h http.Handler = mux
-	auths := append([]security.Authenticator{k.Users, k.APIKeys}, opts.Authenticators...)
-	h = httpx.Authenticate(opts.Logger, auths, h)
+	auths := append([]security.Authenticator{k.Auth, k.APIKeys}, opts.Authenticators...)
+	h = httpx.Authenticate(logger, auths, h)
 	// The SAML sign-in routes (/login/saml/...) authenticate on their own:
 	// the IdP's cross-site POST carries no CSRF token.
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
 	outer.Handle("/", h)
-	h = httpx.Recover(opts.Logger, outer)
-	k.handler = httpx.WithRequestID(h)
-	return k, nil
+	return httpx.WithRequestID(httpx.Recover(logger, outer))
 }
 
 // Handler returns every accountkit route (under /api/v1/, and the SAML
@@ -227,4 +219,4 @@ func (k *Kit) RunInactivityJob(ctx context.Context, every time.Duration, logger 
 
 // Close waits for background work (emails being sent) to finish. It does
 // not close the store.
-func (k *Kit) Close() { k.Users.Wait() }
+func (k *Kit) Close() { k.Auth.Wait() }

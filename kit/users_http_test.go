@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
@@ -119,9 +120,9 @@ func TestHTTP_CookieCSRF(t *testing.T) {
 		req, err := http.NewRequest(method, env.Server.URL+path, strings.NewReader(`{"name":"Sub","slug":"acme-sub"}`))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: users.SessionCookie, Value: token})
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: token})
 		if csrfHeader != "" {
-			req.Header.Set(users.CSRFHeader, csrfHeader)
+			req.Header.Set(auth.CSRFHeader, csrfHeader)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)

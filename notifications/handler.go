@@ -21,49 +21,39 @@ const (
 
 // Handler serves the notifications API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the notifications API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RouteInbox, Serve: h.inbox},
+		{Pattern: RouteMarkRead, Serve: h.markRead},
+		{Pattern: RouteMarkAllRead, Serve: h.markAllRead},
+		{Pattern: RouteSubscriptions, Serve: h.subscriptions},
+		{Pattern: RouteSetSubscriptions, Serve: h.setSubscriptions},
+		{Pattern: RouteAccountNotifications, Serve: h.account},
+	}...)
 	return h
 }
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteInbox, h.inbox)
-	mux.HandleFunc(RouteMarkRead, h.markRead)
-	mux.HandleFunc(RouteMarkAllRead, h.markAllRead)
-	mux.HandleFunc(RouteSubscriptions, h.subscriptions)
-	mux.HandleFunc(RouteSetSubscriptions, h.setSubscriptions)
-	mux.HandleFunc(RouteAccountNotifications, h.account)
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // inbox serves RouteInbox: ?unread=true&limit=&cursor=.
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	unread, err := httpx.QueryBool(r, "unread")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.Inbox(r.Context(), InboxInput{UnreadOnly: unread, Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := inboxOut{Items: make([]inboxItemOut, len(page.Items)), UnreadCount: page.UnreadCount, NextCursor: page.NextCursor}
@@ -76,7 +66,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 // markRead serves RouteMarkRead.
 func (h *Handler) markRead(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.MarkRead(r.Context(), r.PathValue("id")); err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -86,7 +76,7 @@ func (h *Handler) markRead(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) markAllRead(w http.ResponseWriter, r *http.Request) {
 	n, err := h.svc.MarkAllRead(r.Context())
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]int{"marked": n})
@@ -103,7 +93,7 @@ func (h *Handler) subscriptions(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) setSubscriptions(w http.ResponseWriter, r *http.Request) {
 	var in subscriptionsIn
 	if err := httpx.DecodeJSON(w, r, 0, &in); err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	subs, err := h.svc.SetSubscriptions(r.Context(), in.Subscriptions)
@@ -112,7 +102,7 @@ func (h *Handler) setSubscriptions(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) replySubs(w http.ResponseWriter, r *http.Request, subs []Subscription, err error) {
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, subscriptionsOut{Items: subs})
@@ -122,12 +112,12 @@ func (h *Handler) replySubs(w http.ResponseWriter, r *http.Request, subs []Subsc
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.AccountNotifications(r.Context(), AccountInput{AccountID: r.PathValue("id"), Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
-		httpx.WriteError(w, r, h.logger, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := accountOut{Items: make([]notificationOut, len(page.Notifications)), NextCursor: page.NextCursor}

@@ -45,8 +45,6 @@ const ItemNotification audit.Item = "Notification"
 const (
 	MaxTitleLength = 200
 	MaxBodyLength  = 4000
-	DefaultLimit   = 50
-	MaxLimit       = 200
 )
 
 // Notification is one published notification of an account.

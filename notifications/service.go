@@ -3,8 +3,7 @@ package notifications
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"maps"
+		"maps"
 	"slices"
 	"strings"
 	"time"
@@ -17,12 +16,6 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-// Users is what the service needs to find recipients; storage.Store
-// implements it.
-type Users interface {
-	ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error)
-}
-
 // Published is what the delivery hook receives after a notification was
 // committed: the notification and the users it was delivered to in-app.
 type Published struct {
@@ -32,15 +25,13 @@ type Published struct {
 
 // Options configures a Service. Zero fields take defaults.
 type Options struct {
-	Clock  accountkit.Clock
-	IDs    accountkit.IDGenerator
-	Logger *slog.Logger
 	// Types are the host's own notification types, added to BuiltinTypes.
 	Types []TypeInfo
 	// Deliver, when set, is called after a notification was committed,
 	// e.g. to send it by email. Its error is logged, not returned: the
 	// in-app notification stands. It runs in the publishing goroutine with
-	// a context that is not cancelled with the caller's.
+	// a context that is not cancelled with the caller's but ends after the
+	// Runtime's DetachTimeout.
 	Deliver func(ctx context.Context, p Published) error
 }
 
@@ -48,37 +39,39 @@ type Options struct {
 // All rules about notifications live here.
 type Service struct {
 	store Store
-	users Users
-	tx    accountkit.Transactor
 	authz *security.Authorizer
 	audit *audit.Recorder
+	rt    accountkit.Runtime
 	opts  Options
 	types []TypeInfo
 }
 
-// NewService returns a notifications Service. It panics when a host type
-// is malformed or registered twice (a programming error).
-func NewService(store Store, us Users, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
+}
+
+// NewService returns a notifications Service. It fails when deps lack the
+// Store or the Runtime's Events, or a host type is malformed or registered
+// twice.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	rt, _ := deps.Runtime.WithDefaults()
 	types := slices.Clone(BuiltinTypes)
 	for _, t := range opts.Types {
 		if !validType(t.Type) || t.Name == "" {
-			panic(fmt.Sprintf("notifications: invalid type %q", t.Type))
+			return nil, fmt.Errorf("notifications: invalid type %q", t.Type)
 		}
 		if slices.ContainsFunc(types, func(x TypeInfo) bool { return x.Type == t.Type }) {
-			panic(fmt.Sprintf("notifications: type %q registered twice", t.Type))
+			return nil, fmt.Errorf("notifications: type %q registered twice", t.Type)
 		}
 		types = append(types, t)
 	}
-	return &Service{store: store, users: us, tx: tx, authz: authz, audit: rec, opts: opts, types: types}
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts, types: types}, nil
 }
 
 func validType(t Type) bool {
@@ -138,8 +131,8 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (*Notification, 
 		if err := s.validate(in); err != nil {
 			return err
 		}
-		n = &Notification{ID: s.opts.IDs.NewID(), AccountID: in.AccountID, Type: in.Type,
-			Title: strings.TrimSpace(in.Title), Body: strings.TrimSpace(in.Body), CreatedAt: s.opts.Clock.Now()}
+		n = &Notification{ID: s.rt.IDs.NewID(), AccountID: in.AccountID, Type: in.Type,
+			Title: strings.TrimSpace(in.Title), Body: strings.TrimSpace(in.Body), CreatedAt: s.rt.Now()}
 		var err error
 		if recipients, err = s.recipients(ctx, in.AccountID, in.Type); err != nil {
 			return err
@@ -165,9 +158,10 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (*Notification, 
 		return nil, err
 	}
 	if s.opts.Deliver != nil {
-		dctx := context.WithoutCancel(ctx)
+		dctx, cancel := s.rt.Detach(ctx)
+		defer cancel()
 		if err := s.opts.Deliver(dctx, Published{Notification: n, Recipients: recipients}); err != nil {
-			s.opts.Logger.ErrorContext(dctx, "notifications: delivery hook failed", "notification", n.ID, "type", n.Type, "err", err)
+			s.rt.Logger.ErrorContext(dctx, "notifications: delivery hook failed", "notification", n.ID, "type", n.Type, "err", err)
 		}
 	}
 	return n, nil
@@ -206,7 +200,7 @@ func (s *Service) recipients(ctx context.Context, accountID string, t Type) ([]*
 	f := users.Filter{AccountIDs: []string{accountID}, Status: &active, Sort: users.SortUsername, Limit: 500}
 	var list []*users.User
 	for {
-		page, err := s.users.ListUsers(ctx, f)
+		page, err := s.store.ListUsers(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -264,48 +258,36 @@ func (s *Service) Inbox(ctx context.Context, in InboxInput) (*InboxPage, error) 
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := InboxFilter{UserID: p.UserID, UnreadOnly: in.UnreadOnly, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
-	f.Before = decodeCursor(&v, in.Cursor)
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := InboxFilter{UserID: p.UserID, UnreadOnly: in.UnreadOnly, Limit: limit + 1, Before: timeCursor(&v, after)}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
 	items, err := s.store.ListInbox(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &InboxPage{Items: items}
-	if len(items) > want {
-		page.Items = items[:want]
-		last := page.Items[want-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
+	page := &InboxPage{}
+	page.Items, page.NextCursor = accountkit.NextPage(items, limit, func(it *InboxItem) accountkit.Cursor {
+		return accountkit.Cursor{Key: accountkit.TimeKey(it.CreatedAt.UnixMicro()), ID: it.ID}
+	})
 	if page.UnreadCount, err = s.store.CountUnread(ctx, p.UserID); err != nil {
 		return nil, err
 	}
 	return page, nil
 }
 
-func encodeCursor(t time.Time, id string) string {
-	return accountkit.EncodeCursor(t.UTC().Format(time.RFC3339Nano), id)
-}
-
-func decodeCursor(v *accountkit.Validation, c string) *Cursor {
-	if c == "" {
+// timeCursor turns a page cursor into the time and ID the stores page by.
+func timeCursor(v *accountkit.Validation, after *accountkit.Cursor) *Cursor {
+	if after == nil {
 		return nil
 	}
-	parts, err := accountkit.DecodeCursor(c, 2)
-	if err != nil {
-		v.Add("cursor", "malformed cursor")
+	us, ok := accountkit.ParseTimeKey(after.Key)
+	if !ok {
+		v.BadCursor()
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, parts[0])
-	if err != nil || !accountkit.ValidID(parts[1]) {
-		v.Add("cursor", "malformed cursor")
-		return nil
-	}
-	return &Cursor{Time: t.UTC(), ID: parts[1]}
+	return &Cursor{Time: time.UnixMicro(us).UTC(), ID: after.ID}
 }
 
 // MarkRead marks one of the signed-in user's notifications as read
@@ -319,7 +301,7 @@ func (s *Service) MarkRead(ctx context.Context, notificationID string) error {
 	if !accountkit.ValidID(notificationID) {
 		return accountkit.Errorf(accountkit.NotFound, "notification not found")
 	}
-	err = s.store.MarkRead(ctx, p.UserID, notificationID, s.opts.Clock.Now())
+	err = s.store.MarkRead(ctx, p.UserID, notificationID, s.rt.Now())
 	if accountkit.ErrorCode(err) == accountkit.NotFound {
 		return accountkit.Errorf(accountkit.NotFound, "notification not found")
 	}
@@ -333,7 +315,7 @@ func (s *Service) MarkAllRead(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.store.MarkAllRead(ctx, p.UserID, s.opts.Clock.Now())
+	return s.store.MarkAllRead(ctx, p.UserID, s.rt.Now())
 }
 
 // Subscriptions returns every type and whether the signed-in user
@@ -435,22 +417,18 @@ func (s *Service) AccountNotifications(ctx context.Context, in AccountInput) (*P
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := ListFilter{AccountID: in.AccountID, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
-	f.Before = decodeCursor(&v, in.Cursor)
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := ListFilter{AccountID: in.AccountID, Limit: limit + 1, Before: timeCursor(&v, after)}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
 	list, err := s.store.ListNotifications(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Notifications: list}
-	if len(list) > want {
-		page.Notifications = list[:want]
-		last := page.Notifications[want-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
+	page := &Page{}
+	page.Notifications, page.NextCursor = accountkit.NextPage(list, limit, func(n *Notification) accountkit.Cursor {
+		return accountkit.Cursor{Key: accountkit.TimeKey(n.CreatedAt.UnixMicro()), ID: n.ID}
+	})
 	return page, nil
 }

@@ -143,10 +143,9 @@ func TestService_PublishInvalid(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, page.Items, "nothing was delivered")
 	assert.Empty(t, h.got)
-	assert.Panics(t, func() {
-		notifications.NewService(env.Store, env.Store, env.Store, env.Kit.Authorizer, env.Kit.Recorder,
-			notifications.Options{Types: []notifications.TypeInfo{{Type: notifications.CampaignEvents, Name: "dup"}}})
-	})
+	_, err = notifications.NewService(notifications.Deps{Runtime: env.Kit.Runtime, Store: env.Store},
+		notifications.Options{Types: []notifications.TypeInfo{{Type: notifications.CampaignEvents, Name: "dup"}}})
+	assert.ErrorContains(t, err, "registered twice", "a bad option is an error, never a panic")
 }
 
 func TestService_InboxAndSubscriptions(t *testing.T) {

@@ -3,11 +3,17 @@ package notifications
 import (
 	"context"
 	"time"
+
+	"github.com/accountkit/accountkit/users"
 )
 
-// Store persists notifications, deliveries and opt-outs. Adapters implement
-// it; storagetest checks them.
+// Store is what the notifications package needs from storage:
+// notifications, deliveries and opt-outs, and through users.Store the
+// recipients, accounts and audit log. Adapters implement it; storagetest
+// checks them.
 type Store interface {
+	users.Store
+
 	// CreateNotification stores n. Errors: Conflict when the ID exists.
 	CreateNotification(ctx context.Context, n *Notification) error
 	// ListNotifications returns the account's notifications newest first

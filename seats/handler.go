@@ -30,49 +30,36 @@ const (
 
 // Handler serves the seats API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the seats API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RouteOverview, Serve: h.overview},
+		{Pattern: RouteAccounts, Serve: h.accounts},
+		{Pattern: RouteSetLimit, Serve: h.setLimit},
+		{Pattern: RouteRemoveLimit, Serve: h.removeLimit},
+		{Pattern: RouteHolders, Serve: h.holders},
+		{Pattern: RouteMembers, Serve: h.members},
+		{Pattern: RouteAssign, Serve: h.assign},
+		{Pattern: RouteUnassign, Serve: h.unassign},
+		{Pattern: RouteBulkUnassign, Serve: h.bulkUnassign},
+		{Pattern: RouteInactive, Serve: h.inactive},
+		{Pattern: RouteLog, Serve: h.log},
+		{Pattern: RouteReport, Serve: h.report},
+	}...)
 	return h
 }
 
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteOverview, h.overview)
-	mux.HandleFunc(RouteAccounts, h.accounts)
-	mux.HandleFunc(RouteSetLimit, h.setLimit)
-	mux.HandleFunc(RouteRemoveLimit, h.removeLimit)
-	mux.HandleFunc(RouteHolders, h.holders)
-	mux.HandleFunc(RouteMembers, h.members)
-	mux.HandleFunc(RouteAssign, h.assign)
-	mux.HandleFunc(RouteUnassign, h.unassign)
-	mux.HandleFunc(RouteBulkUnassign, h.bulkUnassign)
-	mux.HandleFunc(RouteInactive, h.inactive)
-	mux.HandleFunc(RouteLog, h.log)
-	mux.HandleFunc(RouteReport, h.report)
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	httpx.WriteError(w, r, h.logger, err)
-}
 
 // overview serves RouteOverview (?account_id=).
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	o, err := h.svc.Overview(r.Context(), r.URL.Query().Get("account_id"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, overviewJSON{MainAccountID: o.MainAccountID, AccountID: o.AccountID, Purchased: o.Purchased,
@@ -85,21 +72,21 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in := AccountsInput{AccountID: q.Get("account_id"), Search: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit}
 	if q.Get("limited") != "" {
 		b, err := httpx.QueryBool(r, "limited")
 		if err != nil {
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
 		in.Limited = &b
 	}
 	page, err := h.svc.Accounts(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := accountsJSON{Purchased: page.Purchased, Items: []accountUsageJSON{}, NextCursor: page.NextCursor}
@@ -121,12 +108,12 @@ func (h *Handler) setLimit(w http.ResponseWriter, r *http.Request) {
 		c.target(nil, id)
 		c.entry.TargetType, c.entry.TargetID = "account", id
 		h.svc.refused(r.Context(), c, err)
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	l, err := h.svc.SetLimit(r.Context(), id, in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, limitJSON{AccountID: l.AccountID, Limit: l.Limit, UpdatedAt: l.UpdatedAt})
@@ -135,7 +122,7 @@ func (h *Handler) setLimit(w http.ResponseWriter, r *http.Request) {
 // removeLimit serves RouteRemoveLimit.
 func (h *Handler) removeLimit(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.RemoveLimit(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -147,7 +134,7 @@ func (h *Handler) removeLimit(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) holders(w http.ResponseWriter, r *http.Request) {
 	in, err := holdersInput(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.AccountID = r.PathValue("id")
@@ -160,7 +147,7 @@ func (h *Handler) holders(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) inactive(w http.ResponseWriter, r *http.Request) {
 	in, err := holdersInput(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.AccountID = r.URL.Query().Get("account_id")
@@ -170,7 +157,7 @@ func (h *Handler) inactive(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) writeHolders(w http.ResponseWriter, r *http.Request, page *HoldersPage, err error) {
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := holdersJSON{Items: []holderJSON{}, NextCursor: page.NextCursor}
@@ -228,12 +215,12 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.Members(r.Context(), r.PathValue("id"), q.Get("q"), q.Get("cursor"), limit)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := membersJSON{Items: []memberJSON{}, NextCursor: page.NextCursor}
@@ -252,7 +239,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) assign(w http.ResponseWriter, r *http.Request) {
 	seat, err := h.svc.Assign(r.Context(), r.PathValue("id"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusCreated, toSeatJSON(seat))
@@ -261,7 +248,7 @@ func (h *Handler) assign(w http.ResponseWriter, r *http.Request) {
 // unassign serves RouteUnassign.
 func (h *Handler) unassign(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Unassign(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -273,12 +260,12 @@ func (h *Handler) bulkUnassign(w http.ResponseWriter, r *http.Request) {
 	var in BulkInput
 	if err := httpx.DecodeJSON(w, r, 64<<10, &in); err != nil {
 		h.svc.refused(r.Context(), h.svc.bulkChange(r.Context()), err)
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	n, err := h.svc.BulkUnassign(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, bulkJSON{Removed: n})
@@ -291,19 +278,19 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	var v accountkit.Validation
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in := LogInput{AccountID: q.Get("account_id"), Account: q.Get("account"), Event: q.Get("event"), Status: q.Get("status"),
 		UserID: q.Get("user_id"), Search: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit,
 		From: queryTime(&v, r, "from"), To: queryTime(&v, r, "to")}
 	if err := v.Err(); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.Log(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := logJSON{Items: []logEntryJSON{}, NextCursor: page.NextCursor}
@@ -326,10 +313,10 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Report(r.Context(), r.URL.Query().Get("account_id"), sw); err != nil {
 		if !sw.Started {
 			w.Header().Del("Content-Disposition")
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
-		h.logger.ErrorContext(r.Context(), "seats report failed mid-stream", "err", err)
+		h.Logger().ErrorContext(r.Context(), "seats report failed mid-stream", "err", err)
 	}
 }
 

@@ -62,8 +62,10 @@ func newFixture(t testing.TB, env *kittest.Env) *fixture {
 		require.NoError(t, reg.RegisterRole(security.Role{Key: agentRole, Name: "Conversations agent", Permissions: []security.Permission{"conversations.use"}}))
 	}
 	f := &fixture{env: env, warns: &warnings{}}
-	f.svc = seats.NewService(env.Store, env.Store, env.Store, env.Store, env.Kit.Authorizer, env.Kit.Recorder,
-		seats.Options{Clock: env.Clock, SeatRoles: []string{agentRole}, OnWarning: f.warns.add})
+	svc, err := seats.NewService(seats.Deps{Runtime: env.Kit.Runtime, Store: env.Store},
+		seats.Options{SeatRoles: []string{agentRole}, OnWarning: f.warns.add})
+	require.NoError(t, err)
+	f.svc = svc
 	f.main = env.MainAccount(t, "acme")
 	f.sub = env.SubAccount(t, f.main, "sales")
 	f.rival = env.MainAccount(t, "rival")

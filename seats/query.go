@@ -37,7 +37,7 @@ func (s *Service) scope(ctx context.Context, accountID string) (*account.Account
 	if _, err := s.authz.Require(ctx, security.PermSeatsManage, accountID); err != nil {
 		return nil, err
 	}
-	return s.accounts.GetAccount(ctx, accountID)
+	return s.store.GetAccount(ctx, accountID)
 }
 
 // subtree returns the IDs of acc and every account below it.
@@ -45,7 +45,7 @@ func (s *Service) subtree(ctx context.Context, acc *account.Account) ([]string, 
 	ids := []string{acc.ID}
 	f := account.Filter{DescendantOf: &acc.ID, Limit: reportBatch}
 	for {
-		list, err := s.accounts.ListAccounts(ctx, f)
+		list, err := s.store.ListAccounts(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +254,7 @@ func (s *Service) Accounts(ctx context.Context, in AccountsInput) (*AccountsPage
 	topPending := top.Slug > after && keep(top)
 	f := account.Filter{DescendantOf: &top.ID, Search: search, AfterSlug: after, Limit: reportBatch}
 	for len(out) <= limit {
-		list, err := s.accounts.ListAccounts(ctx, f)
+		list, err := s.store.ListAccounts(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -451,7 +451,7 @@ func (s *Service) below(ctx context.Context, accountID, topID string) error {
 	if !accountkit.ValidID(accountID) {
 		return notFound
 	}
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
+	path, err := s.store.AccountAncestry(ctx, accountID)
 	if accountkit.ErrorCode(err) == accountkit.NotFound {
 		return notFound
 	}
@@ -514,7 +514,7 @@ func (s *Service) Members(ctx context.Context, accountID, search, cursor string,
 	}
 	want := f.Limit
 	f.Limit++
-	list, err := s.users.ListUsers(ctx, f)
+	list, err := s.store.ListUsers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -704,7 +704,7 @@ func (s *Service) writeReport(ctx context.Context, accountID string, w io.Writer
 	topDone := false
 	f := account.Filter{DescendantOf: &top.ID, Limit: reportBatch}
 	for {
-		list, err := s.accounts.ListAccounts(ctx, f)
+		list, err := s.store.ListAccounts(ctx, f)
 		if err != nil {
 			return rows, err
 		}

@@ -2,7 +2,7 @@ package seats
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -16,19 +16,6 @@ import (
 
 // MaxBulk is the most seats one bulk removal may remove.
 const MaxBulk = 500
-
-// Accounts is what the service needs from the account store.
-type Accounts interface {
-	GetAccount(ctx context.Context, id string) (*account.Account, error)
-	AccountAncestry(ctx context.Context, id string) ([]string, error)
-	ListAccounts(ctx context.Context, f account.Filter) ([]*account.Account, error)
-}
-
-// Users is what the service needs from the users store.
-type Users interface {
-	GetUser(ctx context.Context, id string) (*users.User, error)
-	ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error)
-}
 
 // Scope tells what a Warning is about.
 type Scope string
@@ -60,9 +47,6 @@ type Warning struct {
 
 // Options configures a Service. Zero fields take the documented defaults.
 type Options struct {
-	Clock  accountkit.Clock
-	IDs    accountkit.IDGenerator
-	Logger *slog.Logger
 	// SeatRoles are the role keys that need a seat, e.g. a host-registered
 	// "conversations_agent". A seat holder holding none of them, directly
 	// or through a team, counts as inactive. When empty, a holder counts
@@ -79,36 +63,46 @@ type Options struct {
 	OnWarning func(ctx context.Context, w Warning)
 }
 
-// Service manages seats. Every seat rule lives here.
-type Service struct {
-	store    Store
-	accounts Accounts
-	users    Users
-	tx       accountkit.Transactor
-	authz    *security.Authorizer
-	audit    *audit.Recorder
-	opts     Options
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
 }
 
-// NewService returns a seats Service.
-func NewService(store Store, accounts Accounts, us Users, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// Service manages seats. Every seat rule lives here.
+type Service struct {
+	store Store
+	authz *security.Authorizer
+	audit *audit.Recorder
+	rt    accountkit.Runtime
+	opts  Options
+}
+
+// NewService returns a seats Service. It fails when deps lack the Store or
+// the Runtime's Events, or InactiveAfter is negative. It subscribes to
+// users.Leaving: a user deleted or moved frees their seat (ReleaseUser),
+// however the services were built.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
+	if opts.InactiveAfter < 0 {
+		return nil, errors.New("seats: Options.InactiveAfter must not be negative")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	rt, _ := deps.Runtime.WithDefaults()
 	opts.SeatRoles = slices.Clone(opts.SeatRoles)
-	return &Service{store: store, accounts: accounts, users: us, tx: tx, authz: authz, audit: rec, opts: opts}
+	s := &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts}
+	accountkit.Subscribe(rt.Events, users.ReactionSeats, func(ctx context.Context, e users.Leaving) error {
+		return s.ReleaseUser(ctx, e.User.ID, e.Reason)
+	})
+	return s, nil
 }
 
 // SeatRoles returns the role keys that need a seat.
 func (s *Service) SeatRoles() []string { return slices.Clone(s.opts.SeatRoles) }
 
-func (s *Service) now() time.Time { return s.opts.Clock.Now() }
+func (s *Service) now() time.Time { return s.rt.Now() }
 
 // inactiveCutoff is the last-activity time before which a holder is
 // inactive.
@@ -137,77 +131,49 @@ var (
 	errAccountNotFound = accountkit.Errorf(accountkit.NotFound, "account not found")
 )
 
-// userInTree loads a user and checks the principal holds PermSeatsManage
-// in the user's account. A user outside the principal's tree is NotFound.
-func (s *Service) userInTree(ctx context.Context, id string) (*users.User, *security.Principal, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !accountkit.ValidID(id) {
-		return nil, nil, errUserNotFound
-	}
-	u, err := s.users.GetUser(ctx, id)
-	if err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, nil, errUserNotFound
-		}
-		return nil, nil, err
-	}
-	if _, err := s.authz.Require(ctx, security.PermSeatsManage, u.AccountID); err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, nil, errUserNotFound
-		}
-		return nil, nil, err
-	}
-	return u, p, nil
+// userInTree loads a user and checks the principal holds perm in the
+// user's account (security.Resolve). A user outside the principal's tree
+// is NotFound.
+func (s *Service) userInTree(ctx context.Context, perm security.Permission, id string) (*users.User, *security.Principal, error) {
+	return security.Resolve(ctx, s.authz, perm, id, errUserNotFound, s.store.GetUser, func(u *users.User) string { return u.AccountID })
 }
 
 // mainOf returns the main account of accountID's tree.
 func (s *Service) mainOf(ctx context.Context, accountID string) (string, error) {
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
+	path, err := s.store.AccountAncestry(ctx, accountID)
 	if err != nil {
 		return "", err
 	}
 	return path[0], nil
 }
 
-// userMain returns the main account of the user's tree, or "" when the
-// user is unknown. Callers read it before their transaction begins, so the
-// pool lock can be the transaction's first statement.
-func (s *Service) userMain(ctx context.Context, userID string) string {
-	if !accountkit.ValidID(userID) {
-		return ""
-	}
-	u, err := s.users.GetUser(ctx, userID)
+// userMain resolves, before a change's transaction, the user it acts on:
+// the tree check with perm, then the main account whose pool the
+// transaction locks first (see lockPool). A user outside the principal's
+// tree is refused here, so no tenant ever locks another's pool.
+func (s *Service) userMain(ctx context.Context, perm security.Permission, userID string) (string, error) {
+	u, _, err := s.userInTree(ctx, perm, userID)
 	if err != nil {
-		return ""
+		return "", err
 	}
-	return u.MainAccountID
+	return u.MainAccountID, nil
 }
 
 // accountMain is userMain for an account.
-func (s *Service) accountMain(ctx context.Context, accountID string) string {
-	if !accountkit.ValidID(accountID) {
-		return ""
+func (s *Service) accountMain(ctx context.Context, perm security.Permission, accountID string) (string, error) {
+	if _, err := s.authz.Require(ctx, perm, accountID); err != nil {
+		return "", err
 	}
-	main, err := s.mainOf(ctx, accountID)
-	if err != nil {
-		return ""
-	}
-	return main
+	return s.mainOf(ctx, accountID)
 }
 
 // lockPool locks the main account's pool. Every seat change calls it as
 // the first statement of its transaction: on MariaDB (REPEATABLE READ) the
 // snapshot of plain reads is taken at the first plain read, so reading
 // anything before the lock would let counts miss seats committed by the
-// previous holder of the lock. main == "" (an unknown target) locks
-// nothing and returns nil; the caller then fails with NotFound.
+// previous holder of the lock. The target was resolved (userMain,
+// accountMain) before the transaction.
 func (s *Service) lockPool(ctx context.Context, main string) (*Pool, error) {
-	if main == "" {
-		return nil, nil
-	}
 	return s.store.LockSeatPool(ctx, main, s.now())
 }
 
@@ -272,7 +238,7 @@ func (s *Service) refused(ctx context.Context, c *change, err error) {
 // ctx.
 func (s *Service) writeLog(ctx context.Context, mainAccountID string, e LogEntry) error {
 	p := security.PrincipalFrom(ctx)
-	e.ID, e.MainAccountID, e.Time, e.Status = s.opts.IDs.NewID(), mainAccountID, s.now(), StatusSuccess
+	e.ID, e.MainAccountID, e.Time, e.Status = s.rt.IDs.NewID(), mainAccountID, s.now(), StatusSuccess
 	e.ActorID, e.ActorName = actor(p)
 	return s.store.InsertSeatLogEntry(ctx, &e)
 }
@@ -299,17 +265,18 @@ func (s *Service) logFailure(ctx context.Context, c *change, cause error) {
 		}
 		e.AccountID, e.UserID, e.Username = p.AccountID, "", ""
 	}
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := s.rt.Detach(ctx)
+	defer cancel()
 	main, err := s.mainOf(ctx, e.AccountID)
 	if err != nil {
-		s.opts.Logger.WarnContext(ctx, "seats: failure not logged", "err", err)
+		s.rt.Logger.WarnContext(ctx, "seats: failure not logged", "err", err)
 		return
 	}
-	e.ID, e.MainAccountID, e.Time, e.Status = s.opts.IDs.NewID(), main, s.now(), StatusFailure
+	e.ID, e.MainAccountID, e.Time, e.Status = s.rt.IDs.NewID(), main, s.now(), StatusFailure
 	e.ActorID, e.ActorName = actor(p)
 	e.Description, e.Error = c.failDesc, accountkit.ErrorMessage(cause)
-	if err := s.tx.InTx(ctx, func(ctx context.Context) error { return s.store.InsertSeatLogEntry(ctx, &e) }); err != nil {
-		s.opts.Logger.ErrorContext(ctx, "seats: logging failure failed", "err", err)
+	if err := s.store.InTx(ctx, func(ctx context.Context) error { return s.store.InsertSeatLogEntry(ctx, &e) }); err != nil {
+		s.rt.Logger.ErrorContext(ctx, "seats: logging failure failed", "err", err)
 	}
 }
 
@@ -322,7 +289,7 @@ func (s *Service) fire(ctx context.Context, ws []Warning) {
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
-					s.opts.Logger.ErrorContext(ctx, "seats: OnWarning panicked", "panic", v)
+					s.rt.Logger.ErrorContext(ctx, "seats: OnWarning panicked", "panic", v)
 				}
 			}()
 			s.opts.OnWarning(ctx, w)
@@ -382,13 +349,17 @@ func (s *Service) Assign(ctx context.Context, userID string) (*Seat, error) {
 	c := newChange(audit.ActionAssign, "Seat assigned.", "Seat assignment failed.", EventAssigned)
 	c.entry.TargetType, c.entry.TargetID = "user", userID
 	var seat *Seat
-	main := s.userMain(ctx, userID)
-	err := s.run(ctx, c, func(ctx context.Context) error {
+	main, err := s.userMain(ctx, security.PermSeatsManage, userID)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return nil, err
+	}
+	err = s.run(ctx, c, func(ctx context.Context) error {
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
 			return err
 		}
-		u, p, err := s.userInTree(ctx, userID)
+		u, p, err := s.userInTree(ctx, security.PermSeatsManage, userID)
 		if err != nil {
 			return err
 		}
@@ -447,13 +418,17 @@ func (s *Service) Assign(ctx context.Context, userID string) (*Seat, error) {
 func (s *Service) Unassign(ctx context.Context, userID string) error {
 	c := newChange(audit.ActionUnassign, "Seat removed.", "Seat removal failed.", EventUnassigned)
 	c.entry.TargetType, c.entry.TargetID = "user", userID
-	main := s.userMain(ctx, userID)
+	main, err := s.userMain(ctx, security.PermSeatsManage, userID)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return err
+	}
 	return s.run(ctx, c, func(ctx context.Context) error {
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
 			return err
 		}
-		u, _, err := s.userInTree(ctx, userID)
+		u, _, err := s.userInTree(ctx, security.PermSeatsManage, userID)
 		if err != nil {
 			return err
 		}
@@ -526,29 +501,18 @@ func (s *Service) ReleaseUser(ctx context.Context, userID, reason string) error 
 	if reason != "" {
 		c.entry.Details = map[string]string{"reason": reason}
 	}
-	main := s.userMain(ctx, userID)
+	main, err := s.userMain(ctx, security.PermUsersManage, userID)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return err
+	}
 	return s.run(ctx, c, func(ctx context.Context) error {
-		if _, err := principal(ctx); err != nil {
-			return err
-		}
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
 			return err
 		}
-		if !accountkit.ValidID(userID) {
-			return errUserNotFound
-		}
-		u, err := s.users.GetUser(ctx, userID)
+		u, _, err := s.userInTree(ctx, security.PermUsersManage, userID)
 		if err != nil {
-			if accountkit.ErrorCode(err) == accountkit.NotFound {
-				return errUserNotFound
-			}
-			return err
-		}
-		if _, err := s.authz.Require(ctx, security.PermUsersManage, u.AccountID); err != nil {
-			if accountkit.ErrorCode(err) == accountkit.NotFound {
-				return errUserNotFound
-			}
 			return err
 		}
 		if err := samePool(pool, u.MainAccountID, errUserNotFound); err != nil {
@@ -577,18 +541,13 @@ type BulkInput struct {
 func (s *Service) BulkUnassign(ctx context.Context, in BulkInput) (int, error) {
 	c := s.bulkChange(ctx)
 	removed := 0
-	main := ""
-	if len(in.UserIDs) > 0 {
-		main = s.userMain(ctx, in.UserIDs[0])
+	main, err := s.bulkMain(ctx, in.UserIDs)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return 0, err
 	}
-	err := s.run(ctx, c, func(ctx context.Context) error {
+	err = s.run(ctx, c, func(ctx context.Context) error {
 		removed = 0
-		if _, err := principal(ctx); err != nil {
-			return err
-		}
-		if err := validateBulk(in.UserIDs); err != nil {
-			return err
-		}
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
 			return err
@@ -596,7 +555,7 @@ func (s *Service) BulkUnassign(ctx context.Context, in BulkInput) (int, error) {
 		list := make([]*users.User, len(in.UserIDs))
 		checked := map[string]bool{}
 		for i, id := range in.UserIDs {
-			u, err := s.users.GetUser(ctx, id)
+			u, err := s.store.GetUser(ctx, id)
 			if err != nil {
 				if accountkit.ErrorCode(err) == accountkit.NotFound {
 					return accountkit.Errorf(accountkit.NotFound, "user_ids[%d]: user not found", i)
@@ -654,6 +613,22 @@ func (s *Service) BulkUnassign(ctx context.Context, in BulkInput) (int, error) {
 	return removed, nil
 }
 
+// bulkMain validates a bulk removal before its transaction and resolves
+// its first user (see userMain); the others are checked under the lock.
+func (s *Service) bulkMain(ctx context.Context, ids []string) (string, error) {
+	if _, err := principal(ctx); err != nil {
+		return "", err
+	}
+	if err := validateBulk(ids); err != nil {
+		return "", err
+	}
+	main, err := s.userMain(ctx, security.PermSeatsManage, ids[0])
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return "", accountkit.Errorf(accountkit.NotFound, "user_ids[0]: user not found")
+	}
+	return main, err
+}
+
 func (s *Service) bulkChange(ctx context.Context) *change {
 	c := newChange(audit.ActionBulkRemove, "Seats removed in bulk.", "Bulk seat removal failed.", EventBulkUnassigned)
 	c.entry.TargetType = "seats"
@@ -704,8 +679,12 @@ func (s *Service) SetLimit(ctx context.Context, accountID string, in LimitInput)
 	c.target(nil, accountID)
 	c.entry.TargetType, c.entry.TargetID = "account", accountID
 	var out *Limit
-	main := s.accountMain(ctx, accountID)
-	err := s.run(ctx, c, func(ctx context.Context) error {
+	main, err := s.accountMain(ctx, security.PermSeatsManage, accountID)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return nil, err
+	}
+	err = s.run(ctx, c, func(ctx context.Context) error {
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
 			return err
@@ -722,11 +701,11 @@ func (s *Service) SetLimit(ctx context.Context, accountID string, in LimitInput)
 			return accountkit.InvalidField("limit", "is required; remove a limit with DELETE")
 		}
 		n := *in.Limit
-		c.log.NewValue = &n
 		c.entry.Details = map[string]string{"limit": strconv.Itoa(n)}
 		if n < 0 || n > MaxSeats {
 			return accountkit.InvalidField("limit", "must be between 0 and "+strconv.Itoa(MaxSeats))
 		}
+		c.log.NewValue = &n // only in range: the seat log stores it in an INT column
 		if n > pool.Purchased {
 			return accountkit.InvalidField("limit", "must not exceed the "+strconv.Itoa(pool.Purchased)+" purchased seats")
 		}
@@ -776,7 +755,11 @@ func (s *Service) RemoveLimit(ctx context.Context, accountID string) error {
 	c := newChange(audit.ActionLimit, "Seat limit removed.", "Removing seat limit failed.", EventLimitRemoved)
 	c.target(nil, accountID)
 	c.entry.TargetType, c.entry.TargetID = "account", accountID
-	main := s.accountMain(ctx, accountID)
+	main, err := s.accountMain(ctx, security.PermSeatsManage, accountID)
+	if err != nil {
+		s.refused(ctx, c, err)
+		return err
+	}
 	return s.run(ctx, c, func(ctx context.Context) error {
 		pool, err := s.lockPool(ctx, main)
 		if err != nil {
@@ -814,7 +797,7 @@ func (s *Service) limitAccount(ctx context.Context, accountID string) (*account.
 	if err != nil {
 		return nil, err
 	}
-	acc, err := s.accounts.GetAccount(ctx, accountID)
+	acc, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -852,7 +835,7 @@ func (s *Service) SetPurchased(ctx context.Context, mainAccountID string, purcha
 		if pool, err = s.store.LockSeatPool(ctx, mainAccountID, s.now()); err != nil {
 			return err
 		}
-		acc, err := s.accounts.GetAccount(ctx, mainAccountID)
+		acc, err := s.store.GetAccount(ctx, mainAccountID)
 		if err != nil {
 			return err
 		}
@@ -860,11 +843,11 @@ func (s *Service) SetPurchased(ctx context.Context, mainAccountID string, purcha
 		if !acc.IsMain() {
 			return accountkit.InvalidField("account_id", "seats are purchased by a main account")
 		}
-		c.log.NewValue = &purchased
 		c.entry.Details = map[string]string{"purchased": strconv.Itoa(purchased)}
 		if purchased < 0 || purchased > MaxSeats {
 			return accountkit.InvalidField("purchased", "must be between 0 and "+strconv.Itoa(MaxSeats))
 		}
+		c.log.NewValue = &purchased // only in range: the seat log stores it in an INT column
 		old := pool.Purchased
 		c.log.OldValue = &old
 		c.entry.Details["old_purchased"] = strconv.Itoa(old)

@@ -3,12 +3,18 @@ package seats
 import (
 	"context"
 	"time"
+
+	"github.com/accountkit/accountkit/users"
 )
 
-// Store persists seat pools, limits, seats and the seat log. Adapters
-// implement it; storagetest checks them. Stores hold no rules: limits are
-// enforced by the Service, which calls LockSeatPool before it counts.
+// Store is what the seats package needs from storage: seat pools, limits,
+// seats and the seat log, and through users.Store the users, accounts and
+// audit log. Adapters implement it; storagetest checks them. Stores hold
+// no rules: limits are enforced by the Service, which calls LockSeatPool
+// before it counts.
 type Store interface {
+	users.Store
+
 	// LockSeatPool returns the main account's pool, creating it (Purchased
 	// 0, UpdatedAt now) when absent, and locks its row until the transaction in ctx ends
 	// (adapters that serialize whole transactions need no lock). It must

@@ -72,3 +72,44 @@ func (a *Authorizer) InTree(ctx context.Context, accountID string) error {
 	}
 	return notFound
 }
+
+// Resolve is the one tenant check on a record named by a client-supplied
+// ID. It loads the record with load and checks, like Require, that the
+// principal in ctx holds perm in the record's account (accountOf) and that
+// the account is the principal's or lies below it; an empty perm checks
+// the tree only. A malformed ID, an unknown one and one outside the
+// principal's tree all answer notFound, so IDs cannot be probed; other
+// failures (Unauthenticated, Forbidden, store errors) are returned as they
+// are. The record is read before any lock is taken: callers that need the
+// row locked lock it after Resolve succeeds, so no tenant ever locks
+// another's rows.
+func Resolve[T any](ctx context.Context, a *Authorizer, perm Permission, id string, notFound error,
+	load func(context.Context, string) (T, error), accountOf func(T) string) (T, *Principal, error) {
+	var zero T
+	p := PrincipalFrom(ctx)
+	if p == nil {
+		return zero, nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if !accountkit.ValidID(id) {
+		return zero, nil, notFound
+	}
+	rec, err := load(ctx, id)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return zero, nil, notFound
+		}
+		return zero, nil, err
+	}
+	if perm == "" {
+		err = a.InTree(ctx, accountOf(rec))
+	} else {
+		_, err = a.Require(ctx, perm, accountOf(rec))
+	}
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return zero, nil, notFound
+		}
+		return zero, nil, err
+	}
+	return rec, p, nil
+}

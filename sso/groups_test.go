@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
@@ -63,9 +64,9 @@ func envWithGroups(t *testing.T, g sso.GroupSync) *kittest.Env {
 	clock := accountkit.NewTestClock(kittest.Epoch)
 	mail := &kittest.Outbox{}
 	k, err := kit.New(kit.Options{Store: store, Clock: clock,
-		Users: users.Options{Mailer: mail, LinkBaseURL: "https://app.test/account",
-			Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0), TOTPKey: kittest.TOTPKey},
-		SSO: sso.Options{BaseURL: kittest.BaseURL, Groups: g}})
+		Users: users.Options{Mailer: mail, LinkBaseURL: "https://app.test/account"},
+		Auth:  auth.Options{Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0), TOTPKey: kittest.TOTPKey},
+		SSO:   sso.Options{BaseURL: kittest.BaseURL, Groups: g}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(k.Handler())
 	t.Cleanup(srv.Close)

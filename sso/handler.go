@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/sso/saml"
-	"github.com/accountkit/accountkit/users"
 )
 
 // Routes served by Handler. The sign-in routes are browser routes (HTML
@@ -93,7 +93,7 @@ func (h *Handler) initiate(w http.ResponseWriter, r *http.Request) {
 // success the session cookie is set and the browser sent (303) to the
 // RelayState when it is a safe relative path, else to "/". When the user
 // owes a local second factor (Config.LocalTwoFactor), the challenge is set
-// in users.TwoFactorCookie instead and the browser sent to
+// in auth.TwoFactorCookie instead and the browser sent to
 // Options.TwoFactorPath.
 func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
@@ -116,10 +116,10 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res := out.Result; res.Session != nil {
-		users.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
+		auth.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
 	} else if res.ChallengeExpiresAt != nil {
 		// The second-factor step: the challenge goes to the 2FA API only.
-		http.SetCookie(w, &http.Cookie{Name: users.TwoFactorCookie, Value: res.ChallengeToken,
+		http.SetCookie(w, &http.Cookie{Name: auth.TwoFactorCookie, Value: res.ChallengeToken,
 			Path: h.svc.basePath + "/api/v1/auth/2fa", Expires: *res.ChallengeExpiresAt,
 			HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	}
@@ -144,11 +144,11 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 // the IdP logout URL when one is configured, else to "/".
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	token := ""
-	if c, err := r.Cookie(users.SessionCookie); err == nil {
+	if c, err := r.Cookie(auth.SessionCookie); err == nil {
 		token = c.Value
 	}
 	to := h.svc.Logout(r.Context(), r.PathValue("slug"), token)
-	users.ClearSessionCookie(w)
+	auth.ClearSessionCookie(w)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusFound)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso/saml"
@@ -82,7 +83,7 @@ func (s *Service) enabledConfig(ctx context.Context, slug string) (*account.Acco
 	if s.base == "" || account.ValidateSlug(slug) != "" {
 		return nil, nil, refuse(ReasonNotConfigured, accountkit.NotFound)
 	}
-	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	acc, err := s.store.GetAccountBySlug(ctx, slug)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil, nil, refuse(ReasonNotConfigured, accountkit.NotFound)
@@ -148,7 +149,7 @@ type LoginOutcome struct {
 	// Result holds the session and its token (shown once), or, when
 	// Result.Session is nil, the second-factor challenge
 	// (Config.LocalTwoFactor).
-	Result *users.LoginResult
+	Result *auth.LoginResult
 	// Redirect is where the browser goes next: the RelayState when
 	// SafeReturnPath accepts it, else "/"; for a second-factor step,
 	// Options.TwoFactorPath with the status and return_to parameters.
@@ -210,10 +211,10 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		s.recordFailure(ctx, acc.ID, in, nil, le)
 		return nil, le
 	}
-	var res *users.LoginResult
+	var res *auth.LoginResult
 	var who *users.User
 	actx := security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{AccountID: acc.ID, IP: in.IP, UserAgent: in.UserAgent})
-	err = s.tx.InTx(actx, func(ctx context.Context) error {
+	err = s.store.InTx(actx, func(ctx context.Context) error {
 		res, who = nil, nil
 		if ok, err := s.accountEnabled(ctx, acc.ID); err != nil {
 			return err
@@ -241,7 +242,7 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			if attr := normalizeNameID(first(a.Attributes[AttrEmailAddress])); attr != "" {
 				email = attr
 			}
-			u, err = s.users.CreateSSOUser(ctx, users.SSOUserInput{AccountID: acc.ID, Email: email,
+			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: email, Source: string(users.LoginSSO),
 				FirstName: first(a.Attributes[AttrGivenName]), LastName: first(a.Attributes[AttrSurname])})
 			if err != nil {
 				if code := accountkit.ErrorCode(err); code == accountkit.Conflict || code == accountkit.Invalid {
@@ -251,7 +252,7 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			}
 			who = u
 		} else if u.Status == users.StatusInvited {
-			if u, err = s.users.ActivateSSOUser(security.WithPrincipal(ctx, userPrincipal(u, in)), u.ID); err != nil {
+			if u, err = s.users.Activate(security.WithPrincipal(ctx, userPrincipal(u, in)), u.ID, string(users.LoginSSO)); err != nil {
 				return err
 			}
 		}
@@ -259,24 +260,23 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		if err := s.store.PutSSOLink(ctx, &Link{AccountID: acc.ID, IdPEntityID: idp.EntityID, NameID: nameID, UserID: u.ID, CreatedAt: s.now()}); err != nil {
 			return err
 		}
-		if c.AutoCreateGroups && s.opts.Groups != nil {
+		if c.AutoCreateGroups && s.groups != nil {
 			names := groupNames(a.Attributes[c.groupAttribute()])
-			if err := s.opts.Groups.SetSSOMemberships(ctx, u.ID, acc.ID, names); err != nil {
+			if err := s.groups.SetSSOMemberships(ctx, u.ID, acc.ID, names); err != nil {
 				if accountkit.ErrorCode(err) == accountkit.Internal {
 					return err
 				}
 				return &LoginError{Reason: ReasonGroupSync, Code: accountkit.Invalid, cause: err}
 			}
 		}
-		if c.LocalTwoFactor {
-			if s.opts.TwoFactorPath == "" { // fail closed: never skip a factor the account asked for
-				return refuse(ReasonTwoFactorUnavailable, accountkit.Internal)
-			}
-			if res, err = s.users.SSOSecondFactor(ctx, u); err != nil || res != nil {
-				return err
-			}
+		if c.LocalTwoFactor && s.opts.TwoFactorPath == "" { // fail closed: never skip a factor the account asked for
+			return refuse(ReasonTwoFactorUnavailable, accountkit.Internal)
 		}
-		res, err = s.users.StartSession(ctx, u, users.LoginSSO, in.IP, in.UserAgent)
+		res, err = s.auth.Complete(ctx, auth.Attempt{User: u, Method: users.LoginSSO, SecondFactor: c.LocalTwoFactor, IP: in.IP, UserAgent: in.UserAgent})
+		var refused *auth.Refusal
+		if errors.As(err, &refused) {
+			return refusalError(refused)
+		}
 		return err
 	})
 	if err != nil {
@@ -305,7 +305,7 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 // when none matches and one may be created.
 func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config, a *saml.Assertion, nameID string) (*users.User, error) {
 	if l, err := s.store.GetSSOLink(ctx, acc.ID, c.IdPEntityID, nameID); err == nil {
-		u, err := s.userdb.GetUserForUpdate(ctx, l.UserID)
+		u, err := s.store.GetUserForUpdate(ctx, l.UserID)
 		switch {
 		case err == nil && u.AccountID == acc.ID:
 			return u, nil
@@ -321,13 +321,13 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	}
 	elsewhere := false
 	for _, email := range emails {
-		found, err := s.userdb.FindUsersByEmail(ctx, email)
+		found, err := s.store.FindUsersByEmail(ctx, email)
 		if err != nil {
 			return nil, err
 		}
 		for _, u := range found {
 			if u.AccountID == acc.ID {
-				return s.userdb.GetUserForUpdate(ctx, u.ID)
+				return s.store.GetUserForUpdate(ctx, u.ID)
 			}
 			if u.MainAccountID == acc.MainID() {
 				elsewhere = true
@@ -340,10 +340,21 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	return nil, nil
 }
 
+// refusalError maps a refusal of the completion path to its reason code.
+func refusalError(r *auth.Refusal) *LoginError {
+	switch r.Reason {
+	case "locked":
+		return refuse(ReasonUserLocked, accountkit.Forbidden)
+	case "account disabled":
+		return refuse(ReasonAccountDisabled, accountkit.Forbidden)
+	}
+	return refuse(ReasonUserDisabled, accountkit.Forbidden)
+}
+
 // accountEnabled reports whether the account and every account above it
 // are enabled.
 func (s *Service) accountEnabled(ctx context.Context, accountID string) (bool, error) {
-	return account.PathEnabled(ctx, s.accounts, accountID)
+	return account.PathEnabled(ctx, s.store, accountID)
 }
 
 func userPrincipal(u *users.User, in ACSInput) *security.Principal {
@@ -362,12 +373,12 @@ func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInp
 	}
 	cause := accountkit.Errorf(le.Code, "single sign-on failed (%s)", le.Reason)
 	actx := security.WithPrincipal(context.WithoutCancel(ctx), p)
-	err := s.tx.InTx(actx, func(ctx context.Context) error { return s.audit.RecordFailureTx(ctx, e, cause) })
+	err := s.store.InTx(actx, func(ctx context.Context) error { return s.audit.RecordFailureTx(ctx, e, cause) })
 	if err != nil {
-		s.opts.Logger.ErrorContext(ctx, "sso: recording a failed sign-in failed", "reason", le.Reason, "err", err)
+		s.rt.Logger.ErrorContext(ctx, "sso: recording a failed sign-in failed", "reason", le.Reason, "err", err)
 	}
 	if le.Code == accountkit.Internal {
-		s.opts.Logger.ErrorContext(ctx, "sso: sign-in failed", "account_id", accountID, "reason", le.Reason, "err", le.cause)
+		s.rt.Logger.ErrorContext(ctx, "sso: sign-in failed", "account_id", accountID, "reason", le.Reason, "err", le.cause)
 	}
 }
 
@@ -379,7 +390,7 @@ func (s *Service) Metadata(ctx context.Context, slug string) ([]byte, error) {
 	if s.base == "" || account.ValidateSlug(slug) != "" {
 		return nil, notFound
 	}
-	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	acc, err := s.store.GetAccountBySlug(ctx, slug)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil, notFound
@@ -402,17 +413,17 @@ func (s *Service) Metadata(ctx context.Context, slug string) ([]byte, error) {
 // "/". The end of the session is audited by the users service.
 func (s *Service) Logout(ctx context.Context, slug, sessionToken string) string {
 	if sessionToken != "" {
-		if p, _, err := s.users.SessionPrincipal(ctx, sessionToken); err == nil {
+		if p, _, err := s.auth.SessionPrincipal(ctx, sessionToken); err == nil {
 			ctx = security.WithPrincipal(ctx, p)
 		}
-		if err := s.users.Logout(ctx, sessionToken); err != nil && accountkit.ErrorCode(err) == accountkit.Internal {
-			s.opts.Logger.ErrorContext(ctx, "sso: ending the session failed", "err", err)
+		if err := s.auth.Logout(ctx, sessionToken); err != nil && accountkit.ErrorCode(err) == accountkit.Internal {
+			s.rt.Logger.ErrorContext(ctx, "sso: ending the session failed", "err", err)
 		}
 	}
 	if account.ValidateSlug(slug) != "" {
 		return "/"
 	}
-	acc, err := s.accounts.GetAccountBySlug(ctx, slug)
+	acc, err := s.store.GetAccountBySlug(ctx, slug)
 	if err != nil {
 		return "/"
 	}

@@ -8,8 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"log/slog"
-	"net/mail"
+		"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso/saml"
@@ -27,35 +27,8 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-// Accounts is what the service needs from the account store.
-type Accounts interface {
-	GetAccount(ctx context.Context, id string) (*account.Account, error)
-	GetAccountBySlug(ctx context.Context, slug string) (*account.Account, error)
-	AccountAncestry(ctx context.Context, id string) ([]string, error)
-}
-
-// UserStore is what the service reads from the users' store.
-type UserStore interface {
-	GetUser(ctx context.Context, id string) (*users.User, error)
-	GetUserForUpdate(ctx context.Context, id string) (*users.User, error)
-	FindUsersByEmail(ctx context.Context, email string) ([]*users.User, error)
-}
-
-// Users is what the service needs from the users service; *users.Service
+// GroupSync maps IdP groups to SSO-managed teams; *teams.Service
 // implements it.
-type Users interface {
-	StartSession(ctx context.Context, u *users.User, method users.LoginMethod, ip, userAgent string) (*users.LoginResult, error)
-	// SSOSecondFactor returns the local second-factor step the user owes
-	// after a single sign-on, or nil.
-	SSOSecondFactor(ctx context.Context, u *users.User) (*users.LoginResult, error)
-	CreateSSOUser(ctx context.Context, in users.SSOUserInput) (*users.User, error)
-	ActivateSSOUser(ctx context.Context, userID string) (*users.User, error)
-	SessionPrincipal(ctx context.Context, token string) (*security.Principal, *users.Session, error)
-	Logout(ctx context.Context, sessionToken string) error
-}
-
-// GroupSync maps IdP groups to SSO-managed teams; the teams service
-// implements it and the kit package wires it in.
 type GroupSync interface {
 	// SetSSOMemberships makes the teams named groupNames (created as SSO
 	// teams when missing) exactly the SSO teams the user belongs to in
@@ -82,8 +55,8 @@ type Options struct {
 	// metadata.
 	SPKey         *rsa.PrivateKey
 	SPCertificate *x509.Certificate
-	// Groups syncs IdP groups to teams. Without it auto-create groups
-	// cannot be turned on.
+	// Groups, when set, syncs IdP groups instead of Deps.Teams (a host's
+	// own team model, or a test double).
 	Groups GroupSync
 	// TwoFactorPath is the host's page, a path on this host (see
 	// SafeReturnPath), where a user enters a two-factor code after a
@@ -100,20 +73,30 @@ type Options struct {
 	// RequestMaxAge is how long a sign-in started at the IdP may take
 	// (default saml.DefaultRequestMaxAge, 10 minutes).
 	RequestMaxAge time.Duration
-	Clock         accountkit.Clock
-	Logger        *slog.Logger
+}
+
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
+	// Users provisions users just in time.
+	Users *users.Service
+	// Auth completes sign-ins (auth.Service.Complete) and ends sessions.
+	Auth *auth.Service
+	// Teams syncs IdP groups to SSO teams (unless Options.Groups is set).
+	Teams *teams.Service
 }
 
 // Service configures SSO per account and signs users in through SAML.
 // All SSO rules live here.
 type Service struct {
 	store    Store
-	accounts Accounts
-	userdb   UserStore
-	users    Users
-	tx       accountkit.Transactor
+	users    *users.Service
+	auth     *auth.Service
+	groups   GroupSync
 	authz    *security.Authorizer
 	audit    *audit.Recorder
+	rt       accountkit.Runtime
 	opts     Options
 	base     string // BaseURL without a trailing slash; "" when unset
 	basePath string // the path of base, for cookie paths
@@ -122,16 +105,34 @@ type Service struct {
 	nextPurge time.Time
 }
 
-// NewService returns an SSO Service. It fails only when Options.BaseURL or
-// Options.TwoFactorPath is set but invalid.
-func NewService(store Store, accounts Accounts, userdb UserStore, us Users, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) (*Service, error) {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// NewService returns an SSO Service. It fails when deps lack the Store,
+// Users, Auth, Teams (or Options.Groups) or the Runtime's Events, or when
+// Options.BaseURL or Options.TwoFactorPath is set but invalid. It
+// subscribes to auth.PasswordUse: while an account enforces single
+// sign-on, its users may not use passwords (PasswordLoginAllowed),
+// however the services were built.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	switch {
+	case deps.Users == nil:
+		return nil, errors.New("sso: Deps.Users is required")
+	case deps.Auth == nil:
+		return nil, errors.New("sso: Deps.Auth is required")
+	case deps.Teams == nil && opts.Groups == nil:
+		return nil, errors.New("sso: Deps.Teams (or Options.Groups) is required")
 	}
-	s := &Service{store: store, accounts: accounts, userdb: userdb, users: us, tx: tx, authz: authz, audit: rec, opts: opts}
+	rt, _ := deps.Runtime.WithDefaults()
+	s := &Service{store: deps.Store, users: deps.Users, auth: deps.Auth, groups: opts.Groups, authz: security.NewAuthorizer(deps.Store),
+		audit: rec, rt: rt, opts: opts}
+	if s.groups == nil {
+		s.groups = deps.Teams
+	}
+	accountkit.Subscribe(rt.Events, auth.ReactionSSO, func(ctx context.Context, e auth.PasswordUse) error {
+		return s.PasswordLoginAllowed(ctx, e.User)
+	})
 	if opts.BaseURL != "" {
 		base := strings.TrimRight(opts.BaseURL, "/")
 		if msg := validateURL(base, !opts.Production); msg != "" {
@@ -149,7 +150,7 @@ func NewService(store Store, accounts Accounts, userdb UserStore, us Users, tx a
 	return s, nil
 }
 
-func (s *Service) now() time.Time { return s.opts.Clock.Now().UTC() }
+func (s *Service) now() time.Time { return s.rt.Now().UTC() }
 
 // URLs are the SP addresses of one account, to give to the IdP
 // administrator (ACS, metadata, entity ID) and to users (initiation).
@@ -202,7 +203,7 @@ type View struct {
 
 func (s *Service) view(acc *account.Account, c *Config, saved bool) *View {
 	v := &View{Config: c, URLs: s.urls(acc, c), Saved: saved, Certificates: []CertificateInfo{}, Warnings: []string{},
-		GroupSync: s.opts.Groups != nil}
+		GroupSync: s.groups != nil}
 	now := s.now()
 	for i, p := range c.IdPCertificates {
 		info, _ := certificateInfo(p, now)
@@ -245,7 +246,7 @@ func (s *Service) Config(ctx context.Context, accountID string) (*View, error) {
 	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 		return nil, err
 	}
-	acc, err := s.accounts.GetAccount(ctx, accountID)
+	acc, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +299,7 @@ func (s *Service) update(ctx context.Context, accountID string, up Update, detai
 		if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 			return err
 		}
-		acc, err := s.accounts.GetAccount(ctx, accountID)
+		acc, err := s.store.GetAccount(ctx, accountID)
 		if err != nil {
 			return err
 		}
@@ -315,8 +316,8 @@ func (s *Service) update(ctx context.Context, accountID string, up Update, detai
 			next.CreatedAt = now
 		}
 		next.UpdatedAt = now
-		if cur.AutoCreateGroups && !next.AutoCreateGroups && s.opts.Groups != nil {
-			if err := s.opts.Groups.ConvertSSOTeamsToManual(ctx, accountID); err != nil {
+		if cur.AutoCreateGroups && !next.AutoCreateGroups && s.groups != nil {
+			if err := s.groups.ConvertSSOTeamsToManual(ctx, accountID); err != nil {
 				return err
 			}
 		}
@@ -416,7 +417,7 @@ func (s *Service) apply(ctx context.Context, cur *Config, up Update) (*Config, e
 	}
 	if up.AutoCreateGroups != nil {
 		next.AutoCreateGroups = *up.AutoCreateGroups
-		if next.AutoCreateGroups && s.opts.Groups == nil {
+		if next.AutoCreateGroups && s.groups == nil {
 			v.Add("auto_create_groups", "team sync is not available in this installation")
 		}
 	}
@@ -468,7 +469,7 @@ func (s *Service) checkBreakGlass(ctx context.Context, accountID, userID string)
 	if !accountkit.ValidID(userID) {
 		return msg, nil
 	}
-	u, err := s.userdb.GetUser(ctx, userID)
+	u, err := s.store.GetUser(ctx, userID)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return msg, nil
@@ -537,7 +538,7 @@ func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error
 			Details: map[string]string{"method": string(users.LoginPassword)}})
 	}
 	where := "the account's single sign-on page"
-	if acc, err := s.accounts.GetAccount(ctx, u.AccountID); err == nil && s.base != "" {
+	if acc, err := s.store.GetAccount(ctx, u.AccountID); err == nil && s.base != "" {
 		where = s.urls(acc, c).InitiationURL
 	}
 	return accountkit.Errorf(accountkit.Forbidden, "password sign-in is disabled for this account: sign in with single sign-on at %s", where)
@@ -577,7 +578,7 @@ func (s *Service) provider(acc *account.Account, c *Config) (*saml.ServiceProvid
 	u := s.urls(acc, c)
 	st := samlState{s.store}
 	sp := &saml.ServiceProvider{EntityID: u.SPEntityID, ACSURL: u.ACSURL, Key: s.opts.SPKey, Certificate: s.opts.SPCertificate,
-		RequestStore: st, ReplayCache: st, Clock: s.opts.Clock, RequestMaxAge: s.opts.RequestMaxAge}
+		RequestStore: st, ReplayCache: st, Clock: s.rt.Clock, RequestMaxAge: s.opts.RequestMaxAge}
 	idp := &saml.IdentityProvider{EntityID: c.IdPEntityID, SSOURL: c.IdPLoginURL, SLOURL: c.IdPLogoutURL,
 		AllowIdPInitiated: c.AllowIdPInitiated, ClockSkew: time.Duration(c.ClockSkewSeconds) * time.Second}
 	if c.ClockSkewSeconds == 0 {
@@ -610,7 +611,7 @@ func (s *Service) maybePurge(ctx context.Context) {
 		return
 	}
 	if _, err := s.store.PurgeSAMLState(ctx, now); err != nil {
-		s.opts.Logger.WarnContext(ctx, "sso: purging expired SAML state failed", "err", err)
+		s.rt.Logger.WarnContext(ctx, "sso: purging expired SAML state failed", "err", err)
 	}
 }
 
@@ -676,4 +677,4 @@ func (s *Service) requestMaxAge() time.Duration {
 }
 
 // GroupSyncAvailable reports whether auto-create groups can be turned on.
-func (s *Service) GroupSyncAvailable() bool { return s.opts.Groups != nil }
+func (s *Service) GroupSyncAvailable() bool { return s.groups != nil }

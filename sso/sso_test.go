@@ -13,6 +13,7 @@ import (
 
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -132,7 +133,7 @@ func requireRefused(t *testing.T, p *page, status int, reason string) {
 	require.NotContains(t, p.Body, "Assertion")
 	_, has := func() (string, bool) {
 		for _, c := range p.Cookies {
-			if c.Name == users.SessionCookie && c.Value != "" {
+			if c.Name == auth.SessionCookie && c.Value != "" {
 				return c.Value, true
 			}
 		}
@@ -170,7 +171,7 @@ func TestSSO_Flow(t *testing.T) {
 			p := f.post(t, b, resp, relay)
 			require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 			require.Equal(t, "/dashboard?tab=1", p.Location)
-			require.NotEmpty(t, b.cookies[users.SessionCookie])
+			require.NotEmpty(t, b.cookies[auth.SessionCookie])
 			_, bound := b.cookies[sso.RequestCookie]
 			require.False(t, bound, "the binding cookie is single-use")
 
@@ -490,14 +491,14 @@ func TestSSO_Enforcement(t *testing.T) {
 
 	// No reset link is sent, and an earlier one no longer works.
 	f.configure(t, map[string]any{"enabled": false}, http.StatusOK)
-	require.NoError(t, env.Kit.Users.ForgotPassword(context.Background(), "alice"))
-	env.Kit.Users.Wait()
+	require.NoError(t, env.Kit.Auth.ForgotPassword(context.Background(), "alice"))
+	env.Kit.Auth.Wait()
 	link := env.Mail.Last(t, f.alice.Email, users.MailPasswordReset)
 	f.configure(t, map[string]any{"enabled": true}, http.StatusOK)
-	require.NoError(t, env.Kit.Users.ForgotPassword(context.Background(), "alice"))
-	env.Kit.Users.Wait()
+	require.NoError(t, env.Kit.Auth.ForgotPassword(context.Background(), "alice"))
+	env.Kit.Auth.Wait()
 	require.Equal(t, 1, env.Mail.Count(f.alice.Email, users.MailPasswordReset))
-	err := env.Kit.Users.ResetPassword(context.Background(), link.Token, "an0ther-Passw0rd!")
+	err := env.Kit.Auth.ResetPassword(context.Background(), link.Token, "an0ther-Passw0rd!")
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "single sign-on")
 

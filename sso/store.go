@@ -3,13 +3,18 @@ package sso
 import (
 	"context"
 	"time"
+
+	"github.com/accountkit/accountkit/users"
 )
 
-// Store persists SSO configurations, NameID links and the SAML one-time
-// state (issued request IDs, used assertion keys) so that every host
-// instance sharing the store agrees. Adapters implement it; storagetest
-// checks them.
+// Store is what the sso package needs from storage: SSO configurations,
+// NameID links and the SAML one-time state (issued request IDs, used
+// assertion keys) so that every host instance sharing the store agrees,
+// and through users.Store the users, accounts and audit log. Adapters
+// implement it; storagetest checks them.
 type Store interface {
+	users.Store
+
 	// GetSSOConfig returns the account's configuration. Errors: NotFound.
 	GetSSOConfig(ctx context.Context, accountID string) (*Config, error)
 	// PutSSOConfig inserts or replaces the account's configuration.

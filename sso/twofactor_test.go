@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/sso"
@@ -56,9 +57,9 @@ func cookieNamed(p *page, name string) *http.Cookie {
 func enrollTOTP(t *testing.T, env *kittest.Env, u *users.User) string {
 	t.Helper()
 	ctx := env.UserCtx(t, u)
-	en, err := env.Kit.Users.BeginTwoFactorEnrollment(ctx, "")
+	en, err := env.Kit.Auth.BeginTwoFactorEnrollment(ctx, "")
 	require.NoError(t, err)
-	_, err = env.Kit.Users.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: totpCode(t, en.Secret, env.Clock.Now())})
+	_, err = env.Kit.Auth.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: totpCode(t, en.Secret, env.Clock.Now())})
 	require.NoError(t, err)
 	env.Clock.Advance(30 * time.Second)
 	return en.Secret
@@ -66,7 +67,7 @@ func enrollTOTP(t *testing.T, env *kittest.Env, u *users.User) string {
 
 // requireTwoFactorStep checks that an ACS answer sends the browser to the
 // host's two-factor page with the challenge in the scoped cookie only.
-func requireTwoFactorStep(t *testing.T, b *browser, p *page, status users.LoginStatus, returnTo string) {
+func requireTwoFactorStep(t *testing.T, b *browser, p *page, status auth.LoginStatus, returnTo string) {
 	t.Helper()
 	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 	loc, err := url.Parse(p.Location)
@@ -74,15 +75,15 @@ func requireTwoFactorStep(t *testing.T, b *browser, p *page, status users.LoginS
 	assert.Equal(t, twoFactorPath, loc.Path)
 	assert.Equal(t, string(status), loc.Query().Get("status"))
 	assert.Equal(t, returnTo, loc.Query().Get("return_to"))
-	assert.Nil(t, cookieNamed(p, users.SessionCookie), "no session before the second factor")
-	c := cookieNamed(p, users.TwoFactorCookie)
+	assert.Nil(t, cookieNamed(p, auth.SessionCookie), "no session before the second factor")
+	c := cookieNamed(p, auth.TwoFactorCookie)
 	require.NotNil(t, c, "the challenge travels in its cookie")
 	assert.NotContains(t, p.Location, c.Value, "never in the URL")
 	assert.Equal(t, "/api/v1/auth/2fa", c.Path)
 	assert.True(t, c.HttpOnly)
 	assert.True(t, c.Secure)
 	assert.Equal(t, http.SameSiteStrictMode, c.SameSite)
-	_, signedIn := b.cookies[users.SessionCookie]
+	_, signedIn := b.cookies[auth.SessionCookie]
 	assert.False(t, signedIn)
 }
 
@@ -107,7 +108,7 @@ func TestSSO_LocalTwoFactor(t *testing.T) {
 			p := f.signIn(t, b, respOpts{NameID: "alice@contoso.test"}, "/inbox")
 			require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 			require.Equal(t, "/inbox", p.Location)
-			require.NotEmpty(t, b.cookies[users.SessionCookie])
+			require.NotEmpty(t, b.cookies[auth.SessionCookie])
 
 			f.configure(t, map[string]any{"local_two_factor": true}, http.StatusOK)
 			r := env.Do(t, http.MethodGet, f.path(), f.adminToken, nil)
@@ -122,7 +123,7 @@ func TestSSO_LocalTwoFactor(t *testing.T) {
 
 			b = newBrowser(env)
 			p = f.signIn(t, b, respOpts{NameID: "alice@contoso.test"}, "/inbox")
-			requireTwoFactorStep(t, b, p, users.LoginTwoFactorRequired, "/inbox")
+			requireTwoFactorStep(t, b, p, auth.LoginTwoFactorRequired, "/inbox")
 			status, _ := f.me(t, b)
 			require.Equal(t, http.StatusUnauthorized, status, "no session yet")
 			ev = env.LastEvent(t, f.acc.ID)
@@ -140,8 +141,8 @@ func TestSSO_LocalTwoFactor(t *testing.T) {
 			require.Equal(t, http.StatusOK, p.Status, p.Body)
 			var res map[string]any
 			require.NoError(t, json.Unmarshal([]byte(p.Body), &res))
-			require.Equal(t, string(users.LoginOK), res["status"], "no password change for an SSO sign-in")
-			require.NotEmpty(t, b.cookies[users.SessionCookie])
+			require.Equal(t, string(auth.LoginOK), res["status"], "no password change for an SSO sign-in")
+			require.NotEmpty(t, b.cookies[auth.SessionCookie])
 			status, me := f.me(t, b)
 			require.Equal(t, http.StatusOK, status)
 			require.Equal(t, "alice", me["user"].(map[string]any)["username"])
@@ -156,7 +157,7 @@ func TestSSO_LocalTwoFactor(t *testing.T) {
 			// The challenge was single use: the cookie is worthless now.
 			env.Clock.Advance(30 * time.Second)
 			replay := newBrowser(env)
-			replay.cookies[users.TwoFactorCookie] = b.cookies[users.TwoFactorCookie]
+			replay.cookies[auth.TwoFactorCookie] = b.cookies[auth.TwoFactorCookie]
 			p = replay.postJSON(t, "/api/v1/auth/2fa/verify", map[string]string{"code": totpCode(t, secret, env.Clock.Now())})
 			require.Equal(t, http.StatusUnauthorized, p.Status, p.Body)
 		})
@@ -177,13 +178,13 @@ func TestSSO_LocalTwoFactorEnrollment(t *testing.T) {
 	p := f.signIn(t, b, respOpts{NameID: "alice@contoso.test"}, "")
 	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 	require.Equal(t, "/", p.Location)
-	require.NotEmpty(t, b.cookies[users.SessionCookie])
+	require.NotEmpty(t, b.cookies[auth.SessionCookie])
 
 	_, err := env.Kit.Accounts.UpdateSecuritySettings(env.System(), f.acc.ID, account.SecurityUpdate{TwoFactorRequired: ptr(true)})
 	require.NoError(t, err)
 	b = newBrowser(env)
 	p = f.signIn(t, b, respOpts{NameID: "alice@contoso.test"}, "")
-	requireTwoFactorStep(t, b, p, users.LoginTwoFactorEnrollmentRequired, "")
+	requireTwoFactorStep(t, b, p, auth.LoginTwoFactorEnrollmentRequired, "")
 
 	p = b.postJSON(t, "/api/v1/auth/2fa/enroll", map[string]string{})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
@@ -201,8 +202,8 @@ func TestSSO_LocalTwoFactorEnrollment(t *testing.T) {
 		} `json:"login"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(p.Body), &out))
-	require.Len(t, out.RecoveryCodes, users.RecoveryCodeCount)
-	require.Equal(t, string(users.LoginOK), out.Login.Status)
+	require.Len(t, out.RecoveryCodes, auth.RecoveryCodeCount)
+	require.Equal(t, string(auth.LoginOK), out.Login.Status)
 	status, _ := f.me(t, b)
 	require.Equal(t, http.StatusOK, status)
 	u, err := env.Store.GetUser(context.Background(), f.alice.ID)

@@ -9,6 +9,7 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/sso"
@@ -23,6 +24,7 @@ type Store interface {
 	account.SettingsStore
 	audit.Store
 	users.Store
+	auth.Store
 	sso.Store
 	seats.Store
 	notifications.Store

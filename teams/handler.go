@@ -29,44 +29,30 @@ const maxBody = 64 << 10
 
 // Handler serves the teams API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the teams API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RouteList, Serve: h.list},
+		{Pattern: RouteCreate, Serve: h.create},
+		{Pattern: RouteGet, Serve: h.get},
+		{Pattern: RouteUpdate, Serve: h.update},
+		{Pattern: RouteDelete, Serve: h.delete},
+		{Pattern: RouteMembers, Serve: h.members},
+		{Pattern: RouteAddMembers, Serve: h.changeMembers(true)},
+		{Pattern: RouteRemoveMembers, Serve: h.changeMembers(false)},
+		{Pattern: RouteRemoveMembersPost, Serve: h.changeMembers(false)},
+	}...)
 	return h
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteList, h.list)
-	mux.HandleFunc(RouteCreate, h.create)
-	mux.HandleFunc(RouteGet, h.get)
-	mux.HandleFunc(RouteUpdate, h.update)
-	mux.HandleFunc(RouteDelete, h.delete)
-	mux.HandleFunc(RouteMembers, h.members)
-	mux.HandleFunc(RouteAddMembers, h.changeMembers(true))
-	mux.HandleFunc(RouteRemoveMembers, h.changeMembers(false))
-	mux.HandleFunc(RouteRemoveMembersPost, h.changeMembers(false))
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	httpx.WriteError(w, r, h.logger, err)
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, t *Team, err error) {
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, status, ToJSON(t))
@@ -76,14 +62,14 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, t *T
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	page, err := h.svc.List(r.Context(), ListInput{AccountID: q.Get("account_id"), Search: q.Get("q"),
 		Source: q.Get("source"), Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := listResponse{Items: make([]TeamJSON, len(page.Teams)), NextCursor: page.NextCursor}
@@ -98,7 +84,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	var in CreateInput
 	if err := httpx.DecodeJSON(w, r, maxBody, &in); err != nil {
 		h.svc.refused(r.Context(), createEntry(r.URL.Query().Get("account_id"), ""), err)
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	t, err := h.svc.Create(r.Context(), in)
@@ -116,7 +102,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	var up Update
 	if err := httpx.DecodeJSON(w, r, maxBody, &up); err != nil {
 		h.svc.refused(r.Context(), updateEntry(r.PathValue("id")), err)
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	t, err := h.svc.Update(r.Context(), r.PathValue("id"), up)
@@ -126,7 +112,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 // delete serves RouteDelete.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -136,13 +122,13 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 	limit, err := httpx.QueryInt(r, "limit")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	page, err := h.svc.Members(r.Context(), r.PathValue("id"), MembersInput{Search: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := membersResponse{Items: make([]users.UserJSON, len(page.Users)), NextCursor: page.NextCursor}
@@ -159,7 +145,7 @@ func (h *Handler) changeMembers(add bool) http.HandlerFunc {
 		var in membersRequest
 		if err := httpx.DecodeJSON(w, r, maxBody, &in); err != nil {
 			h.svc.refused(r.Context(), updateEntry(r.PathValue("id")), err)
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
 		fn := h.svc.RemoveMembers

@@ -2,6 +2,7 @@ package teams
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,32 +26,42 @@ import (
 // it holds, and may add members (which grants them the team's roles) only
 // to teams whose roles it could grant itself.
 type Service struct {
-	store  Store
-	users  Users
-	grants RoleGranter
-	tx     accountkit.Transactor
-	authz  *security.Authorizer
-	audit  *audit.Recorder
-	clock  accountkit.Clock
-	ids    accountkit.IDGenerator
+	store Store
+	users *users.Service
+	authz *security.Authorizer
+	audit *audit.Recorder
+	rt    accountkit.Runtime
 }
 
-// Options configures a Service. Zero fields take defaults.
-type Options struct {
-	Clock accountkit.Clock
-	IDs   accountkit.IDGenerator
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
+	// Users checks role grants (no escalation).
+	Users *users.Service
 }
 
-// NewService returns a teams Service. users lists members (the storage
-// adapters implement it); grants checks role grants (*users.Service).
-func NewService(store Store, users Users, grants RoleGranter, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
-	if opts.Clock == nil {
-		opts.Clock = accountkit.SystemClock{}
+// Options configures a Service. There is nothing to configure yet.
+type Options struct{}
+
+// NewService returns a teams Service. It fails when deps lack the Store,
+// Users or the Runtime's Events. It subscribes to users.TeamsRequested, so
+// the teams asked for when a user is created or edited are applied
+// however the services were built.
+func NewService(deps Deps, _ Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
 	}
-	if opts.IDs == nil {
-		opts.IDs = &accountkit.UUIDv7{}
+	if deps.Users == nil {
+		return nil, errors.New("teams: Deps.Users is required")
 	}
-	return &Service{store: store, users: users, grants: grants, tx: tx, authz: authz, audit: rec, clock: opts.Clock, ids: opts.IDs}
+	rt, _ := deps.Runtime.WithDefaults()
+	s := &Service{store: deps.Store, users: deps.Users, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt}
+	accountkit.Subscribe(rt.Events, users.ReactionTeams, func(ctx context.Context, e users.TeamsRequested) error {
+		return s.SetManualTeams(ctx, e.User, e.TeamIDs)
+	})
+	return s, nil
 }
 
 // ErrSSOManaged is the error for a membership change of an SSO team.
@@ -84,27 +95,12 @@ func (s *Service) teamInTree(ctx context.Context, id string, write bool) (*Team,
 	if err != nil {
 		return nil, err
 	}
-	if !accountkit.ValidID(id) {
-		return nil, errTeamNotFound
-	}
-	t, err := s.store.GetTeam(ctx, id)
-	if err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, errTeamNotFound
-		}
-		return nil, err
-	}
 	perm := security.PermTeamsManage
 	if !write {
 		perm = readPerm(p)
 	}
-	if _, err := s.authz.Require(ctx, perm, t.AccountID); err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, errTeamNotFound
-		}
-		return nil, err
-	}
-	return t, nil
+	t, _, err := security.Resolve(ctx, s.authz, perm, id, errTeamNotFound, s.store.GetTeam, func(t *Team) string { return t.AccountID })
+	return t, err
 }
 
 func entry(accountID, teamID, name string, action audit.Action) *audit.Entry {
@@ -192,7 +188,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Team, error) {
 		if err := v.Err(); err != nil {
 			return err
 		}
-		roles, err := s.grants.CheckRoleGrants(ctx, in.AccountID, in.Roles)
+		roles, err := s.users.CheckRoleGrants(ctx, in.AccountID, in.Roles)
 		if err != nil {
 			return err
 		}
@@ -217,8 +213,8 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Team, error) {
 }
 
 func (s *Service) newTeam(accountID, name string, src Source) *Team {
-	now := s.clock.Now()
-	return &Team{ID: s.ids.NewID(), AccountID: accountID, Name: name, Source: src, CreatedAt: now, UpdatedAt: now}
+	now := s.rt.Now()
+	return &Team{ID: s.rt.IDs.NewID(), AccountID: accountID, Name: name, Source: src, CreatedAt: now, UpdatedAt: now}
 }
 
 // Get returns a team with its member count. It requires PermTeamsManage or
@@ -267,10 +263,10 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*Team, erro
 					added = append(added, r)
 				}
 			}
-			if _, err := s.grants.CheckRoleGrants(ctx, t.AccountID, added); err != nil {
+			if _, err := s.users.CheckRoleGrants(ctx, t.AccountID, added); err != nil {
 				return err
 			}
-			roles, err := s.grants.CheckRoleGrants(security.AsSystem(ctx), t.AccountID, *up.Roles)
+			roles, err := s.users.CheckRoleGrants(security.AsSystem(ctx), t.AccountID, *up.Roles)
 			if err != nil {
 				return err
 			}
@@ -287,7 +283,7 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*Team, erro
 			details["description_changed"] = "true"
 		}
 		e.TargetName, e.Details = t.Name, details
-		t.UpdatedAt = s.clock.Now()
+		t.UpdatedAt = s.rt.Now()
 		if err := s.store.UpdateTeam(ctx, t); err != nil {
 			if accountkit.ErrorCode(err) == accountkit.Conflict {
 				return nameTaken()
@@ -351,10 +347,9 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := Filter{AccountID: in.AccountID, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit)}
-	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
-		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
-	} else {
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := Filter{AccountID: in.AccountID, Limit: limit + 1}
+	if v.Text("q", in.Search, 0, accountkit.MaxSearchLength) {
 		f.Search = NameKey(strings.TrimSpace(in.Search))
 	}
 	if in.Source != "" {
@@ -364,29 +359,20 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 		}
 		f.Source = &src
 	}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
-		if err != nil || !accountkit.ValidID(parts[1]) || len(parts[0]) > 4*MaxNameLength {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.AfterName, f.AfterID = parts[0], parts[1]
-		}
+	if after != nil {
+		f.AfterName, f.AfterID = after.Key, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
 	list, err := s.store.ListTeams(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Teams: list}
-	if len(list) > want {
-		page.Teams = list[:want]
-		last := page.Teams[want-1]
-		page.NextCursor = accountkit.EncodeCursor(NameKey(last.Name), last.ID)
-	}
+	page := &Page{}
+	page.Teams, page.NextCursor = accountkit.NextPage(list, limit, func(t *Team) accountkit.Cursor {
+		return accountkit.Cursor{Key: NameKey(t.Name), ID: t.ID}
+	})
 	return page, nil
 }
 
@@ -407,36 +393,23 @@ func (s *Service) Members(ctx context.Context, teamID string, in MembersInput) (
 		return nil, err
 	}
 	var v accountkit.Validation
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
 	f := users.Filter{AccountIDs: []string{t.AccountID}, TeamID: &t.ID, Sort: users.SortUsername,
-		Limit: v.Limit(in.Limit, users.DefaultLimit, users.MaxLimit)}
-	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
-		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
-	} else {
-		f.Search = strings.ToLower(strings.TrimSpace(in.Search))
-	}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
-		if err != nil || !accountkit.ValidID(parts[1]) || len(parts[0]) > users.MaxUsernameLength {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.AfterKey, f.AfterID = parts[0], parts[1]
-		}
+		Search: v.Search("q", in.Search), Limit: limit + 1}
+	if after != nil {
+		f.AfterKey, f.AfterID = after.Key, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
-	list, err := s.users.ListUsers(ctx, f)
+	list, err := s.store.ListUsers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &users.Page{Users: list}
-	if len(list) > want {
-		page.Users = list[:want]
-		last := page.Users[want-1]
-		page.NextCursor = accountkit.EncodeCursor(last.Username, last.ID)
-	}
+	page := &users.Page{}
+	page.Users, page.NextCursor = accountkit.NextPage(list, limit, func(u *users.User) accountkit.Cursor {
+		return accountkit.Cursor{Key: u.Username, ID: u.ID}
+	})
 	return page, nil
 }
 
@@ -487,7 +460,7 @@ func (s *Service) changeMembers(ctx context.Context, teamID string, userIDs []st
 		}
 		var n int
 		if add {
-			if _, err := s.grants.CheckRoleGrants(ctx, t.AccountID, t.Roles); err != nil {
+			if _, err := s.users.CheckRoleGrants(ctx, t.AccountID, t.Roles); err != nil {
 				return err
 			}
 			n, err = s.store.AddTeamMembers(ctx, t.ID, ids)
@@ -500,7 +473,7 @@ func (s *Service) changeMembers(ctx context.Context, teamID string, userIDs []st
 			return err
 		}
 		if n > 0 {
-			t.UpdatedAt = s.clock.Now()
+			t.UpdatedAt = s.rt.Now()
 			if err := s.store.UpdateTeam(ctx, t); err != nil {
 				return err
 			}
@@ -577,7 +550,7 @@ func (s *Service) SetManualTeams(ctx context.Context, u *users.User, teamIDs []s
 		if t.Source == SourceSSO {
 			return ErrSSOManaged
 		}
-		if _, err := s.grants.CheckRoleGrants(ctx, t.AccountID, t.Roles); err != nil {
+		if _, err := s.users.CheckRoleGrants(ctx, t.AccountID, t.Roles); err != nil {
 			return err
 		}
 		join = append(join, t)

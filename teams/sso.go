@@ -38,7 +38,7 @@ func (s *Service) FindOrCreateSSOTeam(ctx context.Context, accountID, name strin
 		return nil, accountkit.InvalidField("name", msg)
 	}
 	var t *Team
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		t, err = s.ensureSSOTeam(ctx, accountID, name)
 		return err
@@ -90,7 +90,7 @@ func (s *Service) SetSSOMemberships(ctx context.Context, userID, accountID strin
 	if len(names) > MaxMembersPerCall {
 		return accountkit.InvalidField("groups", "at most "+strconv.Itoa(MaxMembersPerCall)+" groups")
 	}
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
 		if !accountkit.ValidID(userID) {
 			return accountkit.Errorf(accountkit.NotFound, "user not found")
 		}
@@ -166,7 +166,7 @@ func (s *Service) ConvertSSOTeamsToManual(ctx context.Context, accountID string)
 		return err
 	}
 	src := SourceSSO
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
 		for {
 			// Each pass converts what it lists, so the next pass starts over.
 			list, err := s.store.ListTeams(ctx, Filter{AccountID: accountID, Source: &src, Limit: MaxMembersPerCall})
@@ -174,7 +174,7 @@ func (s *Service) ConvertSSOTeamsToManual(ctx context.Context, accountID string)
 				return err
 			}
 			for _, t := range list {
-				t.Source, t.UpdatedAt = SourceManual, s.clock.Now()
+				t.Source, t.UpdatedAt = SourceManual, s.rt.Now()
 				if err := s.store.UpdateTeam(ctx, t); err != nil {
 					return err
 				}

@@ -6,9 +6,12 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-// Store persists teams and memberships. Adapters implement it; storagetest
-// checks them.
+// Store is what the teams package needs from storage: teams and
+// memberships, and through users.Store the users, the accounts and the
+// audit log. Adapters implement it; storagetest checks them.
 type Store interface {
+	users.Store
+
 	// CreateTeam stores t (MemberCount is ignored). Errors: Conflict when
 	// the ID, or the name ignoring case within t.AccountID, exists.
 	CreateTeam(ctx context.Context, t *Team) error
@@ -49,18 +52,4 @@ type Store interface {
 	// AccountUserIDs returns, in byte order, those of userIDs that are
 	// users of the account (exactly that account, not its sub-accounts).
 	AccountUserIDs(ctx context.Context, accountID string, userIDs []string) ([]string, error)
-}
-
-// Users is what the service needs from the users' store to list members.
-type Users interface {
-	// ListUsers is users.Store.ListUsers; the service filters by
-	// users.Filter.TeamID.
-	ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error)
-}
-
-// RoleGranter checks role keys for a grant; *users.Service implements it.
-type RoleGranter interface {
-	// CheckRoleGrants validates the role keys for use in the account and
-	// refuses any holding a permission the principal in ctx lacks.
-	CheckRoleGrants(ctx context.Context, accountID string, roles []string) ([]string, error)
 }

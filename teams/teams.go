@@ -2,17 +2,18 @@
 // roles their members inherit, their memberships, and the teams that single
 // sign-on manages (created and filled from the identity provider's groups).
 //
-// It imports the root package, security, audit, account and users. The users
-// package must not import it: users reach teams through the
-// users.TeamAssigner hook and users.Options.ExtraRoles, which the kit
-// package wires to this package's Service.
+// It imports the root package, security, audit, account and users, and
+// must not import auth, seats, apikeys, notifications, sso or kit. The
+// users package cannot import it: teams react to users.TeamsRequested
+// (subscribed by NewService), and the roles users hold through teams are
+// read by users from the store (users.Store.UserTeamRoles).
 package teams
 
 import (
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/accountkit/accountkit"
 )
 
 // Source tells who manages a team's memberships.
@@ -80,8 +81,6 @@ const (
 	// MaxMembersPerCall caps the user IDs of one AddMembers or
 	// RemoveMembers call, and the teams or groups of one assignment.
 	MaxMembersPerCall = 500
-	DefaultLimit      = 50
-	MaxLimit          = 200
 )
 
 // ValidateName returns "" when name (already trimmed) is a valid team name,
@@ -89,33 +88,9 @@ const (
 // control characters. The SSO integration may use it to skip unusable
 // group names before SetSSOMemberships.
 func ValidateName(name string) string {
-	switch n := utf8.RuneCountInString(name); {
-	case !utf8.ValidString(name):
-		return "must be valid UTF-8"
-	case n == 0:
-		return "must not be empty"
-	case n > MaxNameLength:
-		return "must be at most 100 characters"
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "must not contain control characters"
-		}
-	}
-	return ""
+	return accountkit.TextProblem(name, 1, MaxNameLength, false)
 }
 
 func validateDescription(d string) string {
-	if !utf8.ValidString(d) {
-		return "must be valid UTF-8"
-	}
-	if utf8.RuneCountInString(d) > MaxDescriptionLength {
-		return "must be at most 500 characters"
-	}
-	for _, r := range d {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return "must not contain control characters other than newlines and tabs"
-		}
-	}
-	return ""
+	return accountkit.TextProblem(d, 0, MaxDescriptionLength, true)
 }

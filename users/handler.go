@@ -11,19 +11,12 @@ import (
 	"github.com/accountkit/accountkit/security"
 )
 
-// Routes served by Handler.
+// Routes served by Handler. The sign-in routes (/api/v1/auth/...) are the
+// auth package's, but for the signed-in user's phone verification, which
+// belongs to their profile.
 const (
-	RouteLogin          = "POST /api/v1/auth/login"
-	RouteLogout         = "POST /api/v1/auth/logout"
-	RouteMe             = "GET /api/v1/auth/me"
-	RouteForgot         = "POST /api/v1/auth/password/forgot"
-	RouteReset          = "POST /api/v1/auth/password/reset"
-	RouteChangePassword = "POST /api/v1/auth/password/change"
-	RouteExpired        = "POST /api/v1/auth/password/expired"
-	RouteAccept         = "POST /api/v1/auth/invitation/accept"
-	RouteVerifyEmail    = "POST /api/v1/auth/email/verify"
-	RoutePhoneCode      = "POST /api/v1/auth/phone/code"
-	RoutePhoneVerify    = "POST /api/v1/auth/phone/verify"
+	RoutePhoneCode   = "POST /api/v1/auth/phone/code"
+	RoutePhoneVerify = "POST /api/v1/auth/phone/verify"
 
 	RouteList       = "GET /api/v1/users"
 	RouteCreate     = "POST /api/v1/users"
@@ -45,253 +38,43 @@ const (
 	RoutePermissions = "GET /api/v1/permissions"
 )
 
-// Handler serves the users, sign-in and roles API. It calls only the
-// Service.
+// Handler serves the users and roles API. It calls only the Service.
 type Handler struct {
-	svc    *Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	httpx.Mux
+	svc *Service
 }
 
 // NewHandler returns the users API handler.
 func NewHandler(svc *Service, logger *slog.Logger) *Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
-	h.Register(h.mux)
+	h := &Handler{svc: svc}
+	h.Mux = httpx.NewMux(logger, []httpx.Route{
+		{Pattern: RoutePhoneCode, Serve: h.phoneCode},
+		{Pattern: RoutePhoneVerify, Serve: h.phoneVerify},
+		{Pattern: RouteList, Serve: h.list},
+		{Pattern: RouteCreate, Serve: h.create},
+		{Pattern: RouteExport, Serve: h.export},
+		{Pattern: RouteGet, Serve: h.get},
+		{Pattern: RouteUpdate, Serve: h.update},
+		{Pattern: RouteDisable, Serve: h.action(svc.Disable)},
+		{Pattern: RouteEnable, Serve: h.action(svc.Enable)},
+		{Pattern: RouteLock, Serve: h.action(svc.Lock)},
+		{Pattern: RouteUnlock, Serve: h.action(svc.Unlock)},
+		{Pattern: RouteInvitation, Serve: h.invitation},
+		{Pattern: RouteDelete, Serve: h.delete},
+		{Pattern: RouteMove, Serve: h.move},
+		{Pattern: RouteRoles, Serve: h.roles},
+		{Pattern: RouteCreateRole, Serve: h.createRole},
+		{Pattern: RouteUpdateRole, Serve: h.updateRole},
+		{Pattern: RouteDeleteRole, Serve: h.deleteRole},
+		{Pattern: RoutePermissions, Serve: h.permissions},
+	}...)
 	return h
-}
-
-// ServeHTTP serves the routes on their own.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
-
-// Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc(RouteLogin, h.login)
-	mux.HandleFunc(RouteLogout, h.logout)
-	mux.HandleFunc(RouteMe, h.me)
-	mux.HandleFunc(RouteForgot, h.forgot)
-	mux.HandleFunc(RouteReset, h.reset)
-	mux.HandleFunc(RouteChangePassword, h.changePassword)
-	mux.HandleFunc(RouteExpired, h.expired)
-	mux.HandleFunc(RouteAccept, h.accept)
-	mux.HandleFunc(RouteVerifyEmail, h.verifyEmail)
-	mux.HandleFunc(RoutePhoneCode, h.phoneCode)
-	mux.HandleFunc(RoutePhoneVerify, h.phoneVerify)
-	mux.HandleFunc(RouteList, h.list)
-	mux.HandleFunc(RouteCreate, h.create)
-	mux.HandleFunc(RouteExport, h.export)
-	mux.HandleFunc(RouteGet, h.get)
-	mux.HandleFunc(RouteUpdate, h.update)
-	mux.HandleFunc(RouteDisable, h.action(h.svc.Disable))
-	mux.HandleFunc(RouteEnable, h.action(h.svc.Enable))
-	mux.HandleFunc(RouteLock, h.action(h.svc.Lock))
-	mux.HandleFunc(RouteUnlock, h.action(h.svc.Unlock))
-	mux.HandleFunc(RouteInvitation, h.invitation)
-	mux.HandleFunc(RouteDelete, h.delete)
-	mux.HandleFunc(RouteMove, h.move)
-	mux.HandleFunc(RouteRoles, h.roles)
-	mux.HandleFunc(RouteCreateRole, h.createRole)
-	mux.HandleFunc(RouteUpdateRole, h.updateRole)
-	mux.HandleFunc(RouteDeleteRole, h.deleteRole)
-	mux.HandleFunc(RoutePermissions, h.permissions)
-	h.registerTwoFactor(mux)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	httpx.WriteError(w, r, h.logger, err)
-}
-
-func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := httpx.DecodeJSON(w, r, 0, v); err != nil {
-		h.fail(w, r, err)
-		return false
-	}
-	return true
-}
-
-type loginResponse struct {
-	Status LoginStatus `json:"status"`
-	// ChallengeToken is the second-factor or enrollment step.
-	ChallengeToken     string     `json:"challenge_token,omitempty"`
-	ChallengeExpiresAt *time.Time `json:"challenge_expires_at,omitempty"`
-	Token              string     `json:"token,omitempty"`
-	CSRFToken          string     `json:"csrf_token,omitempty"`
-	ExpiresAt          *time.Time `json:"expires_at,omitempty"`
-	ChangeToken        string     `json:"change_token,omitempty"`
-	User               *UserJSON  `json:"user,omitempty"`
-}
-
-func (h *Handler) writeLogin(w http.ResponseWriter, res *LoginResult) {
-	httpx.WriteJSON(w, http.StatusOK, loginBody(w, res))
-}
-
-// loginBody sets the session cookie of res, if any, and returns its body.
-func loginBody(w http.ResponseWriter, res *LoginResult) loginResponse {
-	out := loginResponse{Status: res.Status, ChangeToken: res.ChangeToken,
-		ChallengeToken: res.ChallengeToken, ChallengeExpiresAt: res.ChallengeExpiresAt}
-	if res.Session != nil {
-		SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
-		u := ToJSON(res.User)
-		out.Token, out.CSRFToken, out.ExpiresAt, out.User = res.Token, res.CSRFToken, &res.Session.ExpiresAt, &u
-	}
-	return out
-}
-
-// login serves RouteLogin: {"username": "...", "password": "..."}; the
-// username may be an email. The session token comes back in the body (for
-// bearer use) and as an HttpOnly cookie (for browsers, with csrf_token for
-// mutations).
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	var in LoginInput
-	if !h.decode(w, r, &in) {
-		return
-	}
-	in.IP, in.UserAgent = httpx.ClientIP(r), r.UserAgent()
-	res, err := h.svc.Login(r.Context(), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeLogin(w, res)
-}
-
-// logout serves RouteLogout.
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	token := security.BearerToken(r)
-	if token == "" {
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			token = c.Value
-		}
-	}
-	if security.PrincipalFrom(r.Context()) == nil || token == "" {
-		h.fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "not signed in"))
-		return
-	}
-	if err := h.svc.Logout(r.Context(), token); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ClearSessionCookie(w)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-type meResponse struct {
-	User        UserJSON              `json:"user"`
-	Permissions []security.Permission `json:"permissions"`
-}
-
-// me serves RouteMe: the signed-in user and their effective permissions.
-func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
-	p := security.PrincipalFrom(r.Context())
-	if p == nil || p.UserID == "" {
-		h.fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "not signed in"))
-		return
-	}
-	u, err := h.svc.Get(r.Context(), p.UserID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, meResponse{User: ToJSON(u), Permissions: p.Permissions.List()})
-}
-
-// forgot serves RouteForgot: always 202.
-func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Username string `json:"username"`
-	}
-	if !h.decode(w, r, &in) {
-		return
-	}
-	_ = h.svc.ForgotPassword(r.Context(), in.Username)
-	w.WriteHeader(http.StatusAccepted)
-}
-
-type tokenPassword struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-}
-
-// reset serves RouteReset.
-func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
-	var in tokenPassword
-	if !h.decode(w, r, &in) {
-		return
-	}
-	if err := h.svc.ResetPassword(r.Context(), in.Token, in.Password); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// accept serves RouteAccept.
-func (h *Handler) accept(w http.ResponseWriter, r *http.Request) {
-	var in tokenPassword
-	if !h.decode(w, r, &in) {
-		return
-	}
-	if _, err := h.svc.AcceptInvitation(r.Context(), in.Token, in.Password); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// verifyEmail serves RouteVerifyEmail.
-func (h *Handler) verifyEmail(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Token string `json:"token"`
-	}
-	if !h.decode(w, r, &in) {
-		return
-	}
-	if err := h.svc.VerifyEmail(r.Context(), in.Token); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// changePassword serves RouteChangePassword.
-func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Current  string `json:"current_password"`
-		Password string `json:"new_password"`
-	}
-	if !h.decode(w, r, &in) {
-		return
-	}
-	if err := h.svc.ChangePassword(r.Context(), in.Current, in.Password); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// expired serves RouteExpired: {"change_token", "new_password"} → a login.
-func (h *Handler) expired(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Token    string `json:"change_token"`
-		Password string `json:"new_password"`
-	}
-	if !h.decode(w, r, &in) {
-		return
-	}
-	res, err := h.svc.ChangeExpiredPassword(r.Context(), in.Token, in.Password, httpx.ClientIP(r), r.UserAgent())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeLogin(w, res)
 }
 
 // phoneCode serves RoutePhoneCode.
 func (h *Handler) phoneCode(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.SendPhoneCode(r.Context()); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -302,11 +85,11 @@ func (h *Handler) phoneVerify(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Code string `json:"code"`
 	}
-	if !h.decode(w, r, &in) {
+	if !h.Decode(w, r, &in) {
 		return
 	}
 	if err := h.svc.VerifyPhone(r.Context(), in.Code); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -343,12 +126,12 @@ type listResponse struct {
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	in, err := listInput(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	page, err := h.svc.List(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	out := listResponse{Items: make([]UserJSON, len(page.Users)), NextCursor: page.NextCursor}
@@ -363,7 +146,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	in, err := listInput(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	format := ExportFormat(r.URL.Query().Get("format"))
@@ -381,22 +164,22 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Export(r.Context(), in, format, sw); err != nil {
 		if !sw.Started {
 			w.Header().Del("Content-Disposition")
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
-		h.logger.ErrorContext(r.Context(), "users export failed mid-stream", "err", err)
+		h.Logger().ErrorContext(r.Context(), "users export failed mid-stream", "err", err)
 	}
 }
 
 // create serves RouteCreate.
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	var in CreateInput
-	if !h.decode(w, r, &in) {
+	if !h.Decode(w, r, &in) {
 		return
 	}
 	u, err := h.svc.Create(r.Context(), in)
 	if err != nil && u == nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	// A user whose invitation email failed exists: 201, and the admin resends.
@@ -412,7 +195,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 // update serves RouteUpdate.
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	var up Update
-	if !h.decode(w, r, &up) {
+	if !h.Decode(w, r, &up) {
 		return
 	}
 	u, err := h.svc.Update(r.Context(), r.PathValue("id"), up)
@@ -429,7 +212,7 @@ func (h *Handler) action(fn func(ctx context.Context, id string) (*User, error))
 // delete serves RouteDelete: 204.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -440,7 +223,7 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		AccountID string `json:"account_id"`
 	}
-	if !h.decode(w, r, &in) {
+	if !h.Decode(w, r, &in) {
 		return
 	}
 	u, err := h.svc.Move(r.Context(), r.PathValue("id"), in.AccountID)
@@ -450,7 +233,7 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request) {
 // invitation serves RouteInvitation: resend the invitation email.
 func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.ResendInvitation(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -458,7 +241,7 @@ func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, u *User, err error) {
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, ToJSON(u))
@@ -468,7 +251,7 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, u *User, err err
 func (h *Handler) roles(w http.ResponseWriter, r *http.Request) {
 	roles, err := h.svc.Roles(r.Context(), r.URL.Query().Get("account_id"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": roles})
@@ -491,12 +274,12 @@ func roleOut(r *Role) roleJSON {
 // createRole serves RouteCreateRole.
 func (h *Handler) createRole(w http.ResponseWriter, r *http.Request) {
 	var in RoleInput
-	if !h.decode(w, r, &in) {
+	if !h.Decode(w, r, &in) {
 		return
 	}
 	role, err := h.svc.CreateRole(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusCreated, roleOut(role))
@@ -505,12 +288,12 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request) {
 // updateRole serves RouteUpdateRole.
 func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request) {
 	var in RoleInput
-	if !h.decode(w, r, &in) {
+	if !h.Decode(w, r, &in) {
 		return
 	}
 	role, err := h.svc.UpdateRole(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, roleOut(role))
@@ -519,7 +302,7 @@ func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request) {
 // deleteRole serves RouteDeleteRole.
 func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.DeleteRole(r.Context(), r.PathValue("id")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -528,7 +311,7 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) {
 // permissions serves RoutePermissions: every registered permission.
 func (h *Handler) permissions(w http.ResponseWriter, r *http.Request) {
 	if security.PrincipalFrom(r.Context()) == nil {
-		h.fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "authentication required"))
+		h.Fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "authentication required"))
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": h.svc.Registry().Permissions()})

@@ -22,7 +22,7 @@ func (s *Service) DisableInactive(ctx context.Context) (int, error) {
 	if !p.System {
 		return 0, accountkit.Errorf(accountkit.Forbidden, "only the system runs the inactivity job")
 	}
-	settings, err := s.accounts.ListInactivitySettings(ctx)
+	settings, err := s.store.ListInactivitySettings(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) disableInactive(ctx context.Context, id string, days int) (boo
 		after := *u
 		after.Status = StatusDisabled
 		if err := s.guardLastManager(ctx, u, &after); err != nil {
-			s.opts.Logger.WarnContext(ctx, "users: inactive last Account Manager kept enabled", "user_id", u.ID)
+			s.rt.Logger.WarnContext(ctx, "users: inactive last Account Manager kept enabled", "user_id", u.ID)
 			return err
 		}
 		after.UpdatedAt = s.now()

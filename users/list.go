@@ -8,19 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 )
 
-// List limits.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-	exportBatch  = 500
-)
+// exportBatch is how many users an export reads per query.
+const exportBatch = 500
 
 // ListInput selects users; see List.
 type ListInput struct {
@@ -54,18 +49,16 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := f.Limit
+	limit := f.Limit
 	f.Limit++
 	list, err := s.store.ListUsers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page{Users: list}
-	if len(list) > want {
-		page.Users = list[:want]
-		last := page.Users[want-1]
-		page.NextCursor = accountkit.EncodeCursor(string(f.Sort), sortKey(f.Sort, last), last.ID)
-	}
+	page := &Page{}
+	page.Users, page.NextCursor = accountkit.NextPage(list, limit, func(u *User) accountkit.Cursor {
+		return accountkit.Cursor{Key: string(f.Sort) + " " + sortKey(f.Sort, u), ID: u.ID}
+	})
 	return page, nil
 }
 
@@ -92,16 +85,14 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 		return Filter{}, err
 	}
 	var v accountkit.Validation
-	f := Filter{Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit), Search: strings.ToLower(strings.TrimSpace(in.Search)), Locked: in.Locked, Sort: Sort(in.Sort)}
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := Filter{Limit: limit, Search: v.Search("q", in.Search), Locked: in.Locked, Sort: Sort(in.Sort)}
 	switch f.Sort {
 	case "":
 		f.Sort = SortUsername
 	case SortUsername, SortUsernameDesc, SortCreated, SortCreatedDesc:
 	default:
 		v.Add("sort", "must be username, -username, created or -created")
-	}
-	if len(in.Search) > 256 || !utf8.ValidString(in.Search) {
-		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
 	}
 	if in.Status != "" {
 		st := Status(in.Status)
@@ -111,7 +102,7 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 		f.Status = &st
 	}
 	if in.Role != "" {
-		if len(in.Role) > 64 {
+		if v.Filter("role", in.Role) != "" && len(in.Role) > 64 {
 			v.Add("role", "unknown role")
 		}
 		f.Role = &in.Role
@@ -122,20 +113,19 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 		}
 		f.TeamID = &in.Team
 	}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 3)
-		if err != nil || Sort(parts[0]) != f.Sort || !accountkit.ValidID(parts[2]) {
+	if after != nil {
+		sort, key, ok := strings.Cut(after.Key, " ")
+		if !ok || Sort(sort) != f.Sort {
 			v.Add("cursor", "malformed cursor, or made for another sort")
-		} else {
-			f.AfterKey, f.AfterID = parts[1], parts[2]
 		}
+		f.AfterKey, f.AfterID = key, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return Filter{}, err
 	}
 	f.AccountIDs = []string{in.AccountID}
 	if in.IncludeSubaccounts {
-		if f.AccountIDs, err = s.accounts.AccountSubtree(ctx, in.AccountID); err != nil {
+		if f.AccountIDs, err = s.store.AccountSubtree(ctx, in.AccountID); err != nil {
 			return Filter{}, err
 		}
 	}

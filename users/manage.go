@@ -42,7 +42,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*User, error) {
 	}
 	entry := createEntry(&in)
 	var u *User
-	var secret string
+	var m Message
 	err = s.audit.Run(ctx, entry, func(ctx context.Context) error {
 		if _, err := s.authz.Require(ctx, security.PermUsersManage, in.AccountID); err != nil {
 			return err
@@ -54,13 +54,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*User, error) {
 			return err
 		}
 		entry.TargetID = u.ID
-		secret, _, err = s.issueToken(ctx, u, TokenInvitation, s.opts.InvitationTTL, u.Email)
+		m, err = s.issueLink(ctx, u, MailInvitation)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.sendInvitation(ctx, u, secret); err != nil {
+	if err := s.sendMail(ctx, u, m); err != nil {
 		return u, err
 	}
 	return u, nil
@@ -77,7 +77,7 @@ func createEntry(in *CreateInput) *audit.Entry {
 // insertUser builds a user from in, checks the roles p may grant, lets
 // ready adjust it (nil: an invited user) and stores it.
 func (s *Service) insertUser(ctx context.Context, p *security.Principal, in CreateInput, ready func(*User) error) (*User, error) {
-	acc, err := s.accounts.GetAccount(ctx, in.AccountID)
+	acc, err := s.store.GetAccount(ctx, in.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +102,6 @@ func (s *Service) insertUser(ctx context.Context, p *security.Principal, in Crea
 		}
 	}
 	return u, nil
-}
-
-func (s *Service) sendInvitation(ctx context.Context, u *User, secret string) error {
-	return s.sendMail(ctx, u, Message{Kind: MailInvitation, Token: secret,
-		URL: s.link("/accept-invitation", secret), ExpiresAt: s.now().Add(s.opts.InvitationTTL)})
 }
 
 func (s *Service) newUser(in CreateInput, acc *account.Account) (*User, error) {
@@ -136,7 +131,7 @@ func (s *Service) newUser(in CreateInput, acc *account.Account) (*User, error) {
 		return nil, err
 	}
 	now := s.now()
-	return &User{ID: s.opts.IDs.NewID(), AccountID: acc.ID, MainAccountID: acc.MainID(), Username: in.Username,
+	return &User{ID: s.rt.IDs.NewID(), AccountID: acc.ID, MainAccountID: acc.MainID(), Username: in.Username,
 		FirstName: first, LastName: last, Email: email, Phone: phone, Status: StatusInvited,
 		CreatedAt: now, UpdatedAt: now}, nil
 }
@@ -178,7 +173,7 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*User, erro
 	entry := s.entry(nil, audit.ItemUser, audit.ActionUpdate, "User updated.", "User update failed.")
 	entry.TargetID = id
 	var u *User
-	var secret string
+	var m Message
 	err := s.audit.Run(ctx, entry, func(ctx context.Context) error {
 		var p *security.Principal
 		var err error
@@ -239,25 +234,20 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*User, erro
 			details["teams"] = "set"
 		}
 		entry.Details = details
-		if details["email_changed"] != "" && u.Status != StatusInvited {
-			secret, _, err = s.issueToken(ctx, u, TokenEmailVerify, s.opts.VerifyEmailTTL, u.Email)
-			return err
-		}
-		if details["email_changed"] != "" { // an invited user verifies by accepting: re-send to the new address
-			secret, _, err = s.issueToken(ctx, u, TokenInvitation, s.opts.InvitationTTL, u.Email)
+		switch {
+		case details["email_changed"] == "":
+		case u.Status == StatusInvited: // an invited user verifies by accepting: re-send to the new address
+			m, err = s.issueLink(ctx, u, MailInvitation)
+		default:
+			m, err = s.issueLink(ctx, u, MailVerifyEmail)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if secret != "" {
-		if u.Status == StatusInvited {
-			_ = s.sendInvitation(ctx, u, secret)
-		} else {
-			_ = s.sendMail(ctx, u, Message{Kind: MailVerifyEmail, Token: secret,
-				URL: s.link("/verify-email", secret), ExpiresAt: s.now().Add(s.opts.VerifyEmailTTL)})
-		}
+	if m.Token != "" {
+		_ = s.sendMail(ctx, u, m)
 	}
 	return u, nil
 }
@@ -366,7 +356,7 @@ func (s *Service) Lock(ctx context.Context, id string) (*User, error) {
 // Unlock clears a user's lock and failed-attempt count and emails them a
 // password-reset link. Requires PermUsersManage. Audited ("User unlocked").
 func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
-	var secret string
+	var m Message
 	u, err := s.change(ctx, id, audit.ActionUnlock, "User unlocked.", "User unlocking failed.", func(_ *security.Principal, u *User) error {
 		u.Locked, u.LockedAt, u.FailedLogins = false, nil, 0
 		return nil
@@ -375,12 +365,11 @@ func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 			return nil
 		}
 		var err error
-		secret, _, err = s.issueToken(ctx, u, TokenPasswordReset, s.opts.ResetTTL, u.Email)
+		m, err = s.issueLink(ctx, u, MailPasswordReset)
 		return err
 	})
-	if err == nil && secret != "" {
-		_ = s.sendMail(ctx, u, Message{Kind: MailPasswordReset, Token: secret,
-			URL: s.link("/reset-password", secret), ExpiresAt: s.now().Add(s.opts.ResetTTL)})
+	if err == nil && m.Token != "" {
+		_ = s.sendMail(ctx, u, m)
 	}
 	return u, err
 }
@@ -388,7 +377,7 @@ func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 // ResendInvitation emails an invited user a new link; the previous link
 // stops working. Requires PermUsersManage.
 func (s *Service) ResendInvitation(ctx context.Context, id string) error {
-	var secret string
+	var m Message
 	u, err := s.change(ctx, id, audit.ActionCreate, "Invitation resent.", "Invitation resend failed.", func(_ *security.Principal, u *User) error {
 		if u.Status != StatusInvited {
 			return accountkit.Errorf(accountkit.Invalid, "the user has already accepted the invitation")
@@ -396,13 +385,13 @@ func (s *Service) ResendInvitation(ctx context.Context, id string) error {
 		return nil
 	}, func(ctx context.Context, u *User) error {
 		var err error
-		secret, _, err = s.issueToken(ctx, u, TokenInvitation, s.opts.InvitationTTL, u.Email)
+		m, err = s.issueLink(ctx, u, MailInvitation)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.sendInvitation(ctx, u, secret)
+	return s.sendMail(ctx, u, m)
 }
 
 // change loads a user for update, applies mutate, guards the last Account
@@ -453,44 +442,3 @@ func (s *Service) change(ctx context.Context, id string, action audit.Action, de
 // product: enabled (active) and not locked. Other packages use it, e.g. to
 // skip disabled users when delivering notifications.
 func Active(u *User) bool { return u.Status == StatusActive && !u.Locked }
-
-// Bootstrap creates an active user with a password, skipping the
-// invitation: the host's way to create the first administrator of a new
-// main account (sign-up, installation). It requires the system principal
-// (security.AsSystem); the email is taken as verified because the host
-// vouches for it. Audited ("User created"). Errors: Unauthenticated,
-// Forbidden, NotFound, Invalid, Conflict.
-func (s *Service) Bootstrap(ctx context.Context, in CreateInput, password string) (*User, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !p.System {
-		return nil, accountkit.Errorf(accountkit.Forbidden, "only the host application bootstraps users")
-	}
-	entry := createEntry(&in)
-	var u *User
-	err = s.audit.Run(ctx, entry, func(ctx context.Context) error {
-		u, err = s.insertUser(ctx, p, in, func(u *User) error {
-			if err := s.checkPassword(ctx, u, password); err != nil {
-				return err
-			}
-			hash, err := s.opts.Hasher.Hash(ctx, password)
-			if err != nil {
-				return err
-			}
-			now := s.now()
-			u.PasswordHash, u.PasswordChangedAt, u.ActivatedAt = hash, &now, &now
-			u.Status, u.EmailVerified = StatusActive, true
-			return nil
-		})
-		if err == nil {
-			entry.TargetID = u.ID
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
-}

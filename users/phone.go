@@ -30,7 +30,7 @@ func (s *Service) SendPhoneCode(ctx context.Context) error {
 	}
 	var u *User
 	var code string
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if u, err = s.store.GetUserForUpdate(ctx, p.UserID); err != nil {
 			return err
@@ -64,7 +64,7 @@ func (s *Service) SendPhoneCode(ctx context.Context) error {
 		return err
 	}
 	if err := s.opts.SMS.SendSMS(ctx, u.Phone, "Your verification code is "+code); err != nil {
-		s.opts.Logger.WarnContext(ctx, "users: sending SMS failed", "user_id", u.ID, "err", err)
+		s.rt.Logger.WarnContext(ctx, "users: sending SMS failed", "user_id", u.ID, "err", err)
 		return accountkit.Errorf(accountkit.Internal, "the code could not be sent")
 	}
 	return nil
@@ -86,7 +86,7 @@ func (s *Service) VerifyPhone(ctx context.Context, code string) error {
 	}
 	entry := s.entry(u, audit.ItemUser, audit.ActionUpdate, "Mobile number verified for user.", "Mobile number verification for user failed.")
 	var verr error // a refusal that must still commit the attempt count
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		verr = nil
 		toks, err := s.store.ListTokens(ctx, u.ID, TokenPhoneCode)
 		if err != nil {

@@ -11,17 +11,12 @@ import (
 	"github.com/accountkit/accountkit/security"
 )
 
-// The reasons Options.OnUserLeaving is called with.
-const (
-	LeavingDeleted = "deleted"
-	LeavingMoved   = "moved"
-)
 
 // Delete deletes a user for good: the user, their role grants, sessions,
 // links and codes, TOTP enrollment, team memberships, SSO identity links,
 // seat and notification inbox go in one transaction, after
-// Options.OnUserLeaving (the kit frees the seat there, logged, and revokes
-// the API keys the user created). The audit log and the seat log keep
+// the Leaving event (the seats package frees the seat there, logged, and
+// the apikeys package revokes the API keys the user created). The audit log and the seat log keep
 // their history, which names the user. Nobody can delete themselves, nor
 // the last active Account Manager of the main account. Requires
 // PermUsersManage in the user's account. Audited ("User deleted.").
@@ -57,8 +52,8 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 // inbox; their sessions end; their team memberships (teams belong to the
 // old account) and SSO identity links go; custom roles not usable in the
 // new account are dropped, and the roles kept must hold only permissions
-// the principal holds. Options.OnUserLeaving runs first (the kit frees the
-// seat there, logged, and revokes the API keys the user created). The last
+// the principal holds. The Leaving event is published first (the seat is
+// freed there, logged, and the API keys the user created are revoked). The last
 // active Account Manager of the main account cannot leave it. Requires
 // PermUsersManage in both accounts. Audited ("User moved.", details from
 // and to). Errors: Unauthenticated, NotFound (user or account unknown or
@@ -130,7 +125,7 @@ func (s *Service) moveTarget(ctx context.Context, u *User, toAccountID string) (
 		}
 		return nil, err
 	}
-	to, err := s.accounts.GetAccount(ctx, toAccountID)
+	to, err := s.store.GetAccount(ctx, toAccountID)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil, notFound
@@ -143,7 +138,7 @@ func (s *Service) moveTarget(ctx context.Context, u *User, toAccountID string) (
 	case to.ID == u.AccountID:
 		return nil, accountkit.InvalidField("account_id", "the user is already in this account")
 	}
-	enabled, err := account.PathEnabled(ctx, s.accounts, to.ID)
+	enabled, err := account.PathEnabled(ctx, s.store, to.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -151,14 +146,6 @@ func (s *Service) moveTarget(ctx context.Context, u *User, toAccountID string) (
 		return nil, accountkit.InvalidField("account_id", "the account is disabled")
 	}
 	return to, nil
-}
-
-// leaving calls Options.OnUserLeaving, if set.
-func (s *Service) leaving(ctx context.Context, u *User, reason string) error {
-	if s.opts.OnUserLeaving == nil {
-		return nil
-	}
-	return s.opts.OnUserLeaving(ctx, u, reason)
 }
 
 func joinKeys(keys []string) string {

@@ -88,7 +88,7 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*Role, error) {
 			return err
 		}
 		now := s.now()
-		r = &Role{ID: s.opts.IDs.NewID(), AccountID: in.AccountID, Name: in.Name, Description: in.Description,
+		r = &Role{ID: s.rt.IDs.NewID(), AccountID: in.AccountID, Name: in.Name, Description: in.Description,
 			Permissions: in.Permissions, CreatedAt: now, UpdatedAt: now}
 		entry.TargetID = r.ID
 		if err := s.store.CreateRole(ctx, r); err != nil {
@@ -192,7 +192,7 @@ func (s *Service) Roles(ctx context.Context, accountID string) ([]RoleView, erro
 	if err := s.authz.InTree(ctx, accountID); err != nil {
 		return nil, err
 	}
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
+	path, err := s.store.AccountAncestry(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}

@@ -2,15 +2,13 @@ package users
 
 import (
 	"context"
-	"log/slog"
+	"errors"
+	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/accountkit/accountkit"
-	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 )
@@ -50,107 +48,28 @@ type SMSSender interface {
 	SendSMS(ctx context.Context, to, text string) error
 }
 
-// Accounts is what the service needs from the account package.
-type Accounts interface {
-	GetAccount(ctx context.Context, id string) (*account.Account, error)
-	AccountAncestry(ctx context.Context, id string) ([]string, error)
-	AccountSubtree(ctx context.Context, id string) ([]string, error)
-	// LockAccount locks the account's row until the transaction ends.
-	LockAccount(ctx context.Context, id string) error
-	// ListInactivitySettings lists the accounts that limit inactivity.
-	ListInactivitySettings(ctx context.Context) ([]*account.SecuritySettings, error)
-}
-
-// Policies returns an account's effective security settings;
-// *account.Service implements it.
-type Policies interface {
-	Policy(ctx context.Context, accountID string) (*account.SecuritySettings, error)
-}
-
 // Options configures the service. Zero fields take the documented defaults.
 type Options struct {
-	Clock  accountkit.Clock
-	IDs    accountkit.IDGenerator
-	Logger *slog.Logger
-	// Hasher defaults to argon2id with security.DefaultArgon2.
-	Hasher *security.PasswordHasher
 	// Registry holds installation-wide roles; default security.NewRegistry().
 	Registry *security.Registry
-	// Mailer is required to create users and send reset links.
+	// Mailer is required to invite users and send them links.
 	Mailer Mailer
 	// SMS is required for phone verification.
 	SMS SMSSender
 	// LinkBaseURL prefixes the links in emails, e.g.
-	// "https://app.example.com/account"; paths /accept-invitation,
-	// /reset-password and /verify-email follow it.
+	// "https://app.example.com/account"; the path of each MessageKind
+	// (LinkPath) follows it.
 	LinkBaseURL string
-	// Token lifetimes: invitation 72 h, password reset 1 h, email
-	// verification 72 h, phone code 10 min, password-change step 10 min.
-	InvitationTTL, ResetTTL, VerifyEmailTTL, PhoneCodeTTL, PasswordChangeTTL time.Duration
+	// Link lifetimes: invitation 72 h, password reset 1 h, email
+	// verification 72 h; phone code 10 min.
+	InvitationTTL, ResetTTL, VerifyEmailTTL, PhoneCodeTTL time.Duration
 	// PhoneCodeMaxAttempts (5) wrong codes void a phone code;
 	// PhoneResendInterval (1 min) must pass between two codes.
 	PhoneCodeMaxAttempts int
 	PhoneResendInterval  time.Duration
-	// MinPasswordLength (8, at least 8) and MaxPasswordLength (128, at
-	// least 64) bound passwords, counted in characters.
-	MinPasswordLength, MaxPasswordLength int
-	// PasswordBlocklist, when set, refuses passwords it reports as
-	// blocked (e.g. a breached-password check).
-	PasswordBlocklist func(ctx context.Context, password string) (bool, error)
-	// ExtraRoles, when set, adds role keys a user holds indirectly (the
-	// teams package supplies team roles through it).
-	ExtraRoles func(ctx context.Context, userID string) ([]string, error)
-	// Teams, when set, applies the teams asked for when a user is created
-	// or edited (the teams package implements it).
-	Teams TeamAssigner
-	// OnUserLeaving, when set, runs inside the transaction of Delete and
-	// Move, before the change, with the user as they are and
-	// LeavingDeleted or LeavingMoved; an error aborts the change. The kit
-	// frees the user's seat there (logged in the seat log) and revokes the
-	// API keys the user created.
-	OnUserLeaving func(ctx context.Context, u *User, reason string) error
-	// PasswordLoginAllowed, when set, is asked whether the user may use a
-	// password: in Login only after the password proved right (inside the
-	// sign-in's transaction, so it may record audit events there), and in
-	// ForgotPassword and ResetPassword. A non-nil error refuses; Login and
-	// ResetPassword return it (its message is shown), ForgotPassword sends
-	// nothing. The sso package supplies it to enforce single sign-on.
-	PasswordLoginAllowed func(ctx context.Context, u *User) error
-	// TOTPIssuer labels the account in authenticator apps (default
-	// DefaultTOTPIssuer); the account name is the username.
-	TOTPIssuer string
-	// TOTPKey is the 32-byte AES-256 key that seals TOTP secrets at rest;
-	// TOTPKeyID (1–255, default 1) is written into each sealed secret.
-	// TOTPOldKeys maps the IDs of earlier keys to those keys, so secrets
-	// sealed with them still open after a rotation; each is resealed with
-	// TOTPKey at its next use. Without TOTPKey, a Production service
-	// refuses two-factor enrollment and verification; otherwise a random
-	// per-process key is used (secrets then do not survive a restart) and
-	// a warning is logged once.
-	TOTPKey     []byte
-	TOTPKeyID   byte
-	TOTPOldKeys map[byte][]byte
-	// Production marks a production deployment: conveniences meant for
-	// development only (an ephemeral TOTP key) are refused.
-	Production bool
-	// TwoFactorChallengeTTL (5 min) bounds the second-factor step of a
-	// sign-in; TwoFactorEnrollmentTTL (15 min) the forced-enrollment step.
-	TwoFactorChallengeTTL, TwoFactorEnrollmentTTL time.Duration
 }
 
 func (o *Options) defaults() {
-	if o.Clock == nil {
-		o.Clock = accountkit.SystemClock{}
-	}
-	if o.IDs == nil {
-		o.IDs = &accountkit.UUIDv7{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Hasher == nil {
-		o.Hasher = security.NewPasswordHasher(security.DefaultArgon2, 0)
-	}
 	if o.Registry == nil {
 		o.Registry = security.NewRegistry()
 	}
@@ -163,48 +82,65 @@ func (o *Options) defaults() {
 	def(&o.ResetTTL, time.Hour)
 	def(&o.VerifyEmailTTL, 72*time.Hour)
 	def(&o.PhoneCodeTTL, 10*time.Minute)
-	def(&o.PasswordChangeTTL, 10*time.Minute)
 	def(&o.PhoneResendInterval, time.Minute)
 	if o.PhoneCodeMaxAttempts <= 0 {
 		o.PhoneCodeMaxAttempts = 5
 	}
-	if o.MinPasswordLength < 8 {
-		o.MinPasswordLength = 8
-	}
-	if o.MaxPasswordLength < 64 {
-		o.MaxPasswordLength = 128
-	}
 	o.LinkBaseURL = strings.TrimRight(o.LinkBaseURL, "/")
 }
 
-// Service manages users and signs them in. All rules about users live here.
-type Service struct {
-	store    Store
-	accounts Accounts
-	policies Policies
-	tx       accountkit.Transactor
-	authz    *security.Authorizer
-	audit    *audit.Recorder
-	opts     Options
-	bg       sync.WaitGroup // background mail sends
-
-	twoFactor twoFactorState // TOTP sealer, built on first use
+// Deps is what the service needs from the installation.
+type Deps struct {
+	accountkit.Runtime
+	Store Store
 }
 
-// NewService returns a users Service.
-func NewService(store Store, accounts Accounts, policies Policies, tx accountkit.Transactor, authz *security.Authorizer, rec *audit.Recorder, opts Options) *Service {
+// Service manages users and their roles. All rules about users live here.
+type Service struct {
+	store Store
+	authz *security.Authorizer
+	audit *audit.Recorder
+	rt    accountkit.Runtime
+	opts  Options
+}
+
+// The reactions users' events require (see Leaving and TeamsRequested);
+// the packages of those names subscribe when they are constructed.
+const (
+	ReactionSeats   = "seats"
+	ReactionAPIKeys = "apikeys"
+	ReactionTeams   = "teams"
+)
+
+// NewService returns a users Service. It fails when deps lack the Store or
+// the Runtime's Events, or LinkBaseURL is not an absolute http(s) URL. It
+// declares the reactions its events require (seats and apikeys to
+// Leaving, teams to TeamsRequested): build those services with the same
+// Events.
+func NewService(deps Deps, opts Options) (*Service, error) {
+	rec, err := audit.NewRecorder(deps.Store, deps.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	rt, _ := deps.Runtime.WithDefaults()
 	opts.defaults()
-	return &Service{store: store, accounts: accounts, policies: policies, tx: tx, authz: authz, audit: rec, opts: opts}
+	if opts.LinkBaseURL != "" {
+		if u, err := url.Parse(opts.LinkBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, errors.New("users: Options.LinkBaseURL must be an absolute http(s) URL")
+		}
+	}
+	accountkit.Require[Leaving](rt.Events, ReactionSeats, ReactionAPIKeys)
+	accountkit.Require[TeamsRequested](rt.Events, ReactionTeams)
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts}, nil
 }
 
 // Registry returns the installation-wide role registry.
 func (s *Service) Registry() *security.Registry { return s.opts.Registry }
 
-// Wait blocks until background work (emails sent after answering) is done.
-// Call it on shutdown.
-func (s *Service) Wait() { s.bg.Wait() }
+// Options returns the service's options with their defaults applied.
+func (s *Service) Options() Options { return s.opts }
 
-func (s *Service) now() time.Time { return s.opts.Clock.Now() }
+func (s *Service) now() time.Time { return s.rt.Now() }
 
 func principal(ctx context.Context) (*security.Principal, error) {
 	p := security.PrincipalFrom(ctx)
@@ -217,34 +153,21 @@ func principal(ctx context.Context) (*security.Principal, error) {
 var errUserNotFound = accountkit.Errorf(accountkit.NotFound, "user not found")
 
 // userInTree loads a user and checks the principal may act on it with
-// perm. A user outside the principal's tree is NotFound.
+// perm (security.Resolve). With forUpdate the user's row is then locked and
+// read again.
 func (s *Service) userInTree(ctx context.Context, perm security.Permission, id string, forUpdate bool) (*User, *security.Principal, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, nil, err
+	u, p, err := security.Resolve(ctx, s.authz, perm, id, errUserNotFound, s.store.GetUser, accountOf)
+	if err != nil || !forUpdate {
+		return u, p, err
 	}
-	if !accountkit.ValidID(id) {
+	u, err = s.store.GetUserForUpdate(ctx, id)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
 		return nil, nil, errUserNotFound
 	}
-	get := s.store.GetUser
-	if forUpdate {
-		get = s.store.GetUserForUpdate
-	}
-	u, err := get(ctx, id)
-	if err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, nil, errUserNotFound
-		}
-		return nil, nil, err
-	}
-	if _, err := s.authz.Require(ctx, perm, u.AccountID); err != nil {
-		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil, nil, errUserNotFound
-		}
-		return nil, nil, err
-	}
-	return u, p, nil
+	return u, p, err
 }
+
+func accountOf(u *User) string { return u.AccountID }
 
 // rolePermissions returns the permissions of a role key usable in the
 // account: an installation role, or a custom role of the account or an
@@ -264,7 +187,7 @@ func (s *Service) rolePermissions(ctx context.Context, accountID, key string) ([
 		}
 		return nil, err
 	}
-	path, err := s.accounts.AccountAncestry(ctx, accountID)
+	path, err := s.store.AccountAncestry(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -316,17 +239,15 @@ func (s *Service) checkGrants(ctx context.Context, p *security.Principal, accoun
 }
 
 // EffectivePermissions returns the union of the permissions of every role
-// the user holds, directly or through ExtraRoles (teams). Unknown or
-// deleted roles grant nothing.
+// the user holds, directly or through their teams. Unknown or deleted
+// roles grant nothing.
 func (s *Service) EffectivePermissions(ctx context.Context, u *User) (security.PermissionSet, error) {
 	keys := slices.Clone(u.Roles)
-	if s.opts.ExtraRoles != nil {
-		extra, err := s.opts.ExtraRoles(ctx, u.ID)
-		if err != nil {
-			return security.PermissionSet{}, err
-		}
-		keys = append(keys, extra...)
+	extra, err := s.store.UserTeamRoles(ctx, u.ID)
+	if err != nil {
+		return security.PermissionSet{}, err
 	}
+	keys = append(keys, extra...)
 	var perms []security.Permission
 	for _, k := range keys {
 		ps, err := s.rolePermissions(ctx, u.AccountID, k)
@@ -353,7 +274,7 @@ func (s *Service) guardLastManager(ctx context.Context, u *User, after *User) er
 	if after.AccountID == u.MainAccountID && holdsManager(after) && after.Status == StatusActive && !after.Locked {
 		return nil
 	}
-	if err := s.accounts.LockAccount(ctx, u.MainAccountID); err != nil {
+	if err := s.store.LockAccount(ctx, u.MainAccountID); err != nil {
 		return err
 	}
 	role, active, locked := security.RoleAccountManager, StatusActive, false
@@ -377,23 +298,84 @@ func (s *Service) entry(u *User, item audit.Item, action audit.Action, desc, fai
 	return e
 }
 
-func (s *Service) link(path, token string) string {
-	return s.opts.LinkBaseURL + path + "?token=" + token
+// LinkPath returns the path, below Options.LinkBaseURL, of the page a
+// message of the kind links to: the one place link targets are defined.
+func LinkPath(kind MessageKind) string {
+	switch kind {
+	case MailInvitation:
+		return "/accept-invitation"
+	case MailPasswordReset:
+		return "/reset-password"
+	default:
+		return "/verify-email"
+	}
 }
 
-// issueToken replaces the user's tokens of the kind with a new one and
-// returns its secret.
-func (s *Service) issueToken(ctx context.Context, u *User, kind TokenKind, ttl time.Duration, target string) (string, time.Time, error) {
+// linkTokens maps the kinds of emailed links to their tokens.
+var linkTokens = map[MessageKind]TokenKind{
+	MailInvitation:    TokenInvitation,
+	MailPasswordReset: TokenPasswordReset,
+	MailVerifyEmail:   TokenEmailVerify,
+}
+
+func (s *Service) linkTTL(kind MessageKind) time.Duration {
+	switch kind {
+	case MailInvitation:
+		return s.opts.InvitationTTL
+	case MailPasswordReset:
+		return s.opts.ResetTTL
+	default:
+		return s.opts.VerifyEmailTTL
+	}
+}
+
+// issueLink replaces u's link of the kind with a new one, inside the
+// caller's transaction, and returns the message that carries it.
+func (s *Service) issueLink(ctx context.Context, u *User, kind MessageKind) (Message, error) {
+	secret, exp, err := IssueToken(ctx, s.store, s.now(), u.ID, linkTokens[kind], s.linkTTL(kind), u.Email)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Kind: kind, Token: secret, URL: s.opts.LinkBaseURL + LinkPath(kind) + "?token=" + secret, ExpiresAt: exp}, nil
+}
+
+// SendLink emails u a new single-use link of the kind (an invitation, a
+// password reset or an email verification), voiding the previous one,
+// and records the sending in the audit log. The auth package sends
+// password-reset links through it, so every emailed link is made, timed
+// and audited here. The token is written in a transaction of its own (or
+// the caller's), the mail sent after it. Errors: Internal (no Mailer, or
+// the mail was not sent: the link exists and can be sent again).
+func (s *Service) SendLink(ctx context.Context, u *User, kind MessageKind) error {
+	if s.opts.Mailer == nil {
+		return accountkit.Errorf(accountkit.Internal, "no Mailer configured")
+	}
+	var m Message
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = s.issueLink(ctx, u, kind)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.sendMail(ctx, u, m)
+}
+
+// IssueToken replaces the user's tokens of the kind with a new one valid
+// for ttl from now and returns its secret (only its hash is stored). It
+// runs in the transaction carried by ctx. The auth package issues its
+// sign-in steps with it.
+func IssueToken(ctx context.Context, st TokenStore, now time.Time, userID string, kind TokenKind, ttl time.Duration, target string) (string, time.Time, error) {
 	secret, hash, err := security.NewSecret("")
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.store.DeleteTokens(ctx, u.ID, kind); err != nil {
+	if err := st.DeleteTokens(ctx, userID, kind); err != nil {
 		return "", time.Time{}, err
 	}
-	now := s.now()
 	exp := now.Add(ttl)
-	err = s.store.CreateToken(ctx, &Token{Hash: hash, Kind: kind, UserID: u.ID, CreatedAt: now, ExpiresAt: exp, Target: target})
+	err = st.CreateToken(ctx, &Token{Hash: hash, Kind: kind, UserID: userID, CreatedAt: now, ExpiresAt: exp, Target: target})
 	return secret, exp, err
 }
 
@@ -415,33 +397,9 @@ func (s *Service) sendMail(ctx context.Context, u *User, m Message) error {
 		e = s.entry(u, audit.ItemUser, audit.ActionUpdate, "Email verification sent to user.", "Email verification sending failed.")
 	}
 	if err != nil {
-		s.opts.Logger.WarnContext(ctx, "users: sending email failed", "kind", m.Kind, "user_id", u.ID, "err", err)
+		s.rt.Logger.WarnContext(ctx, "users: sending email failed", "kind", m.Kind, "user_id", u.ID, "err", err)
 		s.audit.RecordFailure(ctx, *e, accountkit.Errorf(accountkit.Internal, "email delivery failed"))
 		return accountkit.Errorf(accountkit.Internal, "the email could not be sent")
 	}
 	return s.audit.Record(ctx, *e)
-}
-
-// checkPassword applies the password rules: length, not the username or
-// email, not blocklisted.
-func (s *Service) checkPassword(ctx context.Context, u *User, pw string) error {
-	n := len([]rune(pw))
-	switch {
-	case n < s.opts.MinPasswordLength:
-		return accountkit.InvalidField("password", "must be at least "+strconv.Itoa(s.opts.MinPasswordLength)+" characters")
-	case n > s.opts.MaxPasswordLength || len(pw) > security.MaxPasswordBytes:
-		return accountkit.InvalidField("password", "must be at most "+strconv.Itoa(s.opts.MaxPasswordLength)+" characters")
-	case strings.EqualFold(pw, u.Username) || strings.EqualFold(pw, u.Email):
-		return accountkit.InvalidField("password", "must not be your username or email")
-	}
-	if s.opts.PasswordBlocklist != nil {
-		blocked, err := s.opts.PasswordBlocklist(ctx, pw)
-		if err != nil {
-			return accountkit.Wrap(err, "password check failed")
-		}
-		if blocked {
-			return accountkit.InvalidField("password", "is too common or known to be breached; choose another")
-		}
-	}
-	return nil
 }

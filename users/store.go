@@ -3,13 +3,40 @@ package users
 import (
 	"context"
 	"time"
+
+	"github.com/accountkit/accountkit/account"
 )
 
-// Store persists users, roles, tokens, sessions and TOTP enrollments
-// (TwoFactorStore, twofactor.go). Adapters implement it; storagetest checks
-// them.
+// TokenStore persists single-use tokens: emailed links, phone codes and
+// the auth package's sign-in steps and recovery codes. It is part of
+// Store.
+type TokenStore interface {
+	// CreateToken stores t. Errors: Conflict when the hash exists.
+	CreateToken(ctx context.Context, t *Token) error
+	// GetToken returns a token by hash. Errors: NotFound.
+	GetToken(ctx context.Context, hash string) (*Token, error)
+	// ConsumeToken deletes the token with the hash and kind if it has not
+	// expired at now, and returns it. Exactly one of any number of
+	// concurrent calls succeeds. Errors: NotFound (unknown, used, expired or
+	// of another kind).
+	ConsumeToken(ctx context.Context, hash string, kind TokenKind, now time.Time) (*Token, error)
+	// AddTokenAttempt increments the token's Attempts and returns the new
+	// count. Errors: NotFound.
+	AddTokenAttempt(ctx context.Context, hash string) (int, error)
+	// DeleteTokens removes the user's tokens of the kind.
+	DeleteTokens(ctx context.Context, userID string, kind TokenKind) error
+	// ListTokens returns the user's tokens of the kind, newest first.
+	ListTokens(ctx context.Context, userID string, kind TokenKind) ([]*Token, error)
+}
+
+// Store is what the users package needs from storage: users, custom roles
+// and tokens, the accounts they belong to (account.Store, which brings the
+// audit log) and two things other packages own — the roles a user holds
+// through teams, and the removal of a user's sessions when they can no
+// longer sign in. Adapters implement it; storagetest checks them.
 type Store interface {
-	TwoFactorStore
+	account.Store
+	TokenStore
 
 	// CreateUser stores u with its roles. Errors: Conflict when the ID, the
 	// username, or the email within u.MainAccountID exists.
@@ -60,33 +87,12 @@ type Store interface {
 	// (byte order of the lower-cased name), then ID.
 	ListRoles(ctx context.Context, accountIDs []string) ([]*Role, error)
 
-	// CreateToken stores t. Errors: Conflict when the hash exists.
-	CreateToken(ctx context.Context, t *Token) error
-	// GetToken returns a token by hash. Errors: NotFound.
-	GetToken(ctx context.Context, hash string) (*Token, error)
-	// ConsumeToken deletes the token with the hash and kind if it has not
-	// expired at now, and returns it. Exactly one of any number of
-	// concurrent calls succeeds. Errors: NotFound (unknown, used, expired or
-	// of another kind).
-	ConsumeToken(ctx context.Context, hash string, kind TokenKind, now time.Time) (*Token, error)
-	// AddTokenAttempt increments the token's Attempts and returns the new
-	// count. Errors: NotFound.
-	AddTokenAttempt(ctx context.Context, hash string) (int, error)
-	// DeleteTokens removes the user's tokens of the kind.
-	DeleteTokens(ctx context.Context, userID string, kind TokenKind) error
-	// ListTokens returns the user's tokens of the kind, newest first.
-	ListTokens(ctx context.Context, userID string, kind TokenKind) ([]*Token, error)
-
-	// CreateSession stores s. Errors: Conflict.
-	CreateSession(ctx context.Context, s *Session) error
-	// GetSessionByToken returns the session with the token hash.
-	// Errors: NotFound.
-	GetSessionByToken(ctx context.Context, tokenHash string) (*Session, error)
-	// TouchSession sets LastSeenAt. Errors: NotFound.
-	TouchSession(ctx context.Context, id string, lastSeen time.Time) error
-	// DeleteSession removes one session. Errors: NotFound.
-	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions removes every session of the user but the one
 	// whose ID is except ("" for none) and returns how many it removed.
 	DeleteUserSessions(ctx context.Context, userID, except string) (int, error)
+
+	// UserTeamRoles returns the role keys the user holds through the teams
+	// it belongs to (the teams package writes them), sorted, without
+	// duplicates.
+	UserTeamRoles(ctx context.Context, userID string) ([]string, error)
 }

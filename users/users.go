@@ -1,7 +1,17 @@
-// Package users owns users, custom roles, invitations, password sign-in,
-// sessions, lockout, password reset, phone verification and inactivity.
+// Package users owns the people of an account and their roles: users'
+// lifecycle (invite, provision, edit, disable, lock, delete, move),
+// custom roles and role grants, effective permissions, the single-use
+// links emailed to users, phone verification and inactivity.
 //
-// It imports the root package, security, audit and account.
+// Signing in — passwords, sessions, second factors — is the auth
+// package's; users only keeps the data (a user's password hash, lock and
+// failed-attempt count) and ends a user's sessions when they may no longer
+// sign in. Rules that other packages add when a user leaves or is given
+// teams travel as events (Leaving, TeamsRequested) on the installation's
+// accountkit.Events.
+//
+// It imports the root package, security, audit and account, and must not
+// import auth, teams, seats, apikeys, notifications, sso or kit.
 package users
 
 import (
@@ -151,7 +161,6 @@ const (
 	TokenPasswordReset  TokenKind = "password_reset"
 	TokenEmailVerify    TokenKind = "email_verify"
 	TokenPhoneCode      TokenKind = "phone_code"
-	TokenPasswordChange TokenKind = "password_change"
 )
 
 // Token is a single-use secret: only its SHA-256 is stored.
@@ -166,23 +175,4 @@ type Token struct {
 	// Target is what the token confirms, e.g. the email or phone it was sent
 	// to; for a sign-in challenge, the first factor's LoginMethod.
 	Target string
-}
-
-// Session is a signed-in browser or client.
-type Session struct {
-	ID        string
-	TokenHash string // hex SHA-256 of the bearer/cookie token
-	// CSRFHash is the hex SHA-256 of the CSRF token given at sign-in.
-	CSRFHash   string
-	UserID     string
-	AccountID  string
-	Method     LoginMethod
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	// IdleTimeout ends the session when LastSeenAt is older; ExpiresAt ends
-	// it regardless.
-	IdleTimeout time.Duration
-	ExpiresAt   time.Time
-	IP          string
-	UserAgent   string
 }

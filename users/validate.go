@@ -1,11 +1,11 @@
 package users
 
 import (
-	"github.com/nyaruka/phonenumbers"
-	"net/mail"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/accountkit/accountkit"
 )
 
 // Field limits.
@@ -13,7 +13,7 @@ const (
 	MinUsernameLength = 3
 	MaxUsernameLength = 64
 	MaxNameLength     = 100
-	MaxEmailLength    = 254
+	MaxEmailLength    = accountkit.MaxEmailLength
 )
 
 // NormalizeUsername returns the canonical (lower-case, trimmed) form of a
@@ -21,8 +21,11 @@ const (
 func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // NormalizeEmail returns the canonical (lower-case, trimmed) form of an
-// email address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// email address (accountkit.NormalizeEmail).
+func NormalizeEmail(s string) string { return accountkit.NormalizeEmail(s) }
+
+// validateEmail checks a normalized email (accountkit.EmailProblem).
+func validateEmail(s string) string { return accountkit.EmailProblem(s) }
 
 // validateUsername checks a normalized username: 3–64 characters of a-z,
 // 0-9, '.', '_', '-' and '@', starting with a letter or digit.
@@ -42,47 +45,8 @@ func validateUsername(s string) string {
 	return ""
 }
 
-// validateEmail checks a normalized email: one plain address (no display
-// name), at most 254 bytes, with a dotted domain.
-func validateEmail(s string) string {
-	if s == "" {
-		return "must not be empty"
-	}
-	if len(s) > MaxEmailLength {
-		return "must be at most 254 characters"
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return "must be a valid email address"
-	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "must be a valid email address"
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return "must be a valid email address"
-		}
-	}
-	return ""
-}
-
 // validatePersonName checks a first or last name (may be empty).
-func validatePersonName(s string) string {
-	if !utf8.ValidString(s) {
-		return "must be valid UTF-8"
-	}
-	if utf8.RuneCountInString(s) > MaxNameLength {
-		return "must be at most 100 characters"
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "must not contain control characters"
-		}
-	}
-	return ""
-}
+func validatePersonName(s string) string { return accountkit.TextProblem(s, 0, MaxNameLength, false) }
 
 // NormalizePhone parses an E.164 number ("+14155550123"; spaces, dashes
 // and parentheses are tolerated) and returns its canonical E.164 form, or

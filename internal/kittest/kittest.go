@@ -21,6 +21,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -70,8 +71,8 @@ func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Option
 	tokens := &Tokens{m: map[string]security.Principal{}}
 	mail, sms := &Outbox{}, &Texts{}
 	ko := kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
-		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account",
-			Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey},
+		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account"},
+		Auth:  auth.Options{Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey},
 		SSO: sso.Options{BaseURL: BaseURL}}
 	for _, o := range options {
 		o(&ko)
@@ -305,7 +306,7 @@ func (e *Env) ActiveUser(t testing.TB, acc *account.Account, username string, ro
 		FirstName: "First", LastName: "Last", Email: username + "@" + acc.Slug + ".test", Roles: roles})
 	require.NoError(t, err)
 	m := e.Mail.Last(t, u.Email, users.MailInvitation)
-	u, err = e.Kit.Users.AcceptInvitation(context.Background(), m.Token, Password)
+	u, err = e.Kit.Auth.AcceptInvitation(context.Background(), m.Token, Password)
 	require.NoError(t, err)
 	return u
 }
@@ -313,9 +314,9 @@ func (e *Env) ActiveUser(t testing.TB, acc *account.Account, username string, ro
 // Login signs in with the password and returns the session token.
 func (e *Env) Login(t testing.TB, username, password string) string {
 	t.Helper()
-	res, err := e.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: username, Password: password, IP: "192.0.2.1"})
+	res, err := e.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: username, Password: password, IP: "192.0.2.1"})
 	require.NoError(t, err)
-	require.Equal(t, users.LoginOK, res.Status)
+	require.Equal(t, auth.LoginOK, res.Status)
 	return res.Token
 }
 

@@ -5,14 +5,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/auth"
 )
 
 // twoFactors holds the TOTP enrollments by user ID.
-type twoFactors map[string]*users.TwoFactor
+type twoFactors map[string]*auth.TwoFactor
 
 // copyTwoFactor returns a deep copy of tf with its times normalized.
-func copyTwoFactor(tf *users.TwoFactor) *users.TwoFactor {
+func copyTwoFactor(tf *auth.TwoFactor) *auth.TwoFactor {
 	c := *tf
 	c.Secret = slices.Clone(tf.Secret)
 	c.CreatedAt = normTime(tf.CreatedAt)
@@ -22,8 +22,8 @@ func copyTwoFactor(tf *users.TwoFactor) *users.TwoFactor {
 }
 
 // GetTwoFactor implements users.TwoFactorStore.
-func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*users.TwoFactor, error) {
-	var out *users.TwoFactor
+func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*auth.TwoFactor, error) {
+	var out *auth.TwoFactor
 	err := s.read(ctx, func() error {
 		tf, ok := s.twoFactor[userID]
 		if !ok {
@@ -36,7 +36,7 @@ func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*users.TwoFact
 }
 
 // PutTwoFactor implements users.TwoFactorStore.
-func (s *Store) PutTwoFactor(ctx context.Context, tf *users.TwoFactor) error {
+func (s *Store) PutTwoFactor(ctx context.Context, tf *auth.TwoFactor) error {
 	return s.write(ctx, func(t *tx) error {
 		prev, had := s.twoFactor[tf.UserID]
 		c := copyTwoFactor(tf)

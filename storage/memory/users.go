@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
@@ -30,8 +31,8 @@ type usersState struct {
 
 	tokens map[string]*users.Token // by hash
 
-	sessions      map[string]*users.Session // by ID
-	sessionTokens map[string]string         // token hash -> session ID
+	sessions      map[string]*auth.Session // by ID
+	sessionTokens map[string]string        // token hash -> session ID
 }
 
 func newUsersState() usersState {
@@ -43,7 +44,7 @@ func newUsersState() usersState {
 		roles:         map[string]*users.Role{},
 		roleNames:     map[roleNameKey]string{},
 		tokens:        map[string]*users.Token{},
-		sessions:      map[string]*users.Session{},
+		sessions:      map[string]*auth.Session{},
 		sessionTokens: map[string]string{},
 	}
 }
@@ -601,7 +602,7 @@ func (s *Store) ListTokens(ctx context.Context, userID string, kind users.TokenK
 // copySession returns a copy of sess with its times normalized and its
 // idle timeout truncated to microseconds, the precision the SQL adapters
 // keep.
-func copySession(sess *users.Session) *users.Session {
+func copySession(sess *auth.Session) *auth.Session {
 	c := *sess
 	c.CreatedAt = normTime(sess.CreatedAt)
 	c.LastSeenAt = normTime(sess.LastSeenAt)
@@ -612,7 +613,7 @@ func copySession(sess *users.Session) *users.Session {
 
 // CreateSession implements users.Store. Errors: Conflict when the ID or
 // the token hash exists.
-func (s *Store) CreateSession(ctx context.Context, sess *users.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess *auth.Session) error {
 	return s.write(ctx, func(t *tx) error {
 		st := &s.usersState
 		if _, ok := st.sessions[sess.ID]; ok {
@@ -633,8 +634,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *users.Session) error {
 }
 
 // GetSessionByToken implements users.Store.
-func (s *Store) GetSessionByToken(ctx context.Context, tokenHash string) (*users.Session, error) {
-	var out *users.Session
+func (s *Store) GetSessionByToken(ctx context.Context, tokenHash string) (*auth.Session, error) {
+	var out *auth.Session
 	err := s.read(ctx, func() error {
 		id, ok := s.sessionTokens[tokenHash]
 		if !ok {
@@ -646,7 +647,41 @@ func (s *Store) GetSessionByToken(ctx context.Context, tokenHash string) (*users
 	return out, err
 }
 
-// TouchSession implements users.Store.
+// GetSession implements auth.Store.
+func (s *Store) GetSession(ctx context.Context, id string) (*auth.Session, error) {
+	var out *auth.Session
+	err := s.read(ctx, func() error {
+		sess, ok := s.sessions[id]
+		if !ok {
+			return notFound("session")
+		}
+		out = copySession(sess)
+		return nil
+	})
+	return out, err
+}
+
+// ListUserSessions implements auth.Store.
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]*auth.Session, error) {
+	var out []*auth.Session
+	err := s.read(ctx, func() error {
+		for _, sess := range s.sessions {
+			if sess.UserID == userID {
+				out = append(out, copySession(sess))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *auth.Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, err
+}
+
+// TouchSession implements auth.Store.
 func (s *Store) TouchSession(ctx context.Context, id string, lastSeen time.Time) error {
 	return s.write(ctx, func(t *tx) error {
 		st := &s.usersState
@@ -663,7 +698,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, lastSeen time.Time)
 }
 
 // removeSession deletes a stored session and records its undo in t.
-func (st *usersState) removeSession(t *tx, sess *users.Session) {
+func (st *usersState) removeSession(t *tx, sess *auth.Session) {
 	delete(st.sessions, sess.ID)
 	delete(st.sessionTokens, sess.TokenHash)
 	t.onRollback(func() {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/users"
 )
@@ -30,17 +31,17 @@ func testTwoFactor(t *testing.T, h Harness) {
 
 // newTwoFactor returns a pending enrollment of u created at(0) whose
 // sealed secret holds every byte value a column could mangle.
-func newTwoFactor(u *users.User) *users.TwoFactor {
+func newTwoFactor(u *users.User) *auth.TwoFactor {
 	secret := make([]byte, 0, 64)
 	for i := 0; i < 50; i++ {
 		secret = append(secret, byte(i*37))
 	}
 	secret = append(secret, 0, 0xff, '\'', '\\', 0x80)
-	return &users.TwoFactor{UserID: u.ID, Secret: secret, CreatedAt: at(0), UpdatedAt: at(0)}
+	return &auth.TwoFactor{UserID: u.ID, Secret: secret, CreatedAt: at(0), UpdatedAt: at(0)}
 }
 
 // requireTwoFactor fails t unless got holds every field of want.
-func requireTwoFactor(t testing.TB, want, got *users.TwoFactor) {
+func requireTwoFactor(t testing.TB, want, got *auth.TwoFactor) {
 	t.Helper()
 	require.NotNil(t, got)
 	requireUTC(t, want.CreatedAt.UTC().Truncate(time.Microsecond), got.CreatedAt, "CreatedAt")
@@ -93,7 +94,7 @@ func testTwoFactorOverwrite(t *testing.T, s storage.Store) {
 	first := newTwoFactor(u)
 	first.Enabled, first.LastStep, first.EnabledAt = true, 100, ptr(at(1))
 	require.NoError(t, s.PutTwoFactor(ctx(), first))
-	second := &users.TwoFactor{UserID: u.ID, Secret: []byte("other sealed bytes"), CreatedAt: at(5), UpdatedAt: at(6)}
+	second := &auth.TwoFactor{UserID: u.ID, Secret: []byte("other sealed bytes"), CreatedAt: at(5), UpdatedAt: at(6)}
 	require.NoError(t, s.PutTwoFactor(ctx(), second))
 	got, err := s.GetTwoFactor(ctx(), u.ID)
 	require.NoError(t, err)

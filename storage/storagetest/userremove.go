@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
@@ -33,8 +34,8 @@ type removalFixture struct {
 	u, other     *users.User
 	team         *teams.Team
 	note         *notifications.Notification
-	uSession     *users.Session
-	otherSession *users.Session
+	uSession     *auth.Session
+	otherSession *auth.Session
 }
 
 const removalIdP = "https://idp.example/removal"
@@ -60,7 +61,7 @@ func mustRemovalFixture(t *testing.T, s storage.Store, prefix string) removalFix
 		} else {
 			f.otherSession = sess
 		}
-		require.NoError(t, s.PutTwoFactor(ctx(), &users.TwoFactor{UserID: u.ID, Secret: []byte("sealed"), CreatedAt: at(0), UpdatedAt: at(0)}))
+		require.NoError(t, s.PutTwoFactor(ctx(), &auth.TwoFactor{UserID: u.ID, Secret: []byte("sealed"), CreatedAt: at(0), UpdatedAt: at(0)}))
 		_, err := s.AddTeamMembers(ctx(), f.team.ID, []string{u.ID})
 		require.NoError(t, err)
 		require.NoError(t, s.PutSSOLink(ctx(), &sso.Link{AccountID: f.main.ID, IdPEntityID: removalIdP, NameID: u.Email, UserID: u.ID, CreatedAt: at(0)}))
@@ -78,7 +79,7 @@ type userData struct {
 	user, tokens, sessions, twoFactor, team, ssoLink, seat, inbox, optOuts bool
 }
 
-func dataOf(t *testing.T, s storage.Store, f removalFixture, u *users.User, sess *users.Session) userData {
+func dataOf(t *testing.T, s storage.Store, f removalFixture, u *users.User, sess *auth.Session) userData {
 	t.Helper()
 	c := ctx()
 	var d userData

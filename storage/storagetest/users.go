@@ -14,6 +14,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/users"
 )
@@ -1305,8 +1306,8 @@ func testTokenConsumeConcurrent(t *testing.T, s storage.Store) {
 
 // newSession returns a session of u whose token hash derives from tag,
 // not yet stored.
-func newSession(u *users.User, tag string) *users.Session {
-	return &users.Session{
+func newSession(u *users.User, tag string) *auth.Session {
+	return &auth.Session{
 		ID:          newID(),
 		TokenHash:   "tok-" + tag + "-" + newID(),
 		CSRFHash:    "csrf-" + tag,
@@ -1323,7 +1324,7 @@ func newSession(u *users.User, tag string) *users.Session {
 }
 
 // requireSession fails t unless got holds every field of want.
-func requireSession(t testing.TB, want, got *users.Session) {
+func requireSession(t testing.TB, want, got *auth.Session) {
 	t.Helper()
 	require.NotNil(t, got)
 	requireUTC(t, want.CreatedAt.UTC().Truncate(time.Microsecond), got.CreatedAt, "CreatedAt")
@@ -1402,7 +1403,7 @@ func testSessionDeleteUser(t *testing.T, s storage.Store) {
 	u := tokenUser(t, s, "sessions-user")
 	v := newUser(&account.Account{ID: u.AccountID, Ancestry: []string{u.MainAccountID}}, "sessions-user-v")
 	mustCreateUser(t, s, v)
-	var mine []*users.Session
+	var mine []*auth.Session
 	for i := range 4 {
 		sess := newSession(u, fmt.Sprint(i))
 		require.NoError(t, s.CreateSession(ctx(), sess))

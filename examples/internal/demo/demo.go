@@ -63,7 +63,7 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 		return nil, err
 	}
 	password := base64.RawURLEncoding.EncodeToString(b[:])
-	_, err = k.Users.Bootstrap(sys, users.CreateInput{AccountID: main.ID, Username: "admin", FirstName: "Ada", LastName: "Admin",
+	_, err = k.Auth.Bootstrap(sys, users.CreateInput{AccountID: main.ID, Username: "admin", FirstName: "Ada", LastName: "Admin",
 		Email: "admin@acme.example", Roles: []string{security.RoleAccountManager}}, password)
 	if err != nil {
 		return nil, err

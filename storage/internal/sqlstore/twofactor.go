@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/auth"
 )
 
 // twoFactorRow is a user's TOTP enrollment as stored in
@@ -23,7 +23,7 @@ type twoFactorRow struct {
 	EnabledAt *time.Time `bun:"enabled_at"`
 }
 
-func toTwoFactorRow(tf *users.TwoFactor) *twoFactorRow {
+func toTwoFactorRow(tf *auth.TwoFactor) *twoFactorRow {
 	return &twoFactorRow{
 		UserID:    tf.UserID,
 		Secret:    append([]byte(nil), tf.Secret...),
@@ -35,8 +35,8 @@ func toTwoFactorRow(tf *users.TwoFactor) *twoFactorRow {
 	}
 }
 
-func (r *twoFactorRow) twoFactor() *users.TwoFactor {
-	return &users.TwoFactor{
+func (r *twoFactorRow) twoFactor() *auth.TwoFactor {
+	return &auth.TwoFactor{
 		UserID:    r.UserID,
 		Secret:    r.Secret,
 		Enabled:   r.Enabled,
@@ -48,7 +48,7 @@ func (r *twoFactorRow) twoFactor() *users.TwoFactor {
 }
 
 // GetTwoFactor returns the user's enrollment. Errors: NotFound.
-func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*users.TwoFactor, error) {
+func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*auth.TwoFactor, error) {
 	r := new(twoFactorRow)
 	if err := s.idb(ctx).NewSelect().Model(r).Where("user_id = ?", userID).Scan(ctx); err != nil {
 		return nil, translate(err, "two-factor enrollment")
@@ -59,7 +59,7 @@ func (s *Store) GetTwoFactor(ctx context.Context, userID string) (*users.TwoFact
 // PutTwoFactor inserts or replaces the user's enrollment with one upsert:
 // INSERT ... ON CONFLICT (user_id) DO UPDATE on PostgreSQL and SQLite,
 // INSERT ... ON DUPLICATE KEY UPDATE on MySQL.
-func (s *Store) PutTwoFactor(ctx context.Context, tf *users.TwoFactor) error {
+func (s *Store) PutTwoFactor(ctx context.Context, tf *auth.TwoFactor) error {
 	q := s.idb(ctx).NewInsert().Model(toTwoFactorRow(tf))
 	if s.dialect == MySQL {
 		q = q.On("DUPLICATE KEY UPDATE")

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -695,7 +696,7 @@ type sessionRow struct {
 	UserAgent     string    `bun:"user_agent,notnull"`
 }
 
-func toSessionRow(s *users.Session) *sessionRow {
+func toSessionRow(s *auth.Session) *sessionRow {
 	return &sessionRow{
 		ID:            s.ID,
 		TokenHash:     s.TokenHash,
@@ -712,8 +713,8 @@ func toSessionRow(s *users.Session) *sessionRow {
 	}
 }
 
-func (r *sessionRow) session() *users.Session {
-	return &users.Session{
+func (r *sessionRow) session() *auth.Session {
+	return &auth.Session{
 		ID:          r.ID,
 		TokenHash:   r.TokenHash,
 		CSRFHash:    r.CSRFHash,
@@ -731,19 +732,42 @@ func (r *sessionRow) session() *users.Session {
 
 // CreateSession stores s. Errors: Conflict when the ID or token hash
 // exists.
-func (s *Store) CreateSession(ctx context.Context, sess *users.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess *auth.Session) error {
 	_, err := s.idb(ctx).NewInsert().Model(toSessionRow(sess)).Exec(ctx)
 	return translate(err, "session")
 }
 
 // GetSessionByToken returns the session with the token hash.
 // Errors: NotFound.
-func (s *Store) GetSessionByToken(ctx context.Context, tokenHash string) (*users.Session, error) {
+func (s *Store) GetSessionByToken(ctx context.Context, tokenHash string) (*auth.Session, error) {
 	r := new(sessionRow)
 	if err := s.idb(ctx).NewSelect().Model(r).Where("token_hash = ?", tokenHash).Scan(ctx); err != nil {
 		return nil, translate(err, "session")
 	}
 	return r.session(), nil
+}
+
+// GetSession returns the session with the ID. Errors: NotFound.
+func (s *Store) GetSession(ctx context.Context, id string) (*auth.Session, error) {
+	r := new(sessionRow)
+	if err := s.idb(ctx).NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, translate(err, "session")
+	}
+	return r.session(), nil
+}
+
+// ListUserSessions returns the user's sessions, newest first.
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]*auth.Session, error) {
+	var rows []*sessionRow
+	err := s.idb(ctx).NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("created_at DESC, id DESC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err, "session")
+	}
+	out := make([]*auth.Session, len(rows))
+	for i, r := range rows {
+		out[i] = r.session()
+	}
+	return out, nil
 }
 
 // TouchSession sets LastSeenAt. Errors: NotFound.

@@ -13,7 +13,7 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-func TestService_CreateSSOUser(t *testing.T) {
+func TestService_Provision(t *testing.T) {
 	env := kittest.New(t)
 	acc := env.MainAccount(t, "jit")
 	ctx := security.WithPrincipal(context.Background(), &security.Principal{AccountID: acc.ID})
@@ -21,7 +21,7 @@ func TestService_CreateSSOUser(t *testing.T) {
 		var u *users.User
 		err := env.Store.InTx(ctx, func(ctx context.Context) error {
 			var err error
-			u, err = env.Kit.Users.CreateSSOUser(ctx, users.SSOUserInput{AccountID: acc.ID, Email: email, FirstName: first, LastName: last})
+			u, err = env.Kit.Users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: email, FirstName: first, LastName: last, Source: "sso"})
 			return err
 		})
 		return u, err
@@ -66,7 +66,7 @@ func TestService_CreateSSOUser(t *testing.T) {
 		require.Equal(t, accountkit.Invalid, accountkit.ErrorCode(err))
 		_, err = create("jane.doe@example.com", "", "")
 		require.Equal(t, accountkit.Conflict, accountkit.ErrorCode(err), "email taken in the tree")
-		_, err = env.Kit.Users.CreateSSOUser(context.Background(), users.SSOUserInput{AccountID: acc.ID, Email: "z@example.com"})
+		_, err = env.Kit.Users.Provision(context.Background(), users.ProvisionInput{AccountID: acc.ID, Email: "z@example.com"})
 		require.Equal(t, accountkit.Unauthenticated, accountkit.ErrorCode(err))
 	})
 }

@@ -1,4 +1,4 @@
-package users
+package auth
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/users"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -15,6 +16,13 @@ const SessionCookie = "accountkit_session"
 
 // CSRFHeader carries the CSRF token on cookie-authenticated mutations.
 const CSRFHeader = "X-CSRF-Token"
+
+// The prefix of session tokens, which tells them from other bearer tokens.
+const sessionPrefix = "aks_"
+
+func newSessionSecret() (token, hash string, err error) { return security.NewSecret(sessionPrefix) }
+
+func newCSRFSecret() (token, hash string, err error) { return security.NewSecret("") }
 
 // touchEvery throttles LastSeenAt writes: a busy session is written at most
 // once a minute.
@@ -37,7 +45,7 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 		}
 		token, viaCookie = c.Value, true
 	}
-	if len(token) < 8 || token[:4] != "aks_" {
+	if len(token) < 8 || token[:4] != sessionPrefix {
 		return nil, nil // not a session token: let another authenticator try
 	}
 	p, sess, err := s.SessionPrincipal(r.Context(), token)
@@ -75,7 +83,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	if err != nil {
 		return nil, nil, errSession
 	}
-	if !Active(u) {
+	if !users.Active(u) {
 		_, _ = s.store.DeleteUserSessions(ctx, u.ID, "")
 		return nil, nil, errSession
 	}
@@ -84,7 +92,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	} else if !ok {
 		return nil, nil, errSession
 	}
-	perms, err := s.EffectivePermissions(ctx, u)
+	perms, err := s.users.EffectivePermissions(ctx, u)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,4 +115,17 @@ func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 func ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+// Me returns the signed-in user. Errors: Unauthenticated (no user signed
+// in), NotFound.
+func (s *Service) Me(ctx context.Context) (*users.User, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.UserID == "" {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "not signed in")
+	}
+	return s.users.Get(ctx, p.UserID)
 }

@@ -1,4 +1,4 @@
-package users_test
+package auth_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
@@ -37,7 +38,7 @@ func TestRace_LockoutCountsEveryAttempt(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "target", Password: "wrong"})
+					_, err := env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "target", Password: "wrong"})
 					if accountkit.ErrorCode(err) != accountkit.Unauthenticated {
 						unexpected.Add(1)
 					}
@@ -49,7 +50,7 @@ func TestRace_LockoutCountsEveryAttempt(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 100, got.FailedLogins, "every attempt counted, none lost")
 			assert.True(t, got.Locked)
-			_, err = env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "target", Password: kittest.Password})
+			_, err = env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "target", Password: kittest.Password})
 			assert.Equal(t, accountkit.Unauthenticated, accountkit.ErrorCode(err))
 		})
 	}
@@ -78,7 +79,7 @@ func TestRace_NoSuccessAfterLock(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, _ = env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "target", Password: pw})
+					_, _ = env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "target", Password: pw})
 				}()
 			}
 			wg.Wait()
@@ -113,8 +114,8 @@ func TestRace_ResetTokenSingleUse(t *testing.T) {
 			main := env.MainAccount(t, "acme")
 			env.ActiveUser(t, main, "boss", security.RoleAccountManager)
 			u := env.ActiveUser(t, main, "target")
-			require.NoError(t, env.Kit.Users.ForgotPassword(context.Background(), "target"))
-			env.Kit.Users.Wait()
+			require.NoError(t, env.Kit.Auth.ForgotPassword(context.Background(), "target"))
+			env.Kit.Auth.Wait()
 			tok := env.Mail.Last(t, u.Email, users.MailPasswordReset).Token
 
 			var wg sync.WaitGroup
@@ -123,7 +124,7 @@ func TestRace_ResetTokenSingleUse(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if env.Kit.Users.ResetPassword(context.Background(), tok, "parallel-pass-1") == nil {
+					if env.Kit.Auth.ResetPassword(context.Background(), tok, "parallel-pass-1") == nil {
 						ok.Add(1)
 					}
 				}()

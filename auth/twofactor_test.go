@@ -1,4 +1,4 @@
-package users_test
+package auth_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
@@ -43,20 +44,20 @@ func codeAt(t testing.TB, secret string, at time.Time) string {
 func enroll(t testing.TB, env *kittest.Env, u *users.User) (string, []string) {
 	t.Helper()
 	ctx := env.UserCtx(t, u)
-	en, err := env.Kit.Users.BeginTwoFactorEnrollment(ctx, "")
+	en, err := env.Kit.Auth.BeginTwoFactorEnrollment(ctx, "")
 	require.NoError(t, err)
-	res, err := env.Kit.Users.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now())})
+	res, err := env.Kit.Auth.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now())})
 	require.NoError(t, err)
-	require.Len(t, res.RecoveryCodes, users.RecoveryCodeCount)
+	require.Len(t, res.RecoveryCodes, auth.RecoveryCodeCount)
 	env.Clock.Advance(step)
 	return en.Secret, res.RecoveryCodes
 }
 
 // passwordStep signs in with the password and expects a second-factor
 // challenge of the status.
-func passwordStep(t testing.TB, env *kittest.Env, username string, want users.LoginStatus) string {
+func passwordStep(t testing.TB, env *kittest.Env, username string, want auth.LoginStatus) string {
 	t.Helper()
-	res, err := env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: username, Password: kittest.Password, IP: "192.0.2.9"})
+	res, err := env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: username, Password: kittest.Password, IP: "192.0.2.9"})
 	require.NoError(t, err)
 	require.Equal(t, want, res.Status)
 	require.Nil(t, res.Session, "no session before the second factor")
@@ -65,8 +66,8 @@ func passwordStep(t testing.TB, env *kittest.Env, username string, want users.Lo
 	return res.ChallengeToken
 }
 
-func verify(env *kittest.Env, challenge, code string) (*users.LoginResult, error) {
-	return env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: challenge, Code: code, IP: "192.0.2.9"})
+func verify(env *kittest.Env, challenge, code string) (*auth.LoginResult, error) {
+	return env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: challenge, Code: code, IP: "192.0.2.9"})
 }
 
 func failedLogins(t testing.TB, env *kittest.Env, id string) (int, bool) {
@@ -103,7 +104,7 @@ func TestTwoFactor_Enroll(t *testing.T) {
 	alice := env.ActiveUser(t, main, "alice")
 	ctx := env.UserCtx(t, alice)
 
-	en, err := env.Kit.Users.BeginTwoFactorEnrollment(ctx, "")
+	en, err := env.Kit.Auth.BeginTwoFactorEnrollment(ctx, "")
 	require.NoError(t, err)
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(en.Secret)
 	require.NoError(t, err)
@@ -130,9 +131,9 @@ func TestTwoFactor_Enroll(t *testing.T) {
 	assert.NotContains(t, string(tf.Secret), en.Secret)
 	assert.NotContains(t, strings.ToUpper(string(tf.Secret)), en.Secret)
 	assert.False(t, bytes.Contains(tf.Secret, raw), "the raw secret is not in the sealed bytes")
-	st, err := env.Kit.Users.TwoFactorStatus(ctx)
+	st, err := env.Kit.Auth.TwoFactorStatus(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, &users.TwoFactorStatus{Pending: true}, st)
+	assert.Equal(t, &auth.TwoFactorStatus{Pending: true}, st)
 
 	// Pending is not enabled: a sign-in still gives a session.
 	env.Login(t, "alice", kittest.Password)
@@ -140,7 +141,7 @@ func TestTwoFactor_Enroll(t *testing.T) {
 	t.Run("ErrBadCode", func(t *testing.T) {
 		now := env.Clock.Now()
 		for _, c := range []string{"", "12345", "1234567", "12a456", "１２３４５６", codeAt(t, en.Secret, now.Add(-2*step)), codeAt(t, en.Secret, now.Add(2*step))} {
-			_, err := env.Kit.Users.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: c})
+			_, err := env.Kit.Auth.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: c})
 			var e *accountkit.Error
 			require.ErrorAs(t, err, &e, c)
 			assert.Equal(t, accountkit.Invalid, e.Code, c)
@@ -157,7 +158,7 @@ func TestTwoFactor_Enroll(t *testing.T) {
 	})
 
 	t.Run("OK", func(t *testing.T) {
-		res, err := env.Kit.Users.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: " " + codeAt(t, en.Secret, env.Clock.Now().Add(-step)) + " "})
+		res, err := env.Kit.Auth.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: " " + codeAt(t, en.Secret, env.Clock.Now().Add(-step)) + " "})
 		require.NoError(t, err)
 		require.Len(t, res.RecoveryCodes, 10)
 		seen := map[string]bool{}
@@ -167,7 +168,7 @@ func TestTwoFactor_Enroll(t *testing.T) {
 			seen[c] = true
 		}
 		assert.Nil(t, res.Login)
-		st, err := env.Kit.Users.TwoFactorStatus(ctx)
+		st, err := env.Kit.Auth.TwoFactorStatus(ctx)
 		require.NoError(t, err)
 		assert.True(t, st.Enabled)
 		assert.Equal(t, 10, st.RecoveryCodesLeft)
@@ -178,16 +179,16 @@ func TestTwoFactor_Enroll(t *testing.T) {
 		assert.Equal(t, alice.ID, ev.TargetID)
 		requireNoSecret(t, env, main.ID, append([]string{en.Secret}, res.RecoveryCodes...)...)
 
-		_, err = env.Kit.Users.BeginTwoFactorEnrollment(ctx, "")
+		_, err = env.Kit.Auth.BeginTwoFactorEnrollment(ctx, "")
 		assert.Equal(t, accountkit.Conflict, code(err), "re-enrolling needs a disable first")
-		_, err = env.Kit.Users.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now().Add(step))})
+		_, err = env.Kit.Auth.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now().Add(step))})
 		assert.Equal(t, accountkit.Conflict, code(err))
 	})
 
 	t.Run("ErrNoPending", func(t *testing.T) {
 		bob := env.ActiveUser(t, main, "bob")
 		before := len(env.Events(t, main.ID))
-		_, err := env.Kit.Users.ConfirmTwoFactorEnrollment(env.UserCtx(t, bob), users.ConfirmInput{Code: "123456"})
+		_, err := env.Kit.Auth.ConfirmTwoFactorEnrollment(env.UserCtx(t, bob), auth.ConfirmInput{Code: "123456"})
 		assert.Equal(t, accountkit.Invalid, code(err))
 		_, err = env.Store.GetTwoFactor(context.Background(), bob.ID)
 		assert.Equal(t, accountkit.NotFound, code(err))
@@ -195,9 +196,9 @@ func TestTwoFactor_Enroll(t *testing.T) {
 	})
 
 	t.Run("ErrNoUser", func(t *testing.T) {
-		_, err := env.Kit.Users.BeginTwoFactorEnrollment(context.Background(), "")
+		_, err := env.Kit.Auth.BeginTwoFactorEnrollment(context.Background(), "")
 		assert.Equal(t, accountkit.Unauthenticated, code(err))
-		_, err = env.Kit.Users.BeginTwoFactorEnrollment(env.System(), "")
+		_, err = env.Kit.Auth.BeginTwoFactorEnrollment(env.System(), "")
 		assert.Equal(t, accountkit.Forbidden, code(err))
 	})
 }
@@ -213,7 +214,7 @@ func TestTwoFactor_Window(t *testing.T) {
 	now := env.Clock.Now()
 	at := func(k int) string { return codeAt(t, secret, now.Add(time.Duration(k)*step)) }
 
-	ch := passwordStep(t, env, "carol", users.LoginTwoFactorRequired)
+	ch := passwordStep(t, env, "carol", auth.LoginTwoFactorRequired)
 	_, err := verify(env, ch, at(-2))
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "-2 steps")
 	_, err = verify(env, ch, at(+2))
@@ -223,7 +224,7 @@ func TestTwoFactor_Window(t *testing.T) {
 
 	res, err := verify(env, ch, at(-1))
 	require.NoError(t, err, "-1 step")
-	assert.Equal(t, users.LoginOK, res.Status)
+	assert.Equal(t, auth.LoginOK, res.Status)
 	assert.True(t, strings.HasPrefix(res.Token, "aks_"))
 	n, _ = failedLogins(t, env, carol.ID)
 	assert.Zero(t, n, "a completed sign-in resets the count")
@@ -236,17 +237,17 @@ func TestTwoFactor_Window(t *testing.T) {
 	_, err = verify(env, ch, at(0))
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "the challenge is single-use")
 
-	ch = passwordStep(t, env, "carol", users.LoginTwoFactorRequired)
+	ch = passwordStep(t, env, "carol", auth.LoginTwoFactorRequired)
 	_, err = verify(env, ch, at(-1))
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "the same step again")
 	_, err = verify(env, ch, at(0))
 	require.NoError(t, err, "0 steps")
 
-	ch = passwordStep(t, env, "carol", users.LoginTwoFactorRequired)
+	ch = passwordStep(t, env, "carol", auth.LoginTwoFactorRequired)
 	_, err = verify(env, ch, at(+1))
 	require.NoError(t, err, "+1 step")
 
-	ch = passwordStep(t, env, "carol", users.LoginTwoFactorRequired)
+	ch = passwordStep(t, env, "carol", auth.LoginTwoFactorRequired)
 	_, err = verify(env, ch, at(0))
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "an earlier step after a later one")
 	_, err = verify(env, ch, at(+1))
@@ -263,7 +264,7 @@ func TestTwoFactor_BadInput(t *testing.T) {
 	env, main, _, _ := setup(t)
 	dan := env.ActiveUser(t, main, "dan")
 	secret, codes := enroll(t, env, dan)
-	ch := passwordStep(t, env, "dan", users.LoginTwoFactorRequired)
+	ch := passwordStep(t, env, "dan", auth.LoginTwoFactorRequired)
 	good := codeAt(t, secret, env.Clock.Now())
 
 	t.Run("ErrChallenge", func(t *testing.T) {
@@ -287,11 +288,11 @@ func TestTwoFactor_BadInput(t *testing.T) {
 	})
 
 	t.Run("ErrShape", func(t *testing.T) {
-		for name, in := range map[string]users.VerifyInput{
+		for name, in := range map[string]auth.VerifyInput{
 			"neither": {ChallengeToken: ch},
 			"both":    {ChallengeToken: ch, Code: good, RecoveryCode: codes[0]},
 		} {
-			_, err := env.Kit.Users.VerifyTwoFactor(context.Background(), in)
+			_, err := env.Kit.Auth.VerifyTwoFactor(context.Background(), in)
 			var e *accountkit.Error
 			require.ErrorAs(t, err, &e, name)
 			assert.Equal(t, accountkit.Invalid, e.Code, name)
@@ -309,7 +310,7 @@ func TestTwoFactor_BadInput(t *testing.T) {
 			assert.Equal(t, accountkit.Invalid, e.Code)
 			assert.Equal(t, "code", e.Fields[0].Field)
 		}
-		_, err := env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: "not-a-code"})
+		_, err := env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: "not-a-code"})
 		var e *accountkit.Error
 		require.ErrorAs(t, err, &e)
 		assert.Equal(t, "recovery_code", e.Fields[0].Field)
@@ -320,7 +321,7 @@ func TestTwoFactor_BadInput(t *testing.T) {
 	t.Run("ErrExpired", func(t *testing.T) {
 		_, err := env.Kit.Users.Unlock(env.System(), dan.ID)
 		require.NoError(t, err)
-		ch := passwordStep(t, env, "dan", users.LoginTwoFactorRequired)
+		ch := passwordStep(t, env, "dan", auth.LoginTwoFactorRequired)
 		env.Clock.Advance(5 * time.Minute)
 		_, err = verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 		assert.Equal(t, accountkit.Unauthenticated, code(err), "the challenge lives 5 minutes")
@@ -337,10 +338,10 @@ func TestTwoFactor_Lockout(t *testing.T) {
 
 	// A right password does not reset the count while a factor is missing.
 	for i := 0; i < 2; i++ {
-		_, err := env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "erin", Password: "wrong"})
+		_, err := env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "erin", Password: "wrong"})
 		require.Error(t, err)
 	}
-	ch := passwordStep(t, env, "erin", users.LoginTwoFactorRequired)
+	ch := passwordStep(t, env, "erin", auth.LoginTwoFactorRequired)
 	n, _ := failedLogins(t, env, erin.ID)
 	assert.Equal(t, 2, n)
 	wrong := codeAt(t, secret, env.Clock.Now().Add(-5*step))
@@ -351,7 +352,7 @@ func TestTwoFactor_Lockout(t *testing.T) {
 	_, locked := failedLogins(t, env, erin.ID)
 	assert.False(t, locked)
 	// A new password step does not buy more guesses.
-	ch = passwordStep(t, env, "erin", users.LoginTwoFactorRequired)
+	ch = passwordStep(t, env, "erin", auth.LoginTwoFactorRequired)
 	_, err := verify(env, ch, wrong)
 	require.Equal(t, accountkit.Unauthenticated, code(err))
 	n, locked = failedLogins(t, env, erin.ID)
@@ -363,14 +364,14 @@ func TestTwoFactor_Lockout(t *testing.T) {
 	// recovery code, and nothing more is counted.
 	_, err = verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 	assert.Equal(t, accountkit.Unauthenticated, code(err))
-	_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[0]})
+	_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[0]})
 	assert.Equal(t, accountkit.Unauthenticated, code(err))
 	n, _ = failedLogins(t, env, erin.ID)
 	assert.Equal(t, 5, n)
-	left, err := env.Store.ListTokens(context.Background(), erin.ID, users.TokenRecoveryCode)
+	left, err := env.Store.ListTokens(context.Background(), erin.ID, auth.TokenRecoveryCode)
 	require.NoError(t, err)
 	assert.Len(t, left, 10, "no recovery code was spent")
-	_, err = env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "erin", Password: kittest.Password})
+	_, err = env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "erin", Password: kittest.Password})
 	assert.Equal(t, accountkit.Unauthenticated, code(err))
 }
 
@@ -380,35 +381,35 @@ func TestTwoFactor_RecoveryCodes(t *testing.T) {
 	fay := env.ActiveUser(t, main, "fay")
 	secret, codes := enroll(t, env, fay)
 
-	ch := passwordStep(t, env, "fay", users.LoginTwoFactorRequired)
-	res, err := env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: strings.ToUpper(codes[3])})
+	ch := passwordStep(t, env, "fay", auth.LoginTwoFactorRequired)
+	res, err := env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: strings.ToUpper(codes[3])})
 	require.NoError(t, err, "case and dashes are ignored")
-	assert.Equal(t, users.LoginOK, res.Status)
+	assert.Equal(t, auth.LoginOK, res.Status)
 	ev := hasEvent(env.Events(t, main.ID), "Recovery code used.", audit.StatusSuccess)
 	require.NotNil(t, ev)
 	assert.Equal(t, audit.Item2FA, ev.Item)
 	assert.Equal(t, "9", ev.Details["recovery_codes_left"])
 
-	ch = passwordStep(t, env, "fay", users.LoginTwoFactorRequired)
-	_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[3]})
+	ch = passwordStep(t, env, "fay", auth.LoginTwoFactorRequired)
+	_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[3]})
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "single use")
 	n, _ := failedLogins(t, env, fay.ID)
 	assert.Equal(t, 1, n, "a used recovery code counts as a failure")
-	_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: strings.ReplaceAll(codes[4], "-", " ")})
+	_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: strings.ReplaceAll(codes[4], "-", " ")})
 	require.NoError(t, err)
 
 	// Regenerate with a current code: the old codes stop working.
 	ctx := env.UserCtx(t, fay)
-	fresh, err := env.Kit.Users.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now()))
+	fresh, err := env.Kit.Auth.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now()))
 	require.NoError(t, err)
 	require.Len(t, fresh, 10)
 	assert.Equal(t, "Two-factor recovery codes regenerated.", env.LastEvent(t, main.ID).Description)
-	_, err = env.Kit.Users.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now()))
+	_, err = env.Kit.Auth.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now()))
 	assert.Equal(t, accountkit.Invalid, code(err), "the code was used")
-	ch = passwordStep(t, env, "fay", users.LoginTwoFactorRequired)
-	_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[5]})
+	ch = passwordStep(t, env, "fay", auth.LoginTwoFactorRequired)
+	_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: codes[5]})
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "replaced")
-	_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: fresh[0]})
+	_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: fresh[0]})
 	require.NoError(t, err)
 	requireNoSecret(t, env, main.ID, append(append([]string{secret}, codes...), fresh...)...)
 }
@@ -420,29 +421,29 @@ func TestTwoFactor_ForcedEnrollment(t *testing.T) {
 	_, err := env.Kit.Accounts.UpdateSecuritySettings(ctx, main.ID, account.SecurityUpdate{TwoFactorRequired: ptr(true)})
 	require.NoError(t, err)
 
-	ch := passwordStep(t, env, "gus", users.LoginTwoFactorEnrollmentRequired)
+	ch := passwordStep(t, env, "gus", auth.LoginTwoFactorEnrollmentRequired)
 	_, err = verify(env, ch, "123456")
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "an enrollment challenge is not a sign-in challenge")
-	_, _, err = env.Kit.Users.SessionPrincipal(context.Background(), ch)
+	_, _, err = env.Kit.Auth.SessionPrincipal(context.Background(), ch)
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "no session before enrollment")
 
-	_, err = env.Kit.Users.ConfirmTwoFactorEnrollment(context.Background(), users.ConfirmInput{ChallengeToken: ch, Code: "123456"})
+	_, err = env.Kit.Auth.ConfirmTwoFactorEnrollment(context.Background(), auth.ConfirmInput{ChallengeToken: ch, Code: "123456"})
 	assert.Equal(t, accountkit.Invalid, code(err), "nothing to confirm yet")
-	en, err := env.Kit.Users.BeginTwoFactorEnrollment(context.Background(), ch)
+	en, err := env.Kit.Auth.BeginTwoFactorEnrollment(context.Background(), ch)
 	require.NoError(t, err)
 
 	bad := codeAt(t, en.Secret, env.Clock.Now().Add(-3*step))
-	_, err = env.Kit.Users.ConfirmTwoFactorEnrollment(context.Background(), users.ConfirmInput{ChallengeToken: ch, Code: bad})
+	_, err = env.Kit.Auth.ConfirmTwoFactorEnrollment(context.Background(), auth.ConfirmInput{ChallengeToken: ch, Code: bad})
 	assert.Equal(t, accountkit.Invalid, code(err))
 	n, _ := failedLogins(t, env, gus.ID)
 	assert.Equal(t, 1, n, "a wrong code at a sign-in step counts")
 
-	res, err := env.Kit.Users.ConfirmTwoFactorEnrollment(context.Background(), users.ConfirmInput{ChallengeToken: ch, Code: codeAt(t, en.Secret, env.Clock.Now()), IP: "192.0.2.77"})
+	res, err := env.Kit.Auth.ConfirmTwoFactorEnrollment(context.Background(), auth.ConfirmInput{ChallengeToken: ch, Code: codeAt(t, en.Secret, env.Clock.Now()), IP: "192.0.2.77"})
 	require.NoError(t, err)
 	assert.Len(t, res.RecoveryCodes, 10)
 	require.NotNil(t, res.Login)
-	assert.Equal(t, users.LoginOK, res.Login.Status)
-	p, _, err := env.Kit.Users.SessionPrincipal(context.Background(), res.Login.Token)
+	assert.Equal(t, auth.LoginOK, res.Login.Status)
+	p, _, err := env.Kit.Auth.SessionPrincipal(context.Background(), res.Login.Token)
 	require.NoError(t, err)
 	assert.Equal(t, gus.ID, p.UserID)
 	n, _ = failedLogins(t, env, gus.ID)
@@ -451,17 +452,17 @@ func TestTwoFactor_ForcedEnrollment(t *testing.T) {
 	assert.Equal(t, "User logged in (First Last, gus@acme.test).", evs[0].Description)
 	assert.Equal(t, "Two-factor authentication enabled for user.", evs[1].Description)
 
-	_, err = env.Kit.Users.ConfirmTwoFactorEnrollment(context.Background(), users.ConfirmInput{ChallengeToken: ch, Code: codeAt(t, en.Secret, env.Clock.Now().Add(step))})
+	_, err = env.Kit.Auth.ConfirmTwoFactorEnrollment(context.Background(), auth.ConfirmInput{ChallengeToken: ch, Code: codeAt(t, en.Secret, env.Clock.Now().Add(step))})
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "the enrollment challenge is single-use")
 
 	// Next time: a code challenge; and the user may not disable 2FA.
 	env.Clock.Advance(step)
-	ch = passwordStep(t, env, "gus", users.LoginTwoFactorRequired)
-	_, err = env.Kit.Users.BeginTwoFactorEnrollment(context.Background(), ch)
+	ch = passwordStep(t, env, "gus", auth.LoginTwoFactorRequired)
+	_, err = env.Kit.Auth.BeginTwoFactorEnrollment(context.Background(), ch)
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "a sign-in challenge does not permit enrollment")
 	_, err = verify(env, ch, codeAt(t, en.Secret, env.Clock.Now()))
 	require.NoError(t, err)
-	err = env.Kit.Users.DisableTwoFactor(env.UserCtx(t, gus), codeAt(t, en.Secret, env.Clock.Now().Add(step)))
+	err = env.Kit.Auth.DisableTwoFactor(env.UserCtx(t, gus), codeAt(t, en.Secret, env.Clock.Now().Add(step)))
 	assert.Equal(t, accountkit.Forbidden, code(err), "the account requires 2FA")
 	_, err = env.Store.GetTwoFactor(context.Background(), gus.ID)
 	require.NoError(t, err, "nothing changed")
@@ -474,29 +475,29 @@ func TestTwoFactor_DisableAndReset(t *testing.T) {
 	secret, _ := enroll(t, env, hal)
 	ctx := env.UserCtx(t, hal)
 
-	err := env.Kit.Users.DisableTwoFactor(ctx, codeAt(t, secret, env.Clock.Now().Add(-4*step)))
+	err := env.Kit.Auth.DisableTwoFactor(ctx, codeAt(t, secret, env.Clock.Now().Add(-4*step)))
 	assert.Equal(t, accountkit.Invalid, code(err))
 	n, _ := failedLogins(t, env, hal.ID)
 	assert.Equal(t, 1, n, "a wrong code counts, as a wrong current password does")
-	err = env.Kit.Users.DisableTwoFactor(ctx, "")
+	err = env.Kit.Auth.DisableTwoFactor(ctx, "")
 	assert.Equal(t, accountkit.Invalid, code(err))
-	require.NoError(t, env.Kit.Users.DisableTwoFactor(ctx, codeAt(t, secret, env.Clock.Now())))
+	require.NoError(t, env.Kit.Auth.DisableTwoFactor(ctx, codeAt(t, secret, env.Clock.Now())))
 	assert.Equal(t, "Two-factor authentication disabled for user.", env.LastEvent(t, main.ID).Description)
 	_, err = env.Store.GetTwoFactor(context.Background(), hal.ID)
 	assert.Equal(t, accountkit.NotFound, code(err))
-	left, _ := env.Store.ListTokens(context.Background(), hal.ID, users.TokenRecoveryCode)
+	left, _ := env.Store.ListTokens(context.Background(), hal.ID, auth.TokenRecoveryCode)
 	assert.Empty(t, left)
 	env.Login(t, "hal", kittest.Password)
-	err = env.Kit.Users.DisableTwoFactor(ctx, "123456")
+	err = env.Kit.Auth.DisableTwoFactor(ctx, "123456")
 	assert.Equal(t, accountkit.Invalid, code(err), "not enabled")
 
 	// Reset by an Account Manager.
 	secret, _ = enroll(t, env, hal)
-	ch := passwordStep(t, env, "hal", users.LoginTwoFactorRequired)
+	ch := passwordStep(t, env, "hal", auth.LoginTwoFactorRequired)
 	member := env.ActiveUser(t, main, "mem", security.RoleMember)
-	err = env.Kit.Users.ResetTwoFactor(env.UserCtx(t, member), hal.ID)
+	err = env.Kit.Auth.ResetTwoFactor(env.UserCtx(t, member), hal.ID)
 	assert.Equal(t, accountkit.Forbidden, code(err))
-	require.NoError(t, env.Kit.Users.ResetTwoFactor(bossCtx, hal.ID))
+	require.NoError(t, env.Kit.Auth.ResetTwoFactor(bossCtx, hal.ID))
 	ev := env.LastEvent(t, main.ID)
 	assert.Equal(t, audit.Item2FA, ev.Item)
 	assert.Equal(t, "Two-factor authentication reset for user.", ev.Description)
@@ -505,7 +506,7 @@ func TestTwoFactor_DisableAndReset(t *testing.T) {
 	_, err = verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "pending challenges end with the reset")
 	env.Login(t, "hal", kittest.Password)
-	err = env.Kit.Users.ResetTwoFactor(bossCtx, hal.ID)
+	err = env.Kit.Auth.ResetTwoFactor(bossCtx, hal.ID)
 	assert.Equal(t, accountkit.Invalid, code(err), "nothing to reset")
 
 	t.Run("ErrOtherTree", func(t *testing.T) {
@@ -514,7 +515,7 @@ func TestTwoFactor_DisableAndReset(t *testing.T) {
 		enroll(t, env, hal)
 		before := len(env.Events(t, main.ID))
 		for _, id := range []string{hal.ID, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "not-an-id"} {
-			err := env.Kit.Users.ResetTwoFactor(env.UserCtx(t, intruder), id)
+			err := env.Kit.Auth.ResetTwoFactor(env.UserCtx(t, intruder), id)
 			assert.Equal(t, accountkit.NotFound, code(err), id)
 		}
 		_, err := env.Store.GetTwoFactor(context.Background(), hal.ID)
@@ -524,11 +525,14 @@ func TestTwoFactor_DisableAndReset(t *testing.T) {
 	})
 }
 
-// newService returns a users service on env's store with its own options.
-func newService(env *kittest.Env, o users.Options) *users.Service {
-	o.Clock = env.Clock
+// newService returns an auth service on env's store with its own options.
+func newService(env *kittest.Env, o auth.Options) *auth.Service {
 	o.Hasher = security.NewPasswordHasher(kittest.CheapArgon2, 0)
-	return users.NewService(env.Store, env.Store, env.Kit.Accounts, env.Store, env.Kit.Authorizer, env.Kit.Recorder, o)
+	s, err := auth.NewService(auth.Deps{Runtime: env.Kit.Runtime, Store: env.Store, Accounts: env.Kit.Accounts, Users: env.Kit.Users}, o)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 func TestTwoFactor_SealedSecret(t *testing.T) {
@@ -545,7 +549,7 @@ func TestTwoFactor_SealedSecret(t *testing.T) {
 			mod.Secret = bytes.Clone(tf.Secret)
 			mod.Secret[i] ^= 0x01
 			require.NoError(t, env.Store.PutTwoFactor(context.Background(), &mod))
-			ch := passwordStep(t, env, "ivy", users.LoginTwoFactorRequired)
+			ch := passwordStep(t, env, "ivy", auth.LoginTwoFactorRequired)
 			_, err := verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 			require.Equal(t, accountkit.Internal, code(err), "byte %d", i)
 			assert.NotContains(t, accountkit.ErrorMessage(err), secret)
@@ -554,7 +558,7 @@ func TestTwoFactor_SealedSecret(t *testing.T) {
 			mod := *tf
 			mod.Secret = blob
 			require.NoError(t, env.Store.PutTwoFactor(context.Background(), &mod))
-			ch := passwordStep(t, env, "ivy", users.LoginTwoFactorRequired)
+			ch := passwordStep(t, env, "ivy", auth.LoginTwoFactorRequired)
 			_, err := verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 			require.Equal(t, accountkit.Internal, code(err))
 		}
@@ -571,7 +575,7 @@ func TestTwoFactor_SealedSecret(t *testing.T) {
 		require.NoError(t, err)
 		tf.UserID = kim.ID
 		require.NoError(t, env.Store.PutTwoFactor(context.Background(), tf))
-		ch := passwordStep(t, env, "kim", users.LoginTwoFactorRequired)
+		ch := passwordStep(t, env, "kim", auth.LoginTwoFactorRequired)
 		_, err = verify(env, ch, codeAt(t, secret, env.Clock.Now()))
 		assert.Equal(t, accountkit.Internal, code(err), "the user ID is the additional data")
 	})
@@ -580,50 +584,50 @@ func TestTwoFactor_SealedSecret(t *testing.T) {
 		lou := env.ActiveUser(t, main, "lou")
 		secret, _ := enroll(t, env, lou) // sealed with kittest.TOTPKey, ID 1
 		newKey := bytes.Repeat([]byte{7}, 32)
-		rotated := newService(env, users.Options{TOTPKey: newKey, TOTPKeyID: 2, TOTPOldKeys: map[byte][]byte{1: kittest.TOTPKey}, Production: true})
-		res, err := rotated.Login(context.Background(), users.LoginInput{Identifier: "lou", Password: kittest.Password})
+		rotated := newService(env, auth.Options{TOTPKey: newKey, TOTPKeyID: 2, TOTPOldKeys: map[byte][]byte{1: kittest.TOTPKey}, Production: true})
+		res, err := rotated.Login(context.Background(), auth.LoginInput{Identifier: "lou", Password: kittest.Password})
 		require.NoError(t, err)
-		_, err = rotated.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, secret, env.Clock.Now())})
+		_, err = rotated.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, secret, env.Clock.Now())})
 		require.NoError(t, err, "an old key still opens")
 		tf, err := env.Store.GetTwoFactor(context.Background(), lou.ID)
 		require.NoError(t, err)
 		assert.Equal(t, byte(2), tf.Secret[1], "resealed with the current key")
 
 		env.Clock.Advance(step)
-		only := newService(env, users.Options{TOTPKey: newKey, TOTPKeyID: 2, Production: true})
-		res, err = only.Login(context.Background(), users.LoginInput{Identifier: "lou", Password: kittest.Password})
+		only := newService(env, auth.Options{TOTPKey: newKey, TOTPKeyID: 2, Production: true})
+		res, err = only.Login(context.Background(), auth.LoginInput{Identifier: "lou", Password: kittest.Password})
 		require.NoError(t, err)
-		_, err = only.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, secret, env.Clock.Now())})
+		_, err = only.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, secret, env.Clock.Now())})
 		require.NoError(t, err, "the resealed secret opens with the new key alone")
 	})
 
 	t.Run("ProductionWithoutKey", func(t *testing.T) {
 		max := env.ActiveUser(t, main, "max")
-		prod := newService(env, users.Options{Production: true})
+		prod := newService(env, auth.Options{Production: true})
 		_, err := prod.BeginTwoFactorEnrollment(env.UserCtx(t, max), "")
 		assert.Equal(t, accountkit.Internal, code(err), "enrollment refuses to run")
 		_, err = env.Store.GetTwoFactor(context.Background(), max.ID)
 		assert.Equal(t, accountkit.NotFound, code(err))
-		bad := newService(env, users.Options{TOTPKey: []byte("short")})
+		bad := newService(env, auth.Options{TOTPKey: []byte("short")})
 		_, err = bad.BeginTwoFactorEnrollment(env.UserCtx(t, max), "")
 		assert.Equal(t, accountkit.Internal, code(err), "a malformed key is refused")
 	})
 
 	t.Run("DevelopmentEphemeralKey", func(t *testing.T) {
 		ned := env.ActiveUser(t, main, "ned")
-		dev := newService(env, users.Options{})
+		dev := newService(env, auth.Options{})
 		ctx := env.UserCtx(t, ned)
 		en, err := dev.BeginTwoFactorEnrollment(ctx, "")
 		require.NoError(t, err)
-		_, err = dev.ConfirmTwoFactorEnrollment(ctx, users.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now())})
+		_, err = dev.ConfirmTwoFactorEnrollment(ctx, auth.ConfirmInput{Code: codeAt(t, en.Secret, env.Clock.Now())})
 		require.NoError(t, err)
 		tf, err := env.Store.GetTwoFactor(context.Background(), ned.ID)
 		require.NoError(t, err)
 		assert.Equal(t, byte(0), tf.Secret[1], "key ID 0 marks the ephemeral key")
 		env.Clock.Advance(step)
-		res, err := env.Kit.Users.Login(context.Background(), users.LoginInput{Identifier: "ned", Password: kittest.Password})
+		res, err := env.Kit.Auth.Login(context.Background(), auth.LoginInput{Identifier: "ned", Password: kittest.Password})
 		require.NoError(t, err)
-		_, err = env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, en.Secret, env.Clock.Now())})
+		_, err = env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: res.ChallengeToken, Code: codeAt(t, en.Secret, env.Clock.Now())})
 		assert.Equal(t, accountkit.Internal, code(err), "another process cannot open it")
 	})
 }
@@ -661,7 +665,7 @@ func TestTwoFactor_Race(t *testing.T) {
 				return int(wins.Load())
 			}
 
-			ch := passwordStep(t, env, "target", users.LoginTwoFactorRequired)
+			ch := passwordStep(t, env, "target", auth.LoginTwoFactorRequired)
 			c := codeAt(t, secret, env.Clock.Now())
 			assert.Equal(t, 1, parallel(func() error { _, err := verify(env, ch, c); return err }), "one challenge, one code")
 
@@ -669,8 +673,8 @@ func TestTwoFactor_Race(t *testing.T) {
 			env.Clock.Advance(step)
 			c = codeAt(t, secret, env.Clock.Now())
 			ctx := env.UserCtx(t, u)
-			assert.Equal(t, 1, parallel(func() error { _, err := env.Kit.Users.RegenerateRecoveryCodes(ctx, c); return err }), "one code")
-			codes2, err := env.Store.ListTokens(context.Background(), u.ID, users.TokenRecoveryCode)
+			assert.Equal(t, 1, parallel(func() error { _, err := env.Kit.Auth.RegenerateRecoveryCodes(ctx, c); return err }), "one code")
+			codes2, err := env.Store.ListTokens(context.Background(), u.ID, auth.TokenRecoveryCode)
 			require.NoError(t, err)
 			assert.Len(t, codes2, 10, "one set of recovery codes")
 			_ = codes
@@ -678,14 +682,14 @@ func TestTwoFactor_Race(t *testing.T) {
 			// One recovery code, many challenges in a row is impossible (a
 			// new password step replaces the challenge), so race one
 			// challenge with one recovery code.
-			fresh, err := env.Kit.Users.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now().Add(step)))
+			fresh, err := env.Kit.Auth.RegenerateRecoveryCodes(ctx, codeAt(t, secret, env.Clock.Now().Add(step)))
 			require.NoError(t, err)
-			ch = passwordStep(t, env, "target", users.LoginTwoFactorRequired)
+			ch = passwordStep(t, env, "target", auth.LoginTwoFactorRequired)
 			assert.Equal(t, 1, parallel(func() error {
-				_, err := env.Kit.Users.VerifyTwoFactor(context.Background(), users.VerifyInput{ChallengeToken: ch, RecoveryCode: fresh[0]})
+				_, err := env.Kit.Auth.VerifyTwoFactor(context.Background(), auth.VerifyInput{ChallengeToken: ch, RecoveryCode: fresh[0]})
 				return err
 			}), "one recovery code")
-			left, err := env.Store.ListTokens(context.Background(), u.ID, users.TokenRecoveryCode)
+			left, err := env.Store.ListTokens(context.Background(), u.ID, auth.TokenRecoveryCode)
 			require.NoError(t, err)
 			assert.Len(t, left, 9)
 		})

@@ -1,4 +1,4 @@
-package users
+package auth
 
 import (
 	"context"
@@ -13,46 +13,7 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
-)
-
-// TwoFactor is a user's TOTP enrollment: pending until a first code
-// confirms it, then enabled.
-type TwoFactor struct {
-	UserID string
-	// Secret is the TOTP secret sealed with security.Sealer for UserID;
-	// never serialized, never in clear.
-	Secret []byte `json:"-"`
-	// Enabled is false while the enrollment waits for its first code.
-	Enabled bool
-	// LastStep is the TOTP time step of the last accepted code (0: none);
-	// a code of that step or an earlier one is refused.
-	LastStep  int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	EnabledAt *time.Time
-}
-
-// The token kinds of two-factor authentication.
-const (
-	// TokenTwoFactorChallenge is the second-factor step of a sign-in.
-	TokenTwoFactorChallenge TokenKind = "two_factor_challenge"
-	// TokenTwoFactorEnroll is the forced-enrollment step of a sign-in in an
-	// account that requires 2FA: it permits only enrollment.
-	TokenTwoFactorEnroll TokenKind = "two_factor_enroll"
-	// TokenRecoveryCode is one single-use recovery code. Recovery codes do
-	// not expire; their ExpiresAt lies recoveryCodeLife ahead.
-	TokenRecoveryCode TokenKind = "recovery_code"
-)
-
-// The sign-in outcomes added by two-factor authentication.
-const (
-	// LoginTwoFactorRequired: the password was right; ChallengeToken
-	// must be sent with a TOTP or recovery code to VerifyTwoFactor.
-	LoginTwoFactorRequired LoginStatus = "two_factor_required"
-	// LoginTwoFactorEnrollmentRequired: the account requires 2FA and the
-	// user has none; ChallengeToken permits only BeginTwoFactorEnrollment
-	// and ConfirmTwoFactorEnrollment, which then completes the sign-in.
-	LoginTwoFactorEnrollmentRequired LoginStatus = "two_factor_enrollment_required"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Two-factor defaults.
@@ -67,21 +28,6 @@ const (
 	// totpSkew accepts the previous and the next step besides the current.
 	totpSkew = 1
 )
-
-// TwoFactorStore persists TOTP enrollments. It is part of Store.
-type TwoFactorStore interface {
-	// GetTwoFactor returns the user's enrollment. Errors: NotFound.
-	GetTwoFactor(ctx context.Context, userID string) (*TwoFactor, error)
-	// PutTwoFactor inserts or replaces the user's enrollment.
-	PutTwoFactor(ctx context.Context, tf *TwoFactor) error
-	// AdvanceTwoFactorStep sets LastStep to step and UpdatedAt to at, with
-	// one conditional update, if the stored LastStep is below step; it
-	// reports whether it did. Of any number of concurrent calls with the
-	// same step exactly one returns true. Errors: NotFound.
-	AdvanceTwoFactorStep(ctx context.Context, userID string, step int64, at time.Time) (bool, error)
-	// DeleteTwoFactor removes the user's enrollment. Errors: NotFound.
-	DeleteTwoFactor(ctx context.Context, userID string) error
-}
 
 // twoFactorState is the service's lazily built sealer.
 type twoFactorState struct {
@@ -126,7 +72,7 @@ func (s *Service) sealer(ctx context.Context) (*security.Sealer, error) {
 			}
 			st.sealer, st.err = security.NewSealer(security.SealKey{ID: id, Key: o.TOTPKey}, older...)
 		case o.Production:
-			st.err = errors.New("users: Options.TOTPKey is required when Options.Production is set")
+			st.err = errors.New("auth: Options.TOTPKey is required when Options.Production is set")
 		default:
 			key := make([]byte, security.SealKeySize)
 			if _, err := rand.Read(key); err != nil {
@@ -135,10 +81,10 @@ func (s *Service) sealer(ctx context.Context) (*security.Sealer, error) {
 			}
 			// Key ID 0 is reserved for this ephemeral key.
 			st.sealer, st.err = security.NewSealer(security.SealKey{ID: 0, Key: key})
-			s.opts.Logger.WarnContext(ctx, "users: no TOTPKey configured: two-factor secrets are sealed with a random per-process key and will not open after a restart; set users.Options.TOTPKey (32 bytes) in production")
+			s.rt.Logger.WarnContext(ctx, "auth: no TOTPKey configured: two-factor secrets are sealed with a random per-process key and will not open after a restart; set auth.Options.TOTPKey (32 bytes) in production")
 		}
 		if st.err != nil {
-			s.opts.Logger.ErrorContext(ctx, "users: two-factor authentication is not configured", "err", st.err)
+			s.rt.Logger.ErrorContext(ctx, "auth: two-factor authentication is not configured", "err", st.err)
 		}
 	})
 	if st.err != nil {
@@ -147,24 +93,11 @@ func (s *Service) sealer(ctx context.Context) (*security.Sealer, error) {
 	return st.sealer, nil
 }
 
-func (s *Service) totpIssuer() string {
-	if s.opts.TOTPIssuer != "" {
-		return s.opts.TOTPIssuer
-	}
-	return DefaultTOTPIssuer
-}
-
-func (s *Service) challengeTTL(kind TokenKind) time.Duration {
+func (s *Service) challengeTTL(kind users.TokenKind) time.Duration {
 	if kind == TokenTwoFactorEnroll {
-		if s.opts.TwoFactorEnrollmentTTL > 0 {
-			return s.opts.TwoFactorEnrollmentTTL
-		}
-		return 15 * time.Minute
+		return s.opts.TwoFactorEnrollmentTTL
 	}
-	if s.opts.TwoFactorChallengeTTL > 0 {
-		return s.opts.TwoFactorChallengeTTL
-	}
-	return 5 * time.Minute
+	return s.opts.TwoFactorChallengeTTL
 }
 
 // getTwoFactor returns the user's enrollment, or nil when there is none.
@@ -176,14 +109,13 @@ func (s *Service) getTwoFactor(ctx context.Context, userID string) (*TwoFactor, 
 	return tf, err
 }
 
-// secondFactorStep is called by Login after a right password, and by
-// SSOSecondFactor after a single sign-on, on the locked row of cur. When
+// secondFactorStep is step 3 of Complete, on the locked row of cur. When
 // the user has 2FA enabled, or the account requires it, it returns a
 // challenge instead of a session; otherwise nil. The challenge remembers
 // the first factor's method, so the session it leads to records it. The
 // failed-attempt count is not reset here: it resets only when the sign-in
 // completes, so a known password cannot be used to renew code guesses.
-func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *account.SecuritySettings, rehashed bool, method LoginMethod) (*LoginResult, error) {
+func (s *Service) secondFactorStep(ctx context.Context, cur *users.User, policy *account.SecuritySettings, method users.LoginMethod) (*LoginResult, error) {
 	tf, err := s.getTwoFactor(ctx, cur.ID)
 	if err != nil {
 		return nil, err
@@ -192,14 +124,8 @@ func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *accou
 	if !enabled && !policy.TwoFactorRequired {
 		return nil, nil
 	}
-	if rehashed {
-		cur.UpdatedAt = s.now()
-		if err := s.store.UpdateUser(ctx, cur); err != nil {
-			return nil, err
-		}
-	}
 	first := "User password verified"
-	if method == LoginSSO {
+	if method == users.LoginSSO {
 		first = "User authenticated by single sign-on"
 	}
 	kind, status, desc := TokenTwoFactorChallenge, LoginTwoFactorRequired, first+": two-factor code required."
@@ -219,35 +145,18 @@ func (s *Service) secondFactorStep(ctx context.Context, cur *User, policy *accou
 	return &LoginResult{Status: status, User: cur, ChallengeToken: secret, ChallengeExpiresAt: &exp}, nil
 }
 
-// SSOSecondFactor is the local second-factor step after a single sign-on,
-// for accounts that ask for it (sso.Config.LocalTwoFactor): when the user
-// has TOTP enabled, or the account requires two-factor authentication, it
-// returns a challenge (LoginTwoFactorRequired, answered with
-// VerifyTwoFactor, or LoginTwoFactorEnrollmentRequired, answered with
-// BeginTwoFactorEnrollment and ConfirmTwoFactorEnrollment) instead of a
-// session; otherwise nil, and the caller starts the session. It must run
-// inside the caller's transaction on the user's locked row, with the
-// acting principal in ctx; it records the step in the audit log.
-func (s *Service) SSOSecondFactor(ctx context.Context, u *User) (*LoginResult, error) {
-	policy, err := s.policies.Policy(ctx, u.AccountID)
-	if err != nil {
-		return nil, err
+// challengeMethod returns the first factor a challenge token follows (its
+// Target), users.LoginPassword for tokens that name none.
+func challengeMethod(t *users.Token) users.LoginMethod {
+	if t.Target != "" {
+		return users.LoginMethod(t.Target)
 	}
-	return s.secondFactorStep(ctx, u, policy, false, LoginSSO)
-}
-
-// challengeMethod returns the first factor a challenge token follows:
-// LoginSSO for a single sign-on, else LoginPassword.
-func challengeMethod(t *Token) LoginMethod {
-	if LoginMethod(t.Target) == LoginSSO {
-		return LoginSSO
-	}
-	return LoginPassword
+	return users.LoginPassword
 }
 
 // challenge resolves a challenge token of the kind to its token and user.
 // Every problem is errChallenge.
-func (s *Service) challenge(ctx context.Context, secret string, kind TokenKind) (*Token, *User, error) {
+func (s *Service) challenge(ctx context.Context, secret string, kind users.TokenKind) (*users.Token, *users.User, error) {
 	if secret == "" || len(secret) > 128 {
 		return nil, nil, errChallenge
 	}
@@ -264,7 +173,7 @@ func (s *Service) challenge(ctx context.Context, secret string, kind TokenKind) 
 
 // challengeLive re-checks, on the locked row of cur, that the challenge
 // still exists and that cur may still sign in.
-func (s *Service) challengeLive(ctx context.Context, t *Token, cur *User) (bool, string, error) {
+func (s *Service) challengeLive(ctx context.Context, t *users.Token, cur *users.User) (bool, string, error) {
 	got, err := s.store.GetToken(ctx, t.Hash)
 	if err != nil || got.Kind != t.Kind || !s.now().Before(got.ExpiresAt) {
 		if err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
@@ -272,20 +181,8 @@ func (s *Service) challengeLive(ctx context.Context, t *Token, cur *User) (bool,
 		}
 		return false, "", nil
 	}
-	switch {
-	case cur.Locked:
-		return false, "locked", nil
-	case cur.Status != StatusActive:
-		return false, string(cur.Status), nil
-	}
-	enabled, err := s.accountEnabled(ctx, cur.AccountID)
-	if err != nil {
-		return false, "", err
-	}
-	if !enabled {
-		return false, "account disabled", nil
-	}
-	return true, "", nil
+	reason, err := s.refusal(ctx, cur)
+	return reason == "" && err == nil, reason, err
 }
 
 // stepFailure is a refused step whose failure event — and, when count is
@@ -304,18 +201,18 @@ func (f *stepFailure) Error() string { return f.err.Error() }
 // attempt toward lockout; a user locked by it, or found locked, loses every
 // pending sign-in step. It returns fn's error and whether its failure was
 // recorded.
-func (s *Service) lockedStep(ctx context.Context, userID string, fail audit.Entry, fn func(ctx context.Context, cur *User, policy *account.SecuritySettings) error) (recorded bool, err error) {
+func (s *Service) lockedStep(ctx context.Context, userID string, fail audit.Entry, fn func(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error) (recorded bool, err error) {
 	// The outcome is recorded even if the client goes away: an attempt
 	// must not escape the lockout count by disconnecting.
 	ctx = context.WithoutCancel(ctx)
 	var refused *stepFailure
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		refused = nil
 		cur, err := s.store.GetUserForUpdate(ctx, userID)
 		if err != nil {
 			return err
 		}
-		policy, err := s.policies.Policy(ctx, cur.AccountID)
+		policy, err := s.accounts.Policy(ctx, cur.AccountID)
 		if err != nil {
 			return err
 		}
@@ -338,7 +235,7 @@ func (s *Service) lockedStep(ctx context.Context, userID string, fail audit.Entr
 			}
 		}
 		if cur.Locked {
-			for _, k := range []TokenKind{TokenTwoFactorChallenge, TokenTwoFactorEnroll} {
+			for _, k := range []users.TokenKind{TokenTwoFactorChallenge, TokenTwoFactorEnroll} {
 				if err := s.store.DeleteTokens(ctx, cur.ID, k); err != nil {
 					return err
 				}
@@ -430,7 +327,7 @@ func recoveryHash(userID, normalized string) string {
 
 // replaceRecoveryCodes voids the user's recovery codes and returns
 // RecoveryCodeCount new ones; only their hashes are stored.
-func (s *Service) replaceRecoveryCodes(ctx context.Context, u *User) ([]string, error) {
+func (s *Service) replaceRecoveryCodes(ctx context.Context, u *users.User) ([]string, error) {
 	if err := s.store.DeleteTokens(ctx, u.ID, TokenRecoveryCode); err != nil {
 		return nil, err
 	}
@@ -442,7 +339,7 @@ func (s *Service) replaceRecoveryCodes(ctx context.Context, u *User) ([]string, 
 			return nil, err
 		}
 		n, _ := normalizeRecoveryCode(c)
-		err = s.store.CreateToken(ctx, &Token{Hash: recoveryHash(u.ID, n), Kind: TokenRecoveryCode, UserID: u.ID,
+		err = s.store.CreateToken(ctx, &users.Token{Hash: recoveryHash(u.ID, n), Kind: TokenRecoveryCode, UserID: u.ID,
 			CreatedAt: now, ExpiresAt: now.Add(recoveryCodeLife)})
 		if err != nil {
 			return nil, err
@@ -455,10 +352,6 @@ func (s *Service) replaceRecoveryCodes(ctx context.Context, u *User) ([]string, 
 func loginFailure(method string) audit.Entry {
 	return audit.Entry{Item: audit.ItemUser, Action: audit.ActionLogin, FailureDescription: "User login failed.",
 		Details: map[string]string{"method": method}}
-}
-
-func (s *Service) userPrincipal(ctx context.Context, u *User, ip, ua string) context.Context {
-	return security.WithPrincipal(ctx, &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: ip, UserAgent: ua})
 }
 
 // VerifyInput is the second-factor step of a sign-in: the challenge from
@@ -502,9 +395,9 @@ func (s *Service) VerifyTwoFactor(ctx context.Context, in VerifyInput) (*LoginRe
 	} else {
 		method = "recovery_code"
 	}
-	ctx = s.userPrincipal(ctx, u, in.IP, in.UserAgent)
+	ctx = userPrincipal(ctx, u, in.IP, in.UserAgent)
 	var res *LoginResult
-	_, err = s.lockedStep(ctx, u.ID, loginFailure(method), func(ctx context.Context, cur *User, policy *account.SecuritySettings) error {
+	_, err = s.lockedStep(ctx, u.ID, loginFailure(method), func(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error {
 		res = nil
 		live, reason, err := s.challengeLive(ctx, t, cur)
 		if err != nil {
@@ -562,7 +455,7 @@ func (s *Service) VerifyTwoFactor(ctx context.Context, in VerifyInput) (*LoginRe
 			}
 			return err
 		}
-		res, err = s.finishLogin(ctx, cur, policy, challengeMethod(t), in.IP, in.UserAgent)
+		res, err = s.Complete(ctx, Attempt{User: cur, Method: challengeMethod(t), SecondFactorDone: true, IP: in.IP, UserAgent: in.UserAgent})
 		return err
 	})
 	if err != nil {
@@ -586,13 +479,13 @@ type Enrollment struct {
 // resolveEnrollee returns the user enrolling: the holder of the
 // enrollment challenge when challengeToken is set, else the signed-in
 // user.
-func (s *Service) resolveEnrollee(ctx context.Context, challengeToken string) (context.Context, *Token, *User, error) {
+func (s *Service) resolveEnrollee(ctx context.Context, challengeToken string) (context.Context, *users.Token, *users.User, error) {
 	if challengeToken != "" {
 		t, u, err := s.challenge(ctx, challengeToken, TokenTwoFactorEnroll)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return s.userPrincipal(ctx, u, "", ""), t, u, nil
+		return userPrincipal(ctx, u, "", ""), t, u, nil
 	}
 	p, err := principal(ctx)
 	if err != nil {
@@ -634,7 +527,7 @@ func (s *Service) BeginTwoFactorEnrollment(ctx context.Context, challengeToken s
 		return nil, err
 	}
 	defer clear(secret)
-	en, err := security.NewTOTPEnrollment(s.totpIssuer(), u.Username, secret, 0)
+	en, err := security.NewTOTPEnrollment(s.opts.TOTPIssuer, u.Username, secret, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -642,7 +535,7 @@ func (s *Service) BeginTwoFactorEnrollment(ctx context.Context, challengeToken s
 	if err != nil {
 		return nil, err
 	}
-	e := s.entry(u, audit.Item2FA, audit.ActionUpdate, "Two-factor authentication enrollment started.", "Two-factor authentication enrollment failed.")
+	e := entry(u, audit.Item2FA, audit.ActionUpdate, "Two-factor authentication enrollment started.", "Two-factor authentication enrollment failed.")
 	err = s.audit.Run(ctx, e, func(ctx context.Context) error {
 		cur, err := s.store.GetUserForUpdate(ctx, u.ID)
 		if err != nil {
@@ -654,7 +547,7 @@ func (s *Service) BeginTwoFactorEnrollment(ctx context.Context, challengeToken s
 			} else if !live {
 				return errChallenge
 			}
-		} else if !Active(cur) {
+		} else if !users.Active(cur) {
 			return errSession
 		}
 		tf, err := s.getTwoFactor(ctx, cur.ID)
@@ -708,19 +601,19 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 		return nil, err
 	}
 	if t != nil {
-		ctx = s.userPrincipal(ctx, u, in.IP, in.UserAgent)
+		ctx = userPrincipal(ctx, u, in.IP, in.UserAgent)
 	}
 	sealer, err := s.sealer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := &EnrollmentResult{}
-	fail := s.entry(u, audit.Item2FA, audit.ActionEnable, "Two-factor authentication enabled for user.", "Enabling two-factor authentication failed.")
+	fail := entry(u, audit.Item2FA, audit.ActionEnable, "Two-factor authentication enabled for user.", "Enabling two-factor authentication failed.")
 	if t != nil {
 		fail = &audit.Entry{Item: audit.ItemUser, Action: audit.ActionLogin, FailureDescription: "User login failed.",
 			Details: map[string]string{"method": "totp_enrollment"}}
 	}
-	recorded, err := s.lockedStep(ctx, u.ID, *fail, func(ctx context.Context, cur *User, policy *account.SecuritySettings) error {
+	recorded, err := s.lockedStep(ctx, u.ID, *fail, func(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error {
 		out = &EnrollmentResult{}
 		if t != nil {
 			live, reason, err := s.challengeLive(ctx, t, cur)
@@ -733,7 +626,7 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 				}
 				return &stepFailure{err: errChallenge, reason: reason}
 			}
-		} else if !Active(cur) {
+		} else if !users.Active(cur) {
 			return errSession
 		}
 		tf, err := s.getTwoFactor(ctx, cur.ID)
@@ -765,7 +658,7 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 		if out.RecoveryCodes, err = s.replaceRecoveryCodes(ctx, cur); err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, *s.entry(cur, audit.Item2FA, audit.ActionEnable, "Two-factor authentication enabled for user.", "")); err != nil {
+		if err := s.audit.Record(ctx, *entry(cur, audit.Item2FA, audit.ActionEnable, "Two-factor authentication enabled for user.", "")); err != nil {
 			return err
 		}
 		if t == nil {
@@ -777,12 +670,12 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 			}
 			return err
 		}
-		out.Login, err = s.finishLogin(ctx, cur, policy, challengeMethod(t), in.IP, in.UserAgent)
+		out.Login, err = s.Complete(ctx, Attempt{User: cur, Method: challengeMethod(t), SecondFactorDone: true, IP: in.IP, UserAgent: in.UserAgent})
 		return err
 	})
 	if err != nil {
 		if !recorded && t == nil {
-			s.audit.RecordFailure(ctx, *s.entry(u, audit.Item2FA, audit.ActionEnable, "", "Enabling two-factor authentication failed."), err)
+			s.audit.RecordFailure(ctx, *entry(u, audit.Item2FA, audit.ActionEnable, "", "Enabling two-factor authentication failed."), err)
 		}
 		return nil, err
 	}
@@ -793,7 +686,7 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 // a current TOTP code must confirm. A wrong, reused or malformed code
 // counts as a failed sign-in (as a wrong current password does), so a
 // stolen session cannot guess codes without locking the user.
-func (s *Service) signedInTwoFactor(ctx context.Context, code string, e *audit.Entry, check func(*account.SecuritySettings) error, fn func(ctx context.Context, cur *User, tf *TwoFactor) error) error {
+func (s *Service) signedInTwoFactor(ctx context.Context, code string, e *audit.Entry, check func(*account.SecuritySettings) error, fn func(ctx context.Context, cur *users.User, tf *TwoFactor) error) error {
 	code = normalizeCode(code)
 	if code == "" {
 		return accountkit.InvalidField("code", "is required")
@@ -813,8 +706,8 @@ func (s *Service) signedInTwoFactor(ctx context.Context, code string, e *audit.E
 	if err != nil {
 		return err
 	}
-	recorded, err := s.lockedStep(ctx, u.ID, *e, func(ctx context.Context, cur *User, policy *account.SecuritySettings) error {
-		if !Active(cur) {
+	recorded, err := s.lockedStep(ctx, u.ID, *e, func(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error {
+		if !users.Active(cur) {
 			return errSession
 		}
 		if check != nil {
@@ -842,10 +735,10 @@ func (s *Service) signedInTwoFactor(ctx context.Context, code string, e *audit.E
 		if err := fn(ctx, cur, tf); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, *s.entry(cur, e.Item, e.Action, e.Description, ""))
+		return s.audit.Record(ctx, *entry(cur, e.Item, e.Action, e.Description, ""))
 	})
 	if err != nil && !recorded {
-		s.audit.RecordFailure(ctx, *s.entry(u, e.Item, e.Action, "", e.FailureDescription), err)
+		s.audit.RecordFailure(ctx, *entry(u, e.Item, e.Action, "", e.FailureDescription), err)
 	}
 	return err
 }
@@ -864,7 +757,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, code string) error {
 			return accountkit.Errorf(accountkit.Forbidden, "your account requires two-factor authentication")
 		}
 		return nil
-	}, func(ctx context.Context, cur *User, _ *TwoFactor) error {
+	}, func(ctx context.Context, cur *users.User, _ *TwoFactor) error {
 		if err := s.store.DeleteTwoFactor(ctx, cur.ID); err != nil {
 			return err
 		}
@@ -880,7 +773,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, code string) ([]s
 	var codes []string
 	e := &audit.Entry{Item: audit.Item2FA, Action: audit.ActionUpdate, Description: "Two-factor recovery codes regenerated.",
 		FailureDescription: "Regenerating two-factor recovery codes failed."}
-	err := s.signedInTwoFactor(ctx, code, e, nil, func(ctx context.Context, cur *User, _ *TwoFactor) error {
+	err := s.signedInTwoFactor(ctx, code, e, nil, func(ctx context.Context, cur *users.User, _ *TwoFactor) error {
 		var err error
 		codes, err = s.replaceRecoveryCodes(ctx, cur)
 		return err
@@ -902,7 +795,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, userID string) error {
 	e := &audit.Entry{Item: audit.Item2FA, Action: audit.ActionDisable, Description: "Two-factor authentication reset for user.",
 		FailureDescription: "Resetting two-factor authentication failed.", TargetType: "user"}
 	return s.audit.Run(ctx, e, func(ctx context.Context) error {
-		u, _, err := s.userInTree(ctx, security.PermSecurityManage, userID, true)
+		u, err := s.userInTree(ctx, security.PermSecurityManage, userID)
 		if err != nil {
 			return err
 		}
@@ -913,7 +806,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, userID string) error {
 			}
 			return err
 		}
-		for _, k := range []TokenKind{TokenRecoveryCode, TokenTwoFactorChallenge, TokenTwoFactorEnroll} {
+		for _, k := range []users.TokenKind{TokenRecoveryCode, TokenTwoFactorChallenge, TokenTwoFactorEnroll} {
 			if err := s.store.DeleteTokens(ctx, u.ID, k); err != nil {
 				return err
 			}
@@ -947,7 +840,7 @@ func (s *Service) TwoFactorStatus(ctx context.Context) (*TwoFactorStatus, error)
 	if err != nil {
 		return nil, err
 	}
-	policy, err := s.policies.Policy(ctx, u.AccountID)
+	policy, err := s.accounts.Policy(ctx, u.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -965,4 +858,19 @@ func (s *Service) TwoFactorStatus(ctx context.Context) (*TwoFactorStatus, error)
 		out.RecoveryCodesLeft = len(left)
 	}
 	return out, nil
+}
+
+var errUserNotFound = accountkit.Errorf(accountkit.NotFound, "user not found")
+
+// userInTree resolves a user another principal acts on (security.Resolve)
+// and locks its row.
+func (s *Service) userInTree(ctx context.Context, perm security.Permission, id string) (*users.User, error) {
+	if _, _, err := security.Resolve(ctx, s.authz, perm, id, errUserNotFound, s.store.GetUser, func(u *users.User) string { return u.AccountID }); err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUserForUpdate(ctx, id)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, errUserNotFound
+	}
+	return u, err
 }
