@@ -184,7 +184,6 @@ func (s *Service) slugConflict(err error) error {
 	return err
 }
 
-
 // ValidateSlug returns "" when s is a valid slug, else what is wrong with
 // it. A slug has 3 to 63 characters: lower-case ASCII letters, digits and
 // single hyphens, starting with a letter and not ending with a hyphen.

@@ -3,7 +3,7 @@ package notifications
 import (
 	"context"
 	"fmt"
-		"maps"
+	"maps"
 	"slices"
 	"strings"
 	"time"

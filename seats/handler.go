@@ -54,7 +54,6 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 	return h
 }
 
-
 // overview serves RouteOverview (?account_id=).
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	o, err := h.svc.Overview(r.Context(), r.URL.Query().Get("account_id"))

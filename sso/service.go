@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-		"net/mail"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,8 +19,8 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
-	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso/saml"
 	"github.com/accountkit/accountkit/teams"

@@ -11,7 +11,6 @@ import (
 	"github.com/accountkit/accountkit/security"
 )
 
-
 // Delete deletes a user for good: the user, their role grants, sessions,
 // links and codes, TOTP enrollment, team memberships, SSO identity links,
 // seat and notification inbox go in one transaction, after

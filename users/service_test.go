@@ -407,5 +407,3 @@ func TestService_Roles(t *testing.T) {
 	got, _ := env.Store.GetUser(context.Background(), amy.ID)
 	assert.Empty(t, got.Roles, "grants go with the role")
 }
-
-

@@ -157,10 +157,10 @@ type TokenKind string
 
 // The token kinds.
 const (
-	TokenInvitation     TokenKind = "invitation"
-	TokenPasswordReset  TokenKind = "password_reset"
-	TokenEmailVerify    TokenKind = "email_verify"
-	TokenPhoneCode      TokenKind = "phone_code"
+	TokenInvitation    TokenKind = "invitation"
+	TokenPasswordReset TokenKind = "password_reset"
+	TokenEmailVerify   TokenKind = "email_verify"
+	TokenPhoneCode     TokenKind = "phone_code"
 )
 
 // Token is a single-use secret: only its SHA-256 is stored.

@@ -42,7 +42,9 @@ func (m *Mux) Register(mux *http.ServeMux) {
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.own.ServeHTTP(w, r) }
 
 // Fail writes err as a problem (see WriteError).
-func (m *Mux) Fail(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, m.logger, err) }
+func (m *Mux) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	WriteError(w, r, m.logger, err)
+}
 
 // Logger returns the handler's logger.
 func (m *Mux) Logger() *slog.Logger { return m.logger }
