@@ -28,8 +28,9 @@ type FieldError struct {
 }
 
 // Error is the error type returned by every accountkit service. Message is
-// safe to show to end users; the wrapped Err (if any) is for logs only and is
-// never included in Error().
+// safe to show to end users (ErrorMessage); the wrapped Err (if any) is for
+// logs only: Error() includes it, so a logged error tells why a request
+// failed, and handlers never send Error() to clients.
 type Error struct {
 	Code    Code
 	Message string
@@ -37,12 +38,16 @@ type Error struct {
 	Err     error
 }
 
-// Error returns the code and the safe message.
+// Error returns the code, the safe message and the cause, for logs.
 func (e *Error) Error() string {
-	if e.Message == "" {
-		return string(e.Code)
+	s := string(e.Code)
+	if e.Message != "" {
+		s += ": " + e.Message
 	}
-	return string(e.Code) + ": " + e.Message
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 // Unwrap returns the underlying cause, for errors.Is and errors.As.

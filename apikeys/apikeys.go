@@ -73,7 +73,8 @@ type Filter struct {
 	// Before continues after the last key of a previous page.
 	BeforeCreated *time.Time
 	BeforeID      string
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 

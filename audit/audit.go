@@ -104,6 +104,7 @@ type Filter struct {
 	Search string
 	// Before continues after the last event of a previous page.
 	Before *Cursor
-	// Limit caps the number of events returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number of events returned; 0 returns every match
+	// (the service always sets it).
 	Limit int
 }

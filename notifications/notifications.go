@@ -88,7 +88,8 @@ type Cursor struct {
 type ListFilter struct {
 	AccountID string
 	Before    *Cursor
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 
@@ -97,7 +98,8 @@ type InboxFilter struct {
 	UserID     string
 	UnreadOnly bool
 	Before     *Cursor
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 

@@ -75,12 +75,17 @@ func (h *Holder) Roles() []string {
 	return slices.Compact(out)
 }
 
-// InactiveCriteria selects seat holders who are inactive: disabled, or
-// whose last activity (last sign-in, else activation, else creation) is
-// before ActiveBefore, or who hold none of EligibleRoles, directly or
-// through a team (no role at all when EligibleRoles is empty).
+// InactiveCriteria selects the seat holders matching any of its
+// conditions. The seats service decides what makes a holder inactive
+// (disabled, no sign-in for Options.InactiveAfter, no seat role) and
+// passes it here; stores only evaluate it.
 type InactiveCriteria struct {
-	ActiveBefore  time.Time
+	// Statuses: the holder's user has one of these statuses.
+	Statuses []users.Status
+	// ActiveBefore: the user's LastActivity lies before it.
+	ActiveBefore time.Time
+	// EligibleRoles: the user holds none of these roles, directly or
+	// through a team (no role at all when EligibleRoles is empty).
 	EligibleRoles []string
 }
 
@@ -108,7 +113,8 @@ type HolderFilter struct {
 	// AfterUsername and AfterID continue after a previous page's last
 	// holder.
 	AfterUsername, AfterID string
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 
@@ -195,7 +201,8 @@ type LogFilter struct {
 	Search string
 	// Before continues after the last entry of a previous page.
 	Before *LogCursor
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 

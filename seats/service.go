@@ -114,7 +114,8 @@ func (s *Service) inactiveCutoff() time.Time {
 }
 
 func (s *Service) criteria() *InactiveCriteria {
-	return &InactiveCriteria{ActiveBefore: s.inactiveCutoff(), EligibleRoles: slices.Clone(s.opts.SeatRoles)}
+	return &InactiveCriteria{Statuses: []users.Status{users.StatusDisabled}, ActiveBefore: s.inactiveCutoff(),
+		EligibleRoles: slices.Clone(s.opts.SeatRoles)}
 }
 
 func principal(ctx context.Context) (*security.Principal, error) {

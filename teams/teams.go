@@ -62,7 +62,8 @@ type Filter struct {
 	// team of a previous page.
 	AfterName string
 	AfterID   string
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Limit > 0 caps the number returned; 0 returns every match (the
+	// service always sets it).
 	Limit int
 }
 

@@ -64,9 +64,22 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 
 func sortKey(s Sort, u *User) string {
 	if s == SortCreated || s == SortCreatedDesc {
-		return u.CreatedAt.UTC().Format(time.RFC3339Nano)
+		return accountkit.TimeKey(u.CreatedAt.UnixMicro())
 	}
 	return u.Username
+}
+
+// setAfter sets f's position after the user with the sort key and ID; it
+// reports false when the key does not parse for f.Sort.
+func setAfter(f *Filter, key, id string) bool {
+	f.AfterID = id
+	if f.Sort == SortCreated || f.Sort == SortCreatedDesc {
+		us, ok := accountkit.ParseTimeKey(key)
+		f.AfterCreated = time.UnixMicro(us).UTC()
+		return ok
+	}
+	f.AfterKey = key
+	return true
 }
 
 func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
@@ -115,10 +128,9 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 	}
 	if after != nil {
 		sort, key, ok := strings.Cut(after.Key, " ")
-		if !ok || Sort(sort) != f.Sort {
+		if !ok || Sort(sort) != f.Sort || !setAfter(&f, key, after.ID) {
 			v.Add("cursor", "malformed cursor, or made for another sort")
 		}
-		f.AfterKey, f.AfterID = key, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return Filter{}, err
@@ -223,7 +235,7 @@ func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat
 			break
 		}
 		last := list[len(list)-1]
-		f.AfterKey, f.AfterID = sortKey(f.Sort, last), last.ID
+		setAfter(&f, sortKey(f.Sort, last), last.ID)
 	}
 	if format == ExportJSON {
 		if _, err := io.WriteString(w, "]\n"); err != nil {

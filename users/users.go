@@ -94,7 +94,10 @@ func (u *User) SearchText() string {
 	return strings.ToLower(u.Username + "\n" + u.FirstName + "\n" + u.LastName + "\n" + u.Email)
 }
 
-// LastActivity is the last sign-in, else the activation, else creation.
+// LastActivity is the last sign-in, else the activation, else creation:
+// the one definition of a user's last activity. Stores keep it with the
+// user (written from this method), so filters on it compare a plain
+// value.
 func (u *User) LastActivity() time.Time {
 	switch {
 	case u.LastLoginAt != nil:
@@ -129,15 +132,19 @@ type Filter struct {
 	Search string
 	// Locked keeps locked (true) or unlocked (false) users.
 	Locked *bool
-	// ActiveBefore keeps users whose last activity (last login, else
-	// activation, else creation) is before the time.
+	// ActiveBefore keeps users whose LastActivity is before the time.
 	ActiveBefore *time.Time
-	Sort         Sort
-	// After continues after a previous page: the sort key and ID of its last
-	// user (the key is the username or the creation time in RFC 3339 nano).
-	AfterKey string
-	AfterID  string
-	// Limit caps the number returned; stores treat <= 0 as 50.
+	// Sort is the order (the service validates it; stores read an unknown
+	// one as SortUsername).
+	Sort Sort
+	// AfterID, when set, continues after a previous page's last user: its
+	// ID and its username (AfterKey) or creation time (AfterCreated),
+	// whichever Sort orders by.
+	AfterKey     string
+	AfterCreated time.Time
+	AfterID      string
+	// Limit > 0 caps the number returned; 0 returns every match. The
+	// service always sets it.
 	Limit int
 }
 

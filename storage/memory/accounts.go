@@ -149,7 +149,7 @@ func isBelow(a *account.Account, ancestorID string) bool {
 // it walks the slug index from AfterSlug, so a page costs what it returns
 // and skips; with them it sorts the children or the subtree.
 func (s *Store) ListAccounts(ctx context.Context, f account.Filter) ([]*account.Account, error) {
-	limit := limitOr50(f.Limit)
+	limit := limitOrAll(f.Limit)
 	search := strings.ToLower(f.Search)
 	keep := func(a *account.Account) bool {
 		switch {

@@ -139,7 +139,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, f apikeys.Filter) ([]*apikeys.K
 		return nil
 	})
 	slices.SortFunc(out, func(a, b *apikeys.Key) int { return newerFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
-	if n := limitOr50(f.Limit); len(out) > n {
+	if n := limitOrAll(f.Limit); len(out) > n {
 		out = out[:n]
 	}
 	return out, err

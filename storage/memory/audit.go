@@ -87,7 +87,7 @@ func (s *Store) InsertAuditEvent(ctx context.Context, e *audit.Event) error {
 // scans backwards until the page is full or From is passed, so a page costs
 // what it returns and skips, not the size of the log.
 func (s *Store) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*audit.Event, error) {
-	limit := limitOr50(f.Limit)
+	limit := limitOrAll(f.Limit)
 	var accounts map[string]bool
 	if f.AccountIDs != nil {
 		accounts = make(map[string]bool, len(f.AccountIDs))
@@ -175,10 +175,10 @@ func (s *Store) AdvanceAuditChain(ctx context.Context, mainAccountID string, seq
 	})
 }
 
-// ListAuditChain implements audit.Store. A limit <= 0 means 50, as for the
-// other lists.
+// ListAuditChain implements audit.Store. A limit <= 0 means no limit, as
+// for the other lists.
 func (s *Store) ListAuditChain(ctx context.Context, mainAccountID string, afterSeq int64, limit int) ([]*audit.Event, error) {
-	limit = limitOr50(limit)
+	limit = limitOrAll(limit)
 	var out []*audit.Event
 	err := s.read(ctx, func() error {
 		log := s.logs[mainAccountID]

@@ -27,9 +27,6 @@ import (
 	"github.com/accountkit/accountkit/storage"
 )
 
-// defaultLimit is the page size used when a filter's Limit is <= 0.
-const defaultLimit = 50
-
 // Store keeps everything in maps and sorted slices guarded by one lock. The
 // zero value is not usable; use New. A Store is safe for concurrent use.
 type Store struct {
@@ -227,9 +224,14 @@ func conflict(what string) error {
 	return accountkit.Errorf(accountkit.Conflict, "%s already exists", what)
 }
 
-func limitOr50(n int) int {
+// capped returns how many of n matches a page of limit keeps: limit when
+// it is positive and smaller, else all (the services always set a limit).
+func capped(n, limit int) int { return min(n, limitOrAll(limit)) }
+
+// limitOrAll reads a filter's Limit: a positive limit, or no limit.
+func limitOrAll(n int) int {
 	if n <= 0 {
-		return defaultLimit
+		return 1 << 31
 	}
 	return n
 }

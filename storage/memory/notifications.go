@@ -59,7 +59,7 @@ func (s *Store) ListNotifications(ctx context.Context, f notifications.ListFilte
 		return nil
 	})
 	slices.SortFunc(out, func(a, b *notifications.Notification) int { return newerFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
-	if n := limitOr50(f.Limit); len(out) > n {
+	if n := limitOrAll(f.Limit); len(out) > n {
 		out = out[:n]
 	}
 	return out, err
@@ -112,7 +112,7 @@ func (s *Store) ListInbox(ctx context.Context, f notifications.InboxFilter) ([]*
 		return nil
 	})
 	slices.SortFunc(out, func(a, b *notifications.InboxItem) int { return newerFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
-	if n := limitOr50(f.Limit); len(out) > n {
+	if n := limitOrAll(f.Limit); len(out) > n {
 		out = out[:n]
 	}
 	return out, err

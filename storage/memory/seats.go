@@ -307,7 +307,7 @@ func holderMatches(h *seats.Holder, f seats.HolderFilter) bool {
 		if len(c.EligibleRoles) > 0 {
 			eligible = slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(c.EligibleRoles, r) })
 		}
-		inactive := u.Status == users.StatusDisabled || u.LastActivity().Before(c.ActiveBefore) || !eligible
+		inactive := slices.Contains(c.Statuses, u.Status) || u.LastActivity().Before(c.ActiveBefore) || !eligible
 		if !inactive {
 			return false
 		}
@@ -329,7 +329,7 @@ func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*s
 			match = slices.DeleteFunc(match, func(h *seats.Holder) bool { return compareHolders(h, pivot) <= 0 })
 		}
 		slices.SortFunc(match, compareHolders)
-		for _, h := range match[:min(len(match), limitOr50(f.Limit))] {
+		for _, h := range match[:min(len(match), limitOrAll(f.Limit))] {
 			out = append(out, &seats.Holder{Seat: copySeat(h.Seat), User: copyUser(h.User), TeamRoles: slices.Clone(h.TeamRoles)})
 		}
 		return nil
@@ -399,7 +399,7 @@ func (s *Store) ListSeatLog(ctx context.Context, f seats.LogFilter) ([]*seats.Lo
 			match = append(match, e)
 		}
 		slices.SortFunc(match, newerLog)
-		for _, e := range match[:min(len(match), limitOr50(f.Limit))] {
+		for _, e := range match[:min(len(match), limitOrAll(f.Limit))] {
 			out = append(out, copyLogEntry(e))
 		}
 		return nil

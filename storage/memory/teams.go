@@ -225,7 +225,7 @@ func compareTeams(a, b *teams.Team) int {
 
 // ListTeams implements teams.Store.
 func (s *Store) ListTeams(ctx context.Context, f teams.Filter) ([]*teams.Team, error) {
-	limit := limitOr50(f.Limit)
+	limit := limitOrAll(f.Limit)
 	out := []*teams.Team{}
 	err := s.read(ctx, func() error {
 		st := &s.teamsState

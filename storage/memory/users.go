@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -209,44 +208,16 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 
 // userSort returns whether sort is descending and whether it orders by
 // creation time (else by username). Unknown sorts are Invalid.
-func userSort(sort users.Sort) (desc, byCreated bool, err error) {
+func userSort(sort users.Sort) (desc, byCreated bool) {
 	switch sort {
-	case "", users.SortUsername:
 	case users.SortUsernameDesc:
 		desc = true
 	case users.SortCreated:
 		byCreated = true
 	case users.SortCreatedDesc:
 		desc, byCreated = true, true
-	default:
-		return false, false, accountkit.Errorf(accountkit.Invalid, "unknown sort %q", sort)
 	}
-	return desc, byCreated, nil
-}
-
-// userCursor is a parsed (AfterKey, AfterID).
-type userCursor struct {
-	set      bool
-	username string
-	created  time.Time
-	id       string
-}
-
-// parseUserCursor reads f's AfterKey and AfterID for the sort. A creation
-// time key that is not RFC 3339 is Invalid.
-func parseUserCursor(f users.Filter, byCreated bool) (userCursor, error) {
-	if f.AfterKey == "" && f.AfterID == "" {
-		return userCursor{}, nil
-	}
-	c := userCursor{set: true, username: f.AfterKey, id: f.AfterID}
-	if byCreated {
-		tm, err := time.Parse(time.RFC3339Nano, f.AfterKey)
-		if err != nil {
-			return userCursor{}, accountkit.Errorf(accountkit.Invalid, "invalid cursor")
-		}
-		c.created = normTime(tm)
-	}
-	return c, nil
+	return desc, byCreated
 }
 
 // compareUsers orders users ascending by the sort key, then by ID.
@@ -295,21 +266,13 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 // ListUsers implements users.Store. It filters the users of f.AccountIDs
 // and sorts them; a page costs what the accounts hold.
 func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error) {
-	desc, byCreated, err := userSort(f.Sort)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := parseUserCursor(f, byCreated)
-	if err != nil {
-		return nil, err
-	}
-	limit := limitOr50(f.Limit)
+	desc, byCreated := userSort(f.Sort)
 	cmp := compareUsers(byCreated)
 	out := []*users.User{}
-	err = s.read(ctx, func() error {
+	err := s.read(ctx, func() error {
 		match := s.matchUsers(f)
-		if cur.set {
-			pivot := &users.User{ID: cur.id, Username: cur.username, CreatedAt: cur.created}
+		if f.AfterID != "" {
+			pivot := &users.User{ID: f.AfterID, Username: f.AfterKey, CreatedAt: normTime(f.AfterCreated)}
 			match = slices.DeleteFunc(match, func(u *users.User) bool {
 				c := cmp(u, pivot)
 				return (!desc && c <= 0) || (desc && c >= 0)
@@ -321,7 +284,7 @@ func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, e
 			}
 			return cmp(a, b)
 		})
-		for _, u := range match[:min(len(match), limit)] {
+		for _, u := range match[:capped(len(match), f.Limit)] {
 			out = append(out, copyUser(u))
 		}
 		return nil

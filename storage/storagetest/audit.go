@@ -127,7 +127,7 @@ func matches(e *audit.Event, f audit.Filter) bool {
 func expect(all []*audit.Event, f audit.Filter) []string {
 	limit := f.Limit
 	if limit <= 0 {
-		limit = 50
+		limit = len(all)
 	}
 	var out []string
 	for _, e := range newestFirst(all) {
@@ -171,7 +171,7 @@ func testAudit(t *testing.T, h Harness) {
 		{name: "SearchLiteral", run: testAuditSearchLiteral},
 		{name: "Pagination", run: testAuditPagination},
 		{name: "PaginationWhileInserting", run: testAuditPaginationWhileInserting},
-		{name: "DefaultLimit", run: testAuditDefaultLimit},
+		{name: "Limit", run: testAuditDefaultLimit},
 		{name: "AnotherMainSeesNothing", run: testAuditAnotherMain},
 		{name: "ChainEmpty", run: testAuditChainEmpty},
 		{name: "ChainAdvance", run: testAuditChainAdvance},
@@ -513,10 +513,11 @@ func testAuditDefaultLimit(t *testing.T, s storage.Store) {
 		all = append(all, newEvent(main, main, at(i)))
 	}
 	mustInsert(t, s, all...)
+	got := listEvents(t, s, audit.Filter{MainAccountID: main, Limit: 50})
+	require.Len(t, got, 50)
+	assert.Equal(t, expect(all, audit.Filter{MainAccountID: main, Limit: 50}), idsOf(got))
 	for _, limit := range []int{0, -1} {
-		got := listEvents(t, s, audit.Filter{MainAccountID: main, Limit: limit})
-		require.Len(t, got, 50, "limit %d means 50", limit)
-		assert.Equal(t, expect(all, audit.Filter{MainAccountID: main}), idsOf(got))
+		assert.Len(t, listEvents(t, s, audit.Filter{MainAccountID: main, Limit: limit}), 55, "limit %d: every match", limit)
 	}
 	assert.Len(t, listEvents(t, s, audit.Filter{MainAccountID: main, Limit: 60}), 55)
 }

@@ -277,6 +277,8 @@ func mustSeatFixture(t testing.TB, s storage.Store, prefix string) seatFixture {
 	return f
 }
 
+var disabled = []users.Status{users.StatusDisabled}
+
 func testSeatHolderFilters(t *testing.T, s storage.Store) {
 	f := mustSeatFixture(t, s, "seats-holders")
 	m := f.main.ID
@@ -328,11 +330,11 @@ func testSeatHolderInactive(t *testing.T, s storage.Store) {
 		want     []string
 	}{
 		// bob is disabled; alice signed in at(100); carol at(10).
-		{"disabled only", seats.InactiveCriteria{ActiveBefore: at(0), EligibleRoles: []string{"agent"}}, []string{"bob"}},
-		{"by last login", seats.InactiveCriteria{ActiveBefore: at(50), EligibleRoles: []string{"agent"}}, []string{"bob", "carol"}},
-		{"all old", seats.InactiveCriteria{ActiveBefore: at(101), EligibleRoles: []string{"agent"}}, []string{"alice", "bob", "carol"}},
-		{"no eligible role", seats.InactiveCriteria{ActiveBefore: at(0), EligibleRoles: []string{"admin"}}, []string{"alice", "bob"}},
-		{"no role at all", seats.InactiveCriteria{ActiveBefore: at(0)}, []string{"bob"}},
+		{"disabled only", seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(0), EligibleRoles: []string{"agent"}}, []string{"bob"}},
+		{"by last login", seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(50), EligibleRoles: []string{"agent"}}, []string{"bob", "carol"}},
+		{"all old", seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(101), EligibleRoles: []string{"agent"}}, []string{"alice", "bob", "carol"}},
+		{"no eligible role", seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(0), EligibleRoles: []string{"admin"}}, []string{"alice", "bob"}},
+		{"no role at all", seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(0)}, []string{"bob"}},
 	}
 	for _, c := range cases {
 		crit := c.criteria
@@ -367,7 +369,7 @@ func testSeatHolderTeamRoles(t *testing.T, s storage.Store) {
 	require.NoError(t, err)
 
 	crit := func(roles ...string) *seats.InactiveCriteria {
-		return &seats.InactiveCriteria{ActiveBefore: at(0), EligibleRoles: roles}
+		return &seats.InactiveCriteria{Statuses: disabled, ActiveBefore: at(0), EligibleRoles: roles}
 	}
 	cases := []struct {
 		name   string

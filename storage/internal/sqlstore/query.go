@@ -8,12 +8,11 @@ import (
 	"github.com/accountkit/accountkit"
 )
 
-// defaultLimit is the page size used when a filter's Limit is <= 0.
-const defaultLimit = 50
-
+// limit reads a filter's Limit: a positive limit, or 0, which bun reads as
+// no LIMIT clause (the services always set one).
 func limit(n int) int64 {
 	if n <= 0 {
-		return defaultLimit
+		return 0
 	}
 	return int64(n)
 }

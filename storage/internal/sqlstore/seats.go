@@ -322,13 +322,18 @@ func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.Sele
 		q = q.Where("u.last_login_at < ?", f.LastLoginTo.UTC())
 	}
 	if c := f.Inactive; c != nil {
+		statuses := make([]string, 0, len(c.Statuses)+1)
+		for _, st := range c.Statuses {
+			statuses = append(statuses, string(st))
+		}
+		statuses = append(statuses, "") // IN () is not SQL; no user has the empty status
 		noRole := "NOT (" + holdsRole("ir", "IS NOT NULL") + ")"
-		args := []any{string(users.StatusDisabled), c.ActiveBefore.UTC()}
+		args := []any{bun.List(statuses), c.ActiveBefore.UTC()}
 		if len(c.EligibleRoles) > 0 {
 			noRole = "NOT (" + holdsRole("ir", "IN (?)") + ")"
 			args = append(args, bun.List(c.EligibleRoles), bun.List(c.EligibleRoles))
 		}
-		q = q.Where("(u.status = ? OR COALESCE(u.last_login_at, u.activated_at, u.created_at) < ? OR "+noRole+")", args...)
+		q = q.Where("(u.status IN (?) OR u.last_active_at < ? OR "+noRole+")", args...)
 	}
 	return q
 }

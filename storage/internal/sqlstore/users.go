@@ -45,6 +45,8 @@ type userRow struct {
 	LastLoginIP       string     `bun:"last_login_ip,notnull"`
 	LastLoginAgent    string     `bun:"last_login_agent,notnull"`
 	LastLoginMethod   string     `bun:"last_login_method,notnull"`
+	// LastActiveAt is u.LastActivity(), written from that one definition.
+	LastActiveAt time.Time `bun:"last_active_at,notnull"`
 }
 
 // userRoleRow is one role granted to a user.
@@ -98,6 +100,7 @@ func toUserRow(u *users.User) *userRow {
 		PasswordHash:      u.PasswordHash,
 		PasswordChangedAt: utcPtr(u.PasswordChangedAt),
 		LastLoginAt:       utcPtr(u.LastLoginAt),
+		LastActiveAt:      u.LastActivity().UTC(),
 		LastLoginIP:       u.LastLoginIP,
 		LastLoginAgent:    u.LastLoginAgent,
 		LastLoginMethod:   string(u.LastLoginMethod),
@@ -263,7 +266,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 			Column("first_name", "last_name", "email", "email_verified", "phone", "phone_verified",
 				"status", "locked", "locked_at", "failed_logins", "search_text", "updated_at",
 				"activated_at", "password_hash", "password_changed_at", "last_login_at",
-				"last_login_ip", "last_login_agent", "last_login_method").
+				"last_login_ip", "last_login_agent", "last_login_method", "last_active_at").
 			WherePK().
 			Exec(ctx)
 		if err != nil {
@@ -313,18 +316,18 @@ type userSortSpec struct {
 	desc   bool
 }
 
-func parseUserSort(sort users.Sort) (userSortSpec, error) {
+// parseUserSort maps a sort the service validated; anything else orders
+// by username.
+func parseUserSort(sort users.Sort) userSortSpec {
 	switch sort {
-	case "", users.SortUsername:
-		return userSortSpec{"username", false}, nil
 	case users.SortUsernameDesc:
-		return userSortSpec{"username", true}, nil
+		return userSortSpec{"username", true}
 	case users.SortCreated:
-		return userSortSpec{"created_at", false}, nil
+		return userSortSpec{"created_at", false}
 	case users.SortCreatedDesc:
-		return userSortSpec{"created_at", true}, nil
+		return userSortSpec{"created_at", true}
 	}
-	return userSortSpec{}, accountkit.Errorf(accountkit.Invalid, "unknown sort %q", sort)
+	return userSortSpec{"username", false}
 }
 
 // userFilter adds f's filters (not its paging) to q.
@@ -343,7 +346,7 @@ func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
 		q = q.Where("u.locked = ?", *f.Locked)
 	}
 	if f.ActiveBefore != nil {
-		q = q.Where("COALESCE(u.last_login_at, u.activated_at, u.created_at) < ?", f.ActiveBefore.UTC())
+		q = q.Where("u.last_active_at < ?", f.ActiveBefore.UTC())
 	}
 	if f.Search != "" {
 		q = q.Where("u.search_text LIKE ? ESCAPE '!'", containsPattern(f.Search))
@@ -357,25 +360,16 @@ func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
 // The cursor (AfterKey, AfterID) is written as k >= k0 AND (k > k0 OR
 // (k = k0 AND id > id0)) (mirrored when descending) rather than as a
 // row-value comparison, which MariaDB cannot serve from an index.
-// Errors: Invalid for an unknown sort or a creation-time key that is not
-// RFC 3339.
 func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error) {
-	spec, err := parseUserSort(f.Sort)
-	if err != nil {
-		return nil, err
-	}
+	spec := parseUserSort(f.Sort)
 	if len(f.AccountIDs) == 0 {
 		return []*users.User{}, nil
 	}
 	q := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), f)
-	if f.AfterKey != "" || f.AfterID != "" {
+	if f.AfterID != "" {
 		var key any = f.AfterKey
 		if spec.column == "created_at" {
-			t, err := time.Parse(time.RFC3339Nano, f.AfterKey)
-			if err != nil {
-				return nil, accountkit.Errorf(accountkit.Invalid, "invalid cursor")
-			}
-			key = t.UTC().Truncate(time.Microsecond)
+			key = f.AfterCreated.UTC().Truncate(time.Microsecond)
 		}
 		cmp, eq := ">", ">="
 		if spec.desc {
@@ -390,7 +384,7 @@ func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, e
 		dir = " DESC"
 	}
 	var rows []userRow
-	err = q.OrderExpr("u."+spec.column+dir+", u.id"+dir).Limit(limit(f.Limit)).Scan(ctx, &rows)
+	err := q.OrderExpr("u."+spec.column+dir+", u.id"+dir).Limit(limit(f.Limit)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err, "user")
 	}
