@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -272,19 +270,7 @@ func checkExpiry(expires, validFrom, now time.Time) string {
 	return ""
 }
 
-func validateName(name string) string {
-	switch n := utf8.RuneCountInString(name); {
-	case !utf8.ValidString(name):
-		return "must be valid UTF-8"
-	case n == 0:
-		return "must not be empty"
-	case n > MaxNameLength:
-		return fmt.Sprintf("must be at most %d characters", MaxNameLength)
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "must not contain control characters"
-	}
-	return ""
-}
+func validateName(name string) string { return accountkit.TextProblem(name, 1, MaxNameLength, false) }
 
 func clip(s string, n int) string {
 	if len(s) <= n {

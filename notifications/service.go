@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
@@ -172,21 +170,8 @@ func (s *Service) validate(in PublishInput) error {
 	if !s.known(in.Type) {
 		v.Add("type", "unknown notification type")
 	}
-	text := func(field, val string, max int) {
-		val = strings.TrimSpace(val)
-		switch {
-		case !utf8.ValidString(val):
-			v.Add(field, "must be valid UTF-8")
-		case field == "title" && val == "":
-			v.Add(field, "must not be empty")
-		case utf8.RuneCountInString(val) > max:
-			v.Add(field, fmt.Sprintf("must be at most %d characters", max))
-		case strings.ContainsFunc(val, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
-			v.Add(field, "must not contain control characters")
-		}
-	}
-	text("title", in.Title, MaxTitleLength)
-	text("body", in.Body, MaxBodyLength)
+	v.Text("title", strings.TrimSpace(in.Title), 1, MaxTitleLength)
+	v.MultilineText("body", strings.TrimSpace(in.Body), 0, MaxBodyLength)
 	return v.Err()
 }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -17,12 +16,8 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-// List limits.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-	reportBatch  = 500
-)
+// reportBatch is how many rows a report or a subtree walk reads per query.
+const reportBatch = 500
 
 // scope checks the principal holds PermSeatsManage in accountID (default:
 // the principal's account) and returns it with its main account.
@@ -219,17 +214,14 @@ func (s *Service) Accounts(ctx context.Context, in AccountsInput) (*AccountsPage
 		return nil, err
 	}
 	var v accountkit.Validation
-	limit := v.Limit(in.Limit, DefaultLimit, MaxLimit)
-	search := strings.ToLower(strings.TrimSpace(in.Search))
-	checkSearch(&v, in.Search)
+	limit, cur := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	search := v.Search("q", in.Search)
 	after := ""
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 1)
-		if err != nil || account.ValidateSlug(parts[0]) != "" {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			after = parts[0]
+	if cur != nil {
+		if account.ValidateSlug(cur.Key) != "" {
+			v.BadCursor()
 		}
+		after = cur.Key
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -275,20 +267,13 @@ func (s *Service) Accounts(ctx context.Context, in AccountsInput) (*AccountsPage
 		out = append(out, top)
 		slices.SortFunc(out, func(a, b *account.Account) int { return strings.Compare(a.Slug, b.Slug) })
 	}
-	if len(out) > limit {
-		out = out[:limit]
-		page.NextCursor = accountkit.EncodeCursor(out[limit-1].Slug)
-	}
+	out, page.NextCursor = accountkit.NextPage(out, limit, func(a *account.Account) accountkit.Cursor {
+		return accountkit.Cursor{Key: a.Slug, ID: a.ID}
+	})
 	for _, a := range out {
 		page.Accounts = append(page.Accounts, d.usage(a))
 	}
 	return page, nil
-}
-
-func checkSearch(v *accountkit.Validation, q string) {
-	if len(q) > 256 || !utf8.ValidString(q) {
-		v.Add("q", "must be valid UTF-8 of at most 256 bytes")
-	}
 }
 
 // HoldersInput selects seat holders; see Holders and Inactive.
@@ -357,18 +342,16 @@ func (s *Service) holders(ctx context.Context, in HoldersInput, inactive bool) (
 	if inactive {
 		f.Inactive = s.criteria()
 	}
-	want := f.Limit
+	limit := f.Limit
 	f.Limit++
 	list, err := s.store.ListSeatHolders(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	page := &HoldersPage{}
-	if len(list) > want {
-		list = list[:want]
-		last := list[want-1]
-		page.NextCursor = accountkit.EncodeCursor(last.User.Username, last.User.ID)
-	}
+	list, page.NextCursor = accountkit.NextPage(list, limit, func(h *Holder) accountkit.Cursor {
+		return accountkit.Cursor{Key: h.User.Username, ID: h.User.ID}
+	})
 	cutoff := s.inactiveCutoff()
 	for _, h := range list {
 		page.Holders = append(page.Holders, &HolderView{Holder: h, Reasons: s.reasons(h, cutoff)})
@@ -399,25 +382,20 @@ func (s *Service) reasons(h *Holder, cutoff time.Time) []string {
 
 func (s *Service) holderFilter(ctx context.Context, acc *account.Account, in HoldersInput) (HolderFilter, error) {
 	var v accountkit.Validation
-	f := HolderFilter{MainAccountID: acc.MainID(), Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit),
-		Search:        strings.ToLower(strings.TrimSpace(in.Search)),
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := HolderFilter{MainAccountID: acc.MainID(), Limit: limit, Search: v.Search("q", in.Search),
 		LastLoginFrom: in.LastLoginFrom, LastLoginTo: in.LastLoginTo, AssignedFrom: in.AssignedFrom, AssignedTo: in.AssignedTo}
-	checkSearch(&v, in.Search)
 	if in.Role != "" {
-		if len(in.Role) > 255 || !utf8.ValidString(in.Role) {
-			v.Add("role", "unknown role")
-		}
+		v.Filter("role", in.Role)
 		f.Role = &in.Role
 	}
 	checkRange(&v, "last_login", in.LastLoginFrom, in.LastLoginTo)
 	checkRange(&v, "assigned", in.AssignedFrom, in.AssignedTo)
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
-		if err != nil || parts[0] == "" || !accountkit.ValidID(parts[1]) {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.AfterUsername, f.AfterID = parts[0], parts[1]
+	if after != nil {
+		if after.Key == "" {
+			v.BadCursor()
 		}
+		f.AfterUsername, f.AfterID = after.Key, after.ID
 	}
 	if in.Account != "" && !in.IncludeSubaccounts {
 		v.Add("account", "needs include_subaccounts")
@@ -465,6 +443,13 @@ func (s *Service) below(ctx context.Context, accountID, topID string) error {
 }
 
 func checkRange(v *accountkit.Validation, name string, from, to *time.Time) {
+	prefix := ""
+	if name != "" {
+		prefix = name + "_"
+	}
+	if !v.Time(prefix+"from", from) || !v.Time(prefix+"to", to) {
+		return
+	}
 	if from != nil && to != nil && !from.Before(*to) {
 		if name == "" {
 			v.Add("to", "must be after from")
@@ -498,31 +483,25 @@ func (s *Service) Members(ctx context.Context, accountID, search, cursor string,
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := users.Filter{AccountIDs: []string{acc.ID}, Search: strings.ToLower(strings.TrimSpace(search)),
-		Sort: users.SortUsername, Limit: v.Limit(limit, DefaultLimit, MaxLimit)}
-	checkSearch(&v, search)
-	if cursor != "" {
-		parts, err := accountkit.DecodeCursor(cursor, 2)
-		if err != nil || parts[0] == "" || !accountkit.ValidID(parts[1]) {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.AfterKey, f.AfterID = parts[0], parts[1]
+	limit, after := v.Page(accountkit.PageRequest{Limit: limit, Cursor: cursor})
+	f := users.Filter{AccountIDs: []string{acc.ID}, Search: v.Search("q", search), Sort: users.SortUsername, Limit: limit + 1}
+	if after != nil {
+		if after.Key == "" {
+			v.BadCursor()
 		}
+		f.AfterKey, f.AfterID = after.Key, after.ID
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	want := f.Limit
-	f.Limit++
 	list, err := s.store.ListUsers(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	page := &MembersPage{}
-	if len(list) > want {
-		list = list[:want]
-		page.NextCursor = accountkit.EncodeCursor(list[want-1].Username, list[want-1].ID)
-	}
+	list, page.NextCursor = accountkit.NextPage(list, limit, func(u *users.User) accountkit.Cursor {
+		return accountkit.Cursor{Key: u.Username, ID: u.ID}
+	})
 	if len(list) == 0 {
 		return page, nil
 	}
@@ -579,9 +558,8 @@ func (s *Service) Log(ctx context.Context, in LogInput) (*LogPage, error) {
 		return nil, err
 	}
 	var v accountkit.Validation
-	f := LogFilter{MainAccountID: acc.MainID(), From: in.From, To: in.To, Limit: v.Limit(in.Limit, DefaultLimit, MaxLimit),
-		Search: strings.ToLower(strings.TrimSpace(in.Search))}
-	checkSearch(&v, in.Search)
+	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
+	f := LogFilter{MainAccountID: acc.MainID(), From: in.From, To: in.To, Limit: limit + 1, Search: v.Search("q", in.Search)}
 	checkRange(&v, "", in.From, in.To)
 	if in.Event != "" {
 		ev := Event(in.Event)
@@ -603,17 +581,12 @@ func (s *Service) Log(ctx context.Context, in LogInput) (*LogPage, error) {
 		}
 		f.UserID = &in.UserID
 	}
-	if in.Cursor != "" {
-		parts, err := accountkit.DecodeCursor(in.Cursor, 2)
-		var t time.Time
-		if err == nil {
-			t, err = time.Parse(time.RFC3339Nano, parts[0])
+	if after != nil {
+		us, ok := accountkit.ParseTimeKey(after.Key)
+		if !ok {
+			v.BadCursor()
 		}
-		if err != nil || !accountkit.ValidID(parts[1]) {
-			v.Add("cursor", "malformed cursor")
-		} else {
-			f.Before = &LogCursor{Time: t.UTC(), ID: parts[1]}
-		}
+		f.Before = &LogCursor{Time: time.UnixMicro(us).UTC(), ID: after.ID}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -631,18 +604,14 @@ func (s *Service) Log(ctx context.Context, in LogInput) (*LogPage, error) {
 			return nil, err
 		}
 	}
-	want := f.Limit
-	f.Limit++
 	list, err := s.store.ListSeatLog(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	page := &LogPage{Entries: list}
-	if len(list) > want {
-		page.Entries = list[:want]
-		last := page.Entries[want-1]
-		page.NextCursor = accountkit.EncodeCursor(last.Time.UTC().Format(time.RFC3339Nano), last.ID)
-	}
+	page := &LogPage{}
+	page.Entries, page.NextCursor = accountkit.NextPage(list, limit, func(e *LogEntry) accountkit.Cursor {
+		return accountkit.Cursor{Key: accountkit.TimeKey(e.Time.UnixMicro()), ID: e.ID}
+	})
 	return page, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
@@ -135,15 +134,10 @@ func (s *Service) refused(ctx context.Context, e *audit.Entry, err error) {
 }
 
 func clip(s string) string {
-	s = strings.ToValidUTF8(s, "?")
 	if len(s) > 40 {
-		s = s[:40]
-		for len(s) > 0 && !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-		s += "…"
+		return accountkit.Clip(s, 40) + "…"
 	}
-	return s
+	return accountkit.Clip(s, 40)
 }
 
 func nameTaken() error {

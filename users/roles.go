@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
@@ -35,14 +34,13 @@ type RoleView struct {
 func (s *Service) validateRole(in *RoleInput, p *security.Principal) error {
 	var v accountkit.Validation
 	in.Name = strings.TrimSpace(in.Name)
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 64 || validatePersonName(in.Name) != "" {
-		v.Add("name", "must be 1 to 64 characters without control characters")
-	}
-	if !utf8.ValidString(in.Description) || utf8.RuneCountInString(in.Description) > 500 {
-		v.Add("description", "must be at most 500 characters")
+	v.Text("name", in.Name, 1, 64)
+	v.MultilineText("description", in.Description, 0, 500)
+	if in.Permissions == nil {
+		v.Add("permissions", "is required (an empty list for none)")
 	}
 	if len(in.Permissions) > 200 {
-		v.Add("permissions", "too many permissions")
+		v.Add("permissions", "must have at most 200 items")
 	}
 	for _, perm := range in.Permissions {
 		if !s.opts.Registry.HasPermission(security.Permission(perm)) {

@@ -377,7 +377,7 @@ func TestService_Roles(t *testing.T) {
 	sub := env.SubAccount(t, main, "acme-eu")
 	r, err := env.Kit.Users.CreateRole(ctx, users.RoleInput{Name: "Auditor", Permissions: []string{string(security.PermAuditRead), string(security.PermUsersRead)}})
 	require.NoError(t, err)
-	_, err = env.Kit.Users.CreateRole(ctx, users.RoleInput{Name: "auditor"})
+	_, err = env.Kit.Users.CreateRole(ctx, users.RoleInput{Name: "auditor", Permissions: []string{}})
 	assert.Equal(t, accountkit.Conflict, code(err))
 	_, err = env.Kit.Users.CreateRole(ctx, users.RoleInput{Name: "Bad", Permissions: []string{"root.everything"}})
 	assert.Equal(t, accountkit.Invalid, code(err))
