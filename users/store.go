@@ -89,4 +89,7 @@ type Store interface {
 	// DeleteUserSessions removes every session of the user but the one
 	// whose ID is except ("" for none) and returns how many it removed.
 	DeleteUserSessions(ctx context.Context, userID, except string) (int, error)
+	// ListUserSessions returns the user's sessions, expired or not, newest
+	// (CreatedAt) first, ties broken by ID.
+	ListUserSessions(ctx context.Context, userID string) ([]*Session, error)
 }

@@ -684,6 +684,26 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	})
 }
 
+// ListUserSessions implements users.Store.
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]*users.Session, error) {
+	var out []*users.Session
+	err := s.read(ctx, func() error {
+		for _, sess := range s.sessions {
+			if sess.UserID == userID {
+				out = append(out, copySession(sess))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *users.Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, err
+}
+
 // DeleteUserSessions implements users.Store.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
 	var n int

@@ -772,6 +772,20 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return nil
 }
 
+// ListUserSessions returns the user's sessions, newest first.
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]*users.Session, error) {
+	var rows []sessionRow
+	if err := s.idb(ctx).NewSelect().Model(&rows).Where("user_id = ?", userID).
+		OrderExpr("created_at DESC, id DESC").Scan(ctx); err != nil {
+		return nil, translate(err, "session")
+	}
+	out := make([]*users.Session, len(rows))
+	for i := range rows {
+		out[i] = rows[i].session()
+	}
+	return out, nil
+}
+
 // DeleteUserSessions removes every session of the user but the one whose
 // ID is except ("" for none) and returns how many it removed.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
