@@ -7,7 +7,7 @@ package web
 
 var messagesEN = map[string]string{
 	"common.skip":           "Skip to content",
-	"common.footer":         "Protected by accountkit · Your connection is encrypted",
+	"common.footer":         "Protected by accountkit",
 	"common.back":           "Back",
 	"common.back_to_signin": "Back to sign-in",
 	"common.to_signin":      "Go to sign-in",
@@ -225,7 +225,7 @@ var messagesEN = map[string]string{
 
 var messagesDE = map[string]string{
 	"common.skip":           "Zum Inhalt springen",
-	"common.footer":         "Geschützt durch accountkit · Ihre Verbindung ist verschlüsselt",
+	"common.footer":         "Geschützt durch accountkit",
 	"common.back":           "Zurück",
 	"common.back_to_signin": "Zurück zur Anmeldung",
 	"common.to_signin":      "Zur Anmeldung",

@@ -159,8 +159,18 @@ func (h *Handler) cookie(name, value, path string, httpOnly bool, sameSite http.
 // scoped to the pages.
 func (h *Handler) setStep(w http.ResponseWriter, name, value string, expires time.Time) {
 	c := h.cookie(name, value, h.base+"/", true, http.SameSiteStrictMode)
-	c.Expires = expires
+	c.MaxAge = h.maxAge(expires)
 	http.SetCookie(w, c)
+}
+
+// maxAge is the seconds until t on the service's clock: cookies carry a
+// Max-Age, not an Expires, so a browser whose clock differs from the
+// server's keeps them as long as the server does.
+func (h *Handler) maxAge(t time.Time) int {
+	if s := int(t.Sub(h.clock.Now()) / time.Second); s > 0 {
+		return s
+	}
+	return -1
 }
 
 // clearStep removes a step cookie (and the two-factor page's copy that
@@ -193,10 +203,10 @@ func stepValue(r *http.Request, name string) string {
 func (h *Handler) setSession(w http.ResponseWriter, res *users.LoginResult) {
 	c := h.opts.Cookies
 	s := h.cookie(c.Session, res.Token, c.Path, true, c.SameSite)
-	s.Expires = res.Session.ExpiresAt
+	s.MaxAge = h.maxAge(res.Session.ExpiresAt)
 	http.SetCookie(w, s)
 	x := h.cookie(c.CSRF, res.CSRFToken, c.Path, false, http.SameSiteStrictMode)
-	x.Expires = res.Session.ExpiresAt
+	x.MaxAge = s.MaxAge
 	http.SetCookie(w, x)
 	h.newFormCookie(w)
 	h.clearStep(w, users.TwoFactorCookie)
