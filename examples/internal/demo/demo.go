@@ -21,8 +21,8 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
-	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/sso"
+	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/users"
 	"github.com/accountkit/accountkit/web"
 )
