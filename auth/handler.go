@@ -35,7 +35,8 @@ const (
 // TwoFactorCookie carries the challenge of a sign-in's second-factor step
 // when the first factor ended in a browser redirect (a single sign-on
 // whose account asks for local two-factor authentication): an HttpOnly,
-// Secure, SameSite=Strict cookie scoped to the /api/v1/auth/2fa routes,
+// Secure, SameSite=Strict cookie scoped to the /api/v1/auth/2fa routes
+// (the sso package sets a second copy scoped to its two-factor page),
 // expiring with the challenge. RouteTwoFactorVerify, and
 // RouteTwoFactorEnroll and RouteTwoFactorConfirm when no one is signed in,
 // use it when the body gives no challenge_token. The challenge is single

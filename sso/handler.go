@@ -94,7 +94,8 @@ func (h *Handler) initiate(w http.ResponseWriter, r *http.Request) {
 // RelayState when it is a safe relative path, else to "/". When the user
 // owes a local second factor (Config.LocalTwoFactor), the challenge is set
 // in auth.TwoFactorCookie instead and the browser sent to
-// Options.TwoFactorPath.
+// Options.TwoFactorPath (a copy of the cookie is scoped to that page's
+// path).
 func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
@@ -118,10 +119,17 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	if res := out.Result; res.Session != nil {
 		auth.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
 	} else if res.ChallengeExpiresAt != nil {
-		// The second-factor step: the challenge goes to the 2FA API only.
-		http.SetCookie(w, &http.Cookie{Name: auth.TwoFactorCookie, Value: res.ChallengeToken,
-			Path: h.svc.basePath + "/api/v1/auth/2fa", Expires: *res.ChallengeExpiresAt,
-			HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+		// The second-factor step: the challenge goes to the 2FA API and to
+		// the two-factor page (a server-rendered page reads it there, so
+		// the step works without JavaScript), nowhere else.
+		for _, path := range []string{h.svc.basePath + "/api/v1/auth/2fa", h.svc.TwoFactorPagePath()} {
+			if path == "" {
+				continue
+			}
+			http.SetCookie(w, &http.Cookie{Name: auth.TwoFactorCookie, Value: res.ChallengeToken,
+				Path: path, Expires: *res.ChallengeExpiresAt,
+				HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", out.Redirect)

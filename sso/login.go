@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -101,6 +102,28 @@ func (s *Service) enabledConfig(ctx context.Context, slug string) (*account.Acco
 		return acc, c, refuse(ReasonNotConfigured, accountkit.NotFound)
 	}
 	return acc, c, nil
+}
+
+// Enabled reports whether the account with the slug has single sign-on
+// enabled, so a sign-in page can offer it (the initiation route is
+// RoutePath(slug, "")). It needs no principal and tells no more than the
+// initiation route does; unknown slugs, accounts without a saved or
+// enabled configuration and installations without Options.BaseURL answer
+// false. Errors: Internal only.
+func (s *Service) Enabled(ctx context.Context, slug string) (bool, error) {
+	_, _, err := s.enabledConfig(ctx, slug)
+	var le *LoginError
+	if errors.As(err, &le) && le.Code == accountkit.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// TwoFactorPagePath returns the path of Options.TwoFactorPath without its
+// query, "" when unset: the cookie path of the challenge's page copy.
+func (s *Service) TwoFactorPagePath() string {
+	p, _, _ := strings.Cut(s.opts.TwoFactorPath, "?")
+	return p
 }
 
 // BeginLogin starts an SP-initiated sign-in at the account with the slug:

@@ -64,7 +64,9 @@ type Options struct {
 	// ACS sends the browser there (303) with the query parameters status
 	// ("two_factor_required" or "two_factor_enrollment_required") and,
 	// when the sign-in had one, return_to; the challenge travels in the
-	// users.TwoFactorCookie, never in the URL. The page posts the code to
+	// users.TwoFactorCookie, never in the URL (scoped to the 2FA API and,
+	// in a second copy, to this page's path, so a server-rendered page
+	// such as the web package's reads it). A page may post the code to
 	// POST /api/v1/auth/2fa/verify (or enrolls through
 	// /api/v1/auth/2fa/enroll and /enroll/confirm) without a
 	// challenge_token, then goes to return_to. Without it

@@ -83,6 +83,16 @@ func requireTwoFactorStep(t *testing.T, b *browser, p *page, status auth.LoginSt
 	assert.True(t, c.HttpOnly)
 	assert.True(t, c.Secure)
 	assert.Equal(t, http.SameSiteStrictMode, c.SameSite)
+	var page *http.Cookie
+	for _, pc := range p.Cookies {
+		if pc.Name == auth.TwoFactorCookie && pc.Path == twoFactorPath {
+			page = pc
+		}
+	}
+	require.NotNil(t, page, "a copy reaches the two-factor page, so it works without JavaScript")
+	assert.Equal(t, c.Value, page.Value)
+	assert.True(t, page.HttpOnly && page.Secure)
+	assert.Equal(t, http.SameSiteStrictMode, page.SameSite)
 	_, signedIn := b.cookies[auth.SessionCookie]
 	assert.False(t, signedIn)
 }
@@ -238,4 +248,22 @@ func TestSSO_LocalTwoFactorNeedsPage(t *testing.T) {
 		_, err := kit.New(kit.Options{Store: env.Store, SSO: sso.Options{BaseURL: kittest.BaseURL, TwoFactorPath: bad}})
 		require.Error(t, err, bad)
 	}
+}
+
+// TestService_Enabled: a sign-in page may ask whether an account offers
+// SSO; it needs no principal and says no for every other case alike.
+func TestService_Enabled(t *testing.T) {
+	t.Parallel()
+	env := kittest.New(t)
+	f := newFixture(t, env)
+	other := env.MainAccount(t, "fabrikam")
+	for slug, want := range map[string]bool{"contoso": true, other.Slug: false, "nobody": false, "Bad Slug!": false} {
+		got, err := env.Kit.SSO.Enabled(context.Background(), slug)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, slug)
+	}
+	f.configure(t, map[string]any{"enabled": false}, http.StatusOK)
+	got, err := env.Kit.SSO.Enabled(context.Background(), "contoso")
+	require.NoError(t, err)
+	assert.False(t, got, "a saved but disabled configuration")
 }

@@ -1,6 +1,7 @@
 // Command quickstart runs accountkit in memory: it creates a main account
 // with a sub-account and an administrator, prints how to sign in, and
-// serves the API on 127.0.0.1:8080 until Ctrl-C.
+// serves the API and the pages (http://127.0.0.1:8080/account/sign-in, in
+// development mode so they work on plain HTTP) until Ctrl-C.
 //
 //	go run ./examples/quickstart
 //

@@ -61,6 +61,7 @@ func testUsers(t *testing.T, h Harness) {
 		{name: "SessionTouch", run: testSessionTouch},
 		{name: "SessionDelete", run: testSessionDelete},
 		{name: "SessionDeleteUser", run: testSessionDeleteUser},
+		{name: "SessionListUser", run: testSessionListUser},
 	})
 }
 
@@ -1435,4 +1436,28 @@ func testSessionDeleteUser(t *testing.T, s storage.Store) {
 	n, err = s.DeleteUserSessions(ctx(), u.ID, "")
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+}
+
+func testSessionListUser(t *testing.T, s storage.Store) {
+	u := tokenUser(t, s, "sessions-list")
+	v := newUser(&account.Account{ID: u.AccountID, Ancestry: []string{u.MainAccountID}}, "sessions-list-v")
+	mustCreateUser(t, s, v)
+	got, err := s.ListUserSessions(ctx(), u.ID)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	var ids []string
+	for i := range 3 {
+		sess := newSession(u, fmt.Sprint(i))
+		sess.CreatedAt = at(i * 60)
+		require.NoError(t, s.CreateSession(ctx(), sess))
+		ids = append(ids, sess.ID)
+	}
+	require.NoError(t, s.CreateSession(ctx(), newSession(v, "v")))
+	got, err = s.ListUserSessions(ctx(), u.ID)
+	require.NoError(t, err)
+	require.Len(t, got, 3, "only the user's sessions")
+	assert.Equal(t, []string{ids[2], ids[1], ids[0]}, []string{got[0].ID, got[1].ID, got[2].ID}, "newest first")
+	assert.Equal(t, "192.0.2.1", got[0].IP)
+	assert.Equal(t, at(120), got[0].CreatedAt)
+	assert.Equal(t, 30*time.Minute, got[0].IdleTimeout)
 }

@@ -21,8 +21,10 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/web"
 )
 
 // consoleMailer prints emails instead of sending them: a stand-in for the
@@ -39,6 +41,8 @@ type Installation struct {
 	Kit      *kit.Kit
 	Main     *account.Account
 	Password string
+	// Handler serves the API and the pages under /account/.
+	Handler http.Handler
 }
 
 // Setup wires accountkit on store and creates the main account "Acme", a
@@ -46,10 +50,20 @@ type Installation struct {
 func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer) (*Installation, error) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	k, err := kit.New(kit.Options{Store: store, Logger: logger,
-		Users: users.Options{Mailer: consoleMailer{out}, LinkBaseURL: "http://" + addr + "/account"}})
+		Users: users.Options{Mailer: consoleMailer{out}, LinkBaseURL: "http://" + addr + "/account"},
+		SSO:   sso.Options{TwoFactorPath: web.TwoFactorPath("/account")}})
 	if err != nil {
 		return nil, err
 	}
+	// The pages, in development mode: their cookies work on plain HTTP.
+	pages, err := web.New(web.Options{Services: web.Services{SignIn: k.Auth, Links: k.Auth, Self: k.Users, Security: k.Auth,
+		Branding: k.Accounts, SSO: k.SSO, Notifications: k.Notifications}, Development: true, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/account/", pages)
+	mux.Handle("/", k.Handler())
 	sys := security.AsSystem(ctx)
 	main, err := k.Accounts.CreateMain(sys, account.CreateInput{Name: "Acme", Slug: "acme"})
 	if err != nil {
@@ -68,7 +82,7 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	return &Installation{Kit: k, Main: main, Password: password}, nil
+	return &Installation{Kit: k, Main: main, Password: password, Handler: mux}, nil
 }
 
 // Run bootstraps store and serves it on addr until SIGINT or SIGTERM, then
@@ -82,7 +96,7 @@ func Run(addr string, store storage.Store, out io.Writer) error {
 		return err
 	}
 	defer inst.Kit.Close()
-	srv := &http.Server{Addr: addr, Handler: inst.Kit.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: inst.Handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 
@@ -93,6 +107,8 @@ Main account %q (id %s) and its administrator:
   username: admin
   password: %s
 
+Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
+
 Sign in, then call the API with the session token:
   TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \
       -d '{"username":"admin","password":"%s"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
@@ -101,7 +117,7 @@ Sign in, then call the API with the session token:
   curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
       -d '{"username":"jane","email":"jane@acme.example","roles":["member"]}' %s/users
   curl -s -H "Authorization: Bearer $TOKEN" '%s/audit/events?range=today&include_subaccounts=true'
-`, addr, inst.Main.Name, inst.Main.ID, inst.Password, base, inst.Password, base, base, inst.Main.ID, base, base)
+`, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr, base, inst.Password, base, base, inst.Main.ID, base, base)
 
 	select {
 	case err := <-errc:

@@ -41,3 +41,20 @@ func TestSetup(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, resp2.StatusCode)
 	assert.Contains(t, out.String(), "[email to jane@acme.example] invitation: http://127.0.0.1:8080/account/accept-invitation?token=")
 }
+
+// TestSetup_Pages: the quickstart serves the sign-in page, and the
+// administrator signs in there over plain HTTP.
+func TestSetup_Pages(t *testing.T) {
+	var out strings.Builder
+	inst, err := demo.Setup(context.Background(), memory.New(), "127.0.0.1:8080", &out)
+	require.NoError(t, err)
+	srv := httptest.NewServer(inst.Handler)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/account/sign-in")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, c := range resp.Cookies() {
+		assert.False(t, c.Secure, "development cookies work on http://127.0.0.1")
+	}
+}

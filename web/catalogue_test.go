@@ -1,0 +1,43 @@
+package web
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"golang.org/x/text/language"
+)
+
+// TestCatalogue: English and German are complete, and every key the
+// templates and handlers use exists.
+func TestCatalogue(t *testing.T) {
+	for k := range messagesEN {
+		assert.Contains(t, messagesDE, k, "German lacks %s", k)
+	}
+	for k := range messagesDE {
+		assert.Contains(t, messagesEN, k, "English lacks %s", k)
+	}
+	var src strings.Builder
+	for _, pat := range []string{"templates/*.html", "*.go"} {
+		files, _ := filepath.Glob(pat)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") || f == "messages.go" {
+				continue
+			}
+			b, _ := os.ReadFile(f)
+			src.Write(b)
+		}
+	}
+	used := regexp.MustCompile(`"((?:common|field|error|notice|signin|sso|expired|twofactor|recovery|setup|codes|forgot|reset|accept|link|verify|nav|profile|phone|security|sessions|notifications|notfound|password)\.[a-z_.]+)"`).FindAllStringSubmatch(src.String(), -1)
+	for _, m := range used {
+		assert.Contains(t, messagesEN, m[1], "used but not in the catalogue")
+	}
+	de := newTranslator(language.German)
+	assert.Equal(t, "Anmelden", de.T("signin.title"))
+	assert.Equal(t, "Mindestens 8 Zeichen.", de.T("must be at least 8 characters"))
+	assert.Equal(t, "1.234", de.Number(1234))
+	assert.Equal(t, "1,234", newTranslator(language.English).Number(1234))
+}

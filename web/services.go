@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+
+	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
+	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/users"
+)
+
+// The pages call the services through these small interfaces and nothing
+// else: every rule stays in the services, and a refactoring of the
+// services touches only this file and the place that fills Services.
+
+// SignIn is the sign-in side of the auth service: password, expired
+// password, second factor, sessions. *auth.Service implements it.
+type SignIn interface {
+	Login(ctx context.Context, in auth.LoginInput) (*auth.LoginResult, error)
+	Logout(ctx context.Context, sessionToken string) error
+	ChangeExpiredPassword(ctx context.Context, changeToken, password, ip, userAgent string) (*auth.LoginResult, error)
+	VerifyTwoFactor(ctx context.Context, in auth.VerifyInput) (*auth.LoginResult, error)
+	// BeginTwoFactorEnrollment and ConfirmTwoFactorEnrollment serve both
+	// the forced enrolment of a sign-in (with a challenge token) and the
+	// signed-in user's own (without).
+	BeginTwoFactorEnrollment(ctx context.Context, challengeToken string) (*auth.Enrollment, error)
+	ConfirmTwoFactorEnrollment(ctx context.Context, in auth.ConfirmInput) (*auth.EnrollmentResult, error)
+	SessionPrincipal(ctx context.Context, token string) (*security.Principal, *auth.Session, error)
+}
+
+// Links is what the links in emails lead to: forgot and reset password,
+// accept an invitation, verify an email address. *auth.Service
+// implements it.
+type Links interface {
+	ForgotPassword(ctx context.Context, identifier string) error
+	ResetPassword(ctx context.Context, secret, password string) error
+	AcceptInvitation(ctx context.Context, secret, password string) (*users.User, error)
+	VerifyEmail(ctx context.Context, secret string) error
+}
+
+// Self is what a signed-in user changes of their own profile on the "My
+// account" pages. *users.Service implements it.
+type Self interface {
+	Get(ctx context.Context, id string) (*users.User, error)
+	UpdateProfile(ctx context.Context, in users.ProfileUpdate) (*users.User, error)
+	SendPhoneCode(ctx context.Context) error
+	VerifyPhone(ctx context.Context, code string) error
+}
+
+// Security is what a signed-in user changes of their own credentials and
+// sessions: password, two-factor authentication, other sessions.
+// *auth.Service implements it.
+type Security interface {
+	ChangePassword(ctx context.Context, current, password string) error
+	TwoFactorStatus(ctx context.Context) (*auth.TwoFactorStatus, error)
+	DisableTwoFactor(ctx context.Context, code string) error
+	RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error)
+	Sessions(ctx context.Context) ([]*auth.Session, error)
+	EndOtherSessions(ctx context.Context) (int, error)
+}
+
+// Branding gives the pages an account's public branding (name, logo,
+// theme, language) by slug or custom hostname, and the signed-in user's
+// account. *account.Service implements it.
+type Branding interface {
+	BrandingBySlug(ctx context.Context, slug string) (*account.Branding, error)
+	BrandingByHost(ctx context.Context, host string) (*account.Branding, error)
+	Logo(ctx context.Context, slug string) (*account.Logo, error)
+	Current(ctx context.Context) (*account.Account, error)
+}
+
+// SSO tells whether an account offers single sign-on. *sso.Service
+// implements it.
+type SSO interface {
+	Enabled(ctx context.Context, slug string) (bool, error)
+}
+
+// Notifications is the signed-in user's inbox and subscriptions.
+// *notifications.Service implements it.
+type Notifications interface {
+	Inbox(ctx context.Context, in notifications.InboxInput) (*notifications.InboxPage, error)
+	MarkRead(ctx context.Context, notificationID string) error
+	MarkAllRead(ctx context.Context) (int, error)
+	Subscriptions(ctx context.Context) ([]notifications.Subscription, error)
+	SetSubscriptions(ctx context.Context, set map[notifications.Type]bool) ([]notifications.Subscription, error)
+}
+
+// Services are the services the pages call. SignIn, Links, Self, Security
+// and Branding are required; without SSO the pages offer no single
+// sign-on, without Notifications they have no notifications page.
+type Services struct {
+	SignIn        SignIn
+	Links         Links
+	Self          Self
+	Security      Security
+	Branding      Branding
+	SSO           SSO
+	Notifications Notifications
+}

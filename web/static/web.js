@@ -1,0 +1,26 @@
+// accountkit pages: small progressive enhancements. Every page works
+// without this script.
+(function () {
+  "use strict";
+  // A "Copy" button beside the TOTP secret.
+  document.querySelectorAll("[data-copy]").forEach(function (el) {
+    if (!navigator.clipboard) return;
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn btn-quiet btn-small copy";
+    b.textContent = document.documentElement.lang === "de" ? "Kopieren" : "Copy";
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(el.textContent.replace(/\s+/g, "")).then(function () {
+        b.textContent = document.documentElement.lang === "de" ? "Kopiert" : "Copied";
+      });
+    });
+    el.parentNode.appendChild(b);
+  });
+  // A submitted form cannot be sent twice by a double click.
+  document.querySelectorAll("form").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      var s = f.querySelector("button[type=submit]");
+      if (s) setTimeout(function () { s.disabled = true; }, 0);
+    });
+  });
+})();
