@@ -2,7 +2,8 @@
 // below them, their status, their security settings and their
 // customization.
 //
-// It imports the root package, security and audit.
+// It imports the root package, security, internal/httpx and audit, and
+// must not import users or any package above it.
 package account
 
 import (

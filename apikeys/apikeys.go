@@ -3,7 +3,12 @@
 // updating, revoking and listing them, and the Authenticator that turns a
 // key into a Principal.
 //
-// It imports the root package, security and audit.
+// A key follows its creator (it holds at most what the creator holds now,
+// and stops while the creator is disabled or deleted), and a user who
+// leaves (users.Leaving) loses the keys they created: NewService
+// subscribes to it. It imports the root package, security, audit, account
+// and users; it must not import auth, teams, seats, notifications, sso,
+// storage or kit.
 package apikeys
 
 import (

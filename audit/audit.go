@@ -7,7 +7,10 @@
 // so Service.Verify detects an event that was altered, removed or inserted
 // behind the library's back.
 //
-// The package imports the root package and security only.
+// Recorder.RecordFailure is the one way every service audits a refused
+// attempt.
+//
+// The package imports the root package, security and internal/httpx only.
 package audit
 
 import (

@@ -1,6 +1,11 @@
-// Package kit wires every accountkit service from one storage.Store and
-// mounts all their handlers as one http.Handler. It is the one import most
-// host applications need besides a storage adapter.
+// Package kit builds every accountkit service from one storage.Store and
+// one accountkit.Runtime, and mounts all their handlers as one
+// http.Handler. It is the one import most host applications need besides
+// a storage adapter. kit holds no rules: each service declares what it
+// needs in its Deps, and the rules that span services are events on the
+// Runtime's Events, subscribed by the services themselves — a host may
+// build the services by hand and keep every rule (see the README's
+// architecture section).
 package kit
 
 import (

@@ -3,8 +3,10 @@
 // inbox (read/unread) and their per-type subscriptions, and the
 // account-level view Account Managers use for sub-accounts.
 //
-// It imports the root package, security, audit and users (to find the
-// recipients). It lives outside the account package, which users imports.
+// It imports the root package, security, audit, account and users (to find
+// the recipients), and must not import auth, teams, seats, apikeys, sso,
+// storage or kit. It lives outside the account package, which users
+// imports.
 package notifications
 
 import (

@@ -7,8 +7,10 @@
 // account's pool row first (SELECT ... FOR UPDATE), then counts and writes,
 // so parallel assignments on PostgreSQL and MariaDB never exceed a limit.
 //
-// It imports the root package, security, audit, account and users; it must
-// not import storage adapters, teams, sso or kit.
+// A user who leaves (users.Leaving) frees their seat: NewService
+// subscribes to it. It imports the root package, security, audit, account
+// and users; it must not import auth, teams, apikeys, notifications, sso,
+// storage or kit.
 package seats
 
 import (

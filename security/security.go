@@ -3,8 +3,10 @@
 // built-in roles, and the Authorizer that checks a principal may act on an
 // account of its tree.
 //
-// It imports only the root package. Login flows live where their data lives
-// (users, sso) and only issue principals through this package.
+// It imports only the root package. Sign-in flows live in auth (passwords,
+// sessions, second factors) and sso (SAML); they only issue principals
+// through this package. Resolve is the one tenant check every service runs
+// on a record named by a client.
 package security
 
 import (

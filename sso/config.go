@@ -12,8 +12,12 @@
 // IdentityProvider values, persists request IDs and used assertion IDs in
 // the Store so several host instances share them, and owns the HTTP routes.
 //
-// It imports the root package, security, audit, account, users, teams and
-// sso/saml. It must not import storage or kit.
+// Every SAML sign-in ends in auth.Service.Complete, the completion path all
+// sign-in methods share; users are provisioned through users.Service
+// (Provision, Activate); password refusal while SSO is enforced is the
+// package's reaction to auth.PasswordUse. It imports the root package,
+// security, audit, account, users, auth, teams and sso/saml, and must not
+// import storage, web or kit.
 package sso
 
 import (
