@@ -7,6 +7,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -148,10 +149,8 @@ func (s *Service) startSession(ctx context.Context, u *users.User, method users.
 	if err != nil {
 		return nil, err
 	}
-	csrf, csrfHash, err := newCSRFSecret()
-	if err != nil {
-		return nil, err
-	}
+	csrf := CSRFToken(token)
+	csrfHash := security.HashSecret(csrf)
 	now := s.now()
 	sess := &Session{ID: s.rt.IDs.NewID(), TokenHash: hash, CSRFHash: csrfHash, UserID: u.ID, AccountID: u.AccountID,
 		Method: method, CreatedAt: now, LastSeenAt: now, IdleTimeout: policy.SessionIdle(), ExpiresAt: now.Add(policy.SessionMax()),

@@ -151,9 +151,14 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 type meResponse struct {
 	User        users.UserJSON        `json:"user"`
 	Permissions []security.Permission `json:"permissions"`
+	// CSRFToken is the session's CSRF token, for callers authenticated by
+	// the session cookie: the token cookie-authenticated mutations carry in
+	// X-CSRF-Token, whatever way the session started.
+	CSRFToken string `json:"csrf_token,omitempty"`
 }
 
-// me serves RouteMe: the signed-in user and their effective permissions.
+// me serves RouteMe: the signed-in user and their effective permissions;
+// for a session cookie, also the session's CSRF token. Never cached.
 func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 	p := security.PrincipalFrom(r.Context())
 	if p == nil || p.UserID == "" {
@@ -165,7 +170,11 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, meResponse{User: users.ToJSON(u), Permissions: p.Permissions.List()})
+	out := meResponse{User: users.ToJSON(u), Permissions: p.Permissions.List()}
+	if c, err := r.Cookie(SessionCookie); err == nil && p.SessionID != "" && security.BearerToken(r) == "" {
+		out.CSRFToken = CSRFToken(c.Value)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // forgot serves RouteForgot: always 202.

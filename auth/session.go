@@ -22,7 +22,15 @@ const sessionPrefix = "aks_"
 
 func newSessionSecret() (token, hash string, err error) { return security.NewSecret(sessionPrefix) }
 
-func newCSRFSecret() (token, hash string, err error) { return security.NewSecret("") }
+// CSRFToken returns the CSRF token of the session whose token is
+// sessionToken: a one-way derivation, so whoever holds the session (the
+// browser, through its HttpOnly cookie) can be told its CSRF token at any
+// time — GET /api/v1/auth/me returns it — however the session started
+// (password, single sign-on, any later method), while the token reveals
+// nothing of the session's. The session stores only its hash.
+func CSRFToken(sessionToken string) string {
+	return security.HashSecret("accountkit-csrf:" + sessionToken)
+}
 
 // touchEvery throttles LastSeenAt writes: a busy session is written at most
 // once a minute.
