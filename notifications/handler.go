@@ -115,7 +115,7 @@ func (h *Handler) replySubs(w http.ResponseWriter, r *http.Request, subs []Subsc
 		httpx.WriteError(w, r, h.logger, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, subscriptionsOut{Items: subs})
+	httpx.WriteJSON(w, http.StatusOK, subscriptionsOut{Items: httpx.List(subs)})
 }
 
 // account serves RouteAccountNotifications.

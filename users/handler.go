@@ -194,7 +194,7 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, meResponse{User: ToJSON(u), Permissions: p.Permissions.List()})
+	httpx.WriteJSON(w, http.StatusOK, meResponse{User: ToJSON(u), Permissions: httpx.List(p.Permissions.List())})
 }
 
 // forgot serves RouteForgot: always 202.
@@ -471,7 +471,10 @@ func (h *Handler) roles(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": roles})
+	for i := range roles {
+		roles[i].Permissions = httpx.List(roles[i].Permissions)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.List(roles)})
 }
 
 type roleJSON struct {
@@ -485,7 +488,7 @@ type roleJSON struct {
 }
 
 func roleOut(r *Role) roleJSON {
-	return roleJSON{ID: r.ID, AccountID: r.AccountID, Name: r.Name, Description: r.Description, Permissions: r.Permissions, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return roleJSON{ID: r.ID, AccountID: r.AccountID, Name: r.Name, Description: r.Description, Permissions: httpx.List(r.Permissions), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // createRole serves RouteCreateRole.
@@ -531,5 +534,5 @@ func (h *Handler) permissions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "authentication required"))
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": h.svc.Registry().Permissions()})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.List(h.svc.Registry().Permissions())})
 }

@@ -117,7 +117,7 @@ func (h *Handler) twoFactorConfirm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := confirmResponse{RecoveryCodes: res.RecoveryCodes}
+	out := confirmResponse{RecoveryCodes: httpx.List(res.RecoveryCodes)}
 	if res.Login != nil {
 		body := loginBody(w, res.Login)
 		out.Login = &body
@@ -149,7 +149,7 @@ func (h *Handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, confirmResponse{RecoveryCodes: codes})
+	httpx.WriteJSON(w, http.StatusOK, confirmResponse{RecoveryCodes: httpx.List(codes)})
 }
 
 // twoFactorReset serves RouteTwoFactorReset (PermSecurityManage).
