@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -203,6 +204,12 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 		Username string `json:"username"`
 	}
 	if !h.decode(w, r, &in) {
+		return
+	}
+	// A missing username is malformed input, not an unknown user: refusing
+	// it tells nothing about who exists.
+	if strings.TrimSpace(in.Username) == "" {
+		h.fail(w, r, accountkit.InvalidField("username", "is required"))
 		return
 	}
 	_ = h.svc.ForgotPassword(r.Context(), in.Username)
