@@ -443,7 +443,7 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("GET", acc+"/notifications", boss, nil, 200)
 
 	// Audit.
-	js("GET", "/api/v1/audit/events?account_id="+main.ID, boss, nil, 200)
+	js("GET", "/api/v1/audit/events?range=last_15_minutes&account_id="+main.ID, boss, nil, 200)
 	call("GET", "/api/v1/audit/events/export?account_id="+main.ID, boss, "", nil, 200)
 	js("GET", "/api/v1/audit/verify?account_id="+main.ID, boss, nil, 200)
 
