@@ -34,7 +34,7 @@ var layers = [][]string{
 	{"storage/internal/sqlstore", "storage/memory"},
 	{"storage/sqlite", "storage/postgres", "storage/mysql", "storage/storagetest"},
 	{"kit"},
-	{"internal/dbtest"},
+	{"internal/dbtest", "internal/oapitest"},
 	{"internal/kittest"},
 	{"examples/internal/demo"},
 	{"examples/quickstart", "examples/postgres"},

@@ -247,7 +247,7 @@ func (h *Handler) replyCustomization(w http.ResponseWriter, r *http.Request, c *
 	out := customizationOut{AccountID: c.AccountID, Hostname: c.Hostname, HostnameStatus: c.HostnameStatus,
 		HostnameError: c.HostnameError, HostnameCheckedAt: c.HostnameCheckedAt, HostnameVerifiedAt: c.HostnameVerifiedAt,
 		DNSRecords: h.svc.Records(c), Theme: c.Theme, Colors: c.Colors, Language: c.Language,
-		Languages: h.svc.Languages(), LogoContentType: c.LogoContentType, UpdatedAt: c.UpdatedAt}
+		Languages: httpx.List(h.svc.Languages()), LogoContentType: c.LogoContentType, UpdatedAt: c.UpdatedAt}
 	if c.LogoSHA256 != "" {
 		out.LogoURL = logoPath(h.svc.slugOf(r.Context(), c.AccountID), c.LogoSHA256)
 	}

@@ -130,7 +130,7 @@ type keyOut struct {
 }
 
 func toJSON(k *Key, now time.Time) keyOut {
-	return keyOut{ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Permissions: k.Permissions,
+	return keyOut{ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Permissions: httpx.List(k.Permissions),
 		State: k.StateAt(now), CreatedBy: k.CreatedBy, CreatedByName: k.CreatedByName, CreatedAt: k.CreatedAt,
 		UpdatedAt: k.UpdatedAt, ValidFrom: k.ValidFrom, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, LastUsedAt: k.LastUsedAt}
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -30,6 +31,11 @@ const (
 	RouteTwoFactorDisable = "POST /api/v1/auth/2fa/disable"
 	RouteRecoveryCodes    = "POST /api/v1/auth/2fa/recovery-codes"
 	RouteTwoFactorReset   = "POST /api/v1/users/{id}/2fa/reset"
+
+	RouteSessions         = "GET /api/v1/auth/sessions"
+	RouteEndSession       = "DELETE /api/v1/auth/sessions/{id}"
+	RouteEndOtherSessions = "POST /api/v1/auth/sessions/end-others"
+	RouteEndUserSessions  = "POST /api/v1/users/{id}/sessions/end"
 )
 
 // TwoFactorCookie carries the challenge of a sign-in's second-factor step
@@ -78,6 +84,10 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 		{Pattern: RouteTwoFactorDisable, Serve: h.twoFactorDisable},
 		{Pattern: RouteRecoveryCodes, Serve: h.recoveryCodes},
 		{Pattern: RouteTwoFactorReset, Serve: h.twoFactorReset},
+		{Pattern: RouteSessions, Serve: h.sessions},
+		{Pattern: RouteEndSession, Serve: h.endSession},
+		{Pattern: RouteEndOtherSessions, Serve: h.endOtherSessions},
+		{Pattern: RouteEndUserSessions, Serve: h.endUserSessions},
 	}...)
 	return h
 }
@@ -170,7 +180,7 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	out := meResponse{User: users.ToJSON(u), Permissions: p.Permissions.List()}
+	out := meResponse{User: users.ToJSON(u), Permissions: httpx.List(p.Permissions.List())}
 	if c, err := r.Cookie(SessionCookie); err == nil && p.SessionID != "" && security.BearerToken(r) == "" {
 		out.CSRFToken = CSRFToken(c.Value)
 	}
@@ -183,6 +193,12 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 		Username string `json:"username"`
 	}
 	if !h.Decode(w, r, &in) {
+		return
+	}
+	// A missing username is malformed input, not an unknown user: refusing
+	// it tells nothing about who exists.
+	if strings.TrimSpace(in.Username) == "" {
+		h.Fail(w, r, accountkit.InvalidField("username", "is required"))
 		return
 	}
 	_ = h.svc.ForgotPassword(r.Context(), in.Username)
@@ -338,7 +354,7 @@ func (h *Handler) twoFactorConfirm(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	out := confirmResponse{RecoveryCodes: res.RecoveryCodes}
+	out := confirmResponse{RecoveryCodes: httpx.List(res.RecoveryCodes)}
 	if res.Login != nil {
 		body := loginBody(w, res.Login)
 		out.Login = &body
@@ -370,7 +386,7 @@ func (h *Handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, confirmResponse{RecoveryCodes: codes})
+	httpx.WriteJSON(w, http.StatusOK, confirmResponse{RecoveryCodes: httpx.List(codes)})
 }
 
 // twoFactorReset serves RouteTwoFactorReset (PermSecurityManage).
@@ -396,4 +412,71 @@ type enrollmentResponse struct {
 type confirmResponse struct {
 	RecoveryCodes []string       `json:"recovery_codes"`
 	Login         *loginResponse `json:"login,omitempty"`
+}
+
+// sessionJSON is a session as its owner sees it: never its token.
+type sessionJSON struct {
+	ID         string            `json:"id"`
+	Method     users.LoginMethod `json:"method"`
+	CreatedAt  time.Time         `json:"created_at"`
+	LastSeenAt time.Time         `json:"last_seen_at"`
+	ExpiresAt  time.Time         `json:"expires_at"`
+	IP         string            `json:"ip"`
+	UserAgent  string            `json:"user_agent"`
+	// Current marks the session the request was made with.
+	Current bool `json:"current"`
+}
+
+// sessions serves RouteSessions: the signed-in user's live sessions.
+func (h *Handler) sessions(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.Sessions(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	current := ""
+	if p := security.PrincipalFrom(r.Context()); p != nil {
+		current = p.SessionID
+	}
+	out := make([]sessionJSON, len(list))
+	for i, s := range list {
+		out[i] = sessionJSON{ID: s.ID, Method: s.Method, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt,
+			IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == current}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.List(out)})
+}
+
+// endSession serves RouteEndSession: 204; ending the current session signs
+// out (the cookie is cleared).
+func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := h.svc.EndSession(r.Context(), id); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if p := security.PrincipalFrom(r.Context()); p != nil && p.SessionID == id {
+		ClearSessionCookie(w)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// endOtherSessions serves RouteEndOtherSessions: {"ended": n}.
+func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request) {
+	n, err := h.svc.EndOtherSessions(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]int{"ended": n})
+}
+
+// endUserSessions serves RouteEndUserSessions (PermUsersManage):
+// {"ended": n}.
+func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request) {
+	n, err := h.svc.EndUserSessions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]int{"ended": n})
 }

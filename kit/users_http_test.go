@@ -89,6 +89,9 @@ func TestHTTP_UserLifecycle(t *testing.T) {
 			assert.Equal(t, http.StatusBadRequest, env.Do(t, "POST", "/api/v1/auth/password/reset", "", map[string]string{"token": reset.Token, "password": "nina-new-2028"}).Status)
 			assert.Equal(t, http.StatusOK, login("nina-new-2027").Status)
 			assert.Equal(t, http.StatusAccepted, env.Do(t, "POST", "/api/v1/auth/password/forgot", "", map[string]string{"username": "nobody"}).Status)
+			r = env.Do(t, "POST", "/api/v1/auth/password/forgot", "", map[string]string{"username": " "})
+			assert.Equal(t, http.StatusBadRequest, r.Status, "a missing username is bad input")
+			assert.Equal(t, "username", r.Problem(t)["fields"].([]any)[0].(map[string]any)["field"])
 
 			// The audit log tells the story.
 			r = env.Do(t, "GET", "/api/v1/audit/events?limit=200", admin, nil)

@@ -105,7 +105,7 @@ func (h *Handler) replySubs(w http.ResponseWriter, r *http.Request, subs []Subsc
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, subscriptionsOut{Items: subs})
+	httpx.WriteJSON(w, http.StatusOK, subscriptionsOut{Items: httpx.List(subs)})
 }
 
 // account serves RouteAccountNotifications.

@@ -291,10 +291,10 @@ func toJSON(v *View) configJSON {
 	out := configJSON{AccountID: c.AccountID, Saved: v.Saved, Enabled: c.Enabled,
 		SPEntityID: v.URLs.SPEntityID, SPEntityIDDefault: c.SPEntityID == "",
 		InitiationURL: v.URLs.InitiationURL, ACSURL: v.URLs.ACSURL, MetadataURL: v.URLs.MetadataURL, LogoutURL: v.URLs.LogoutURL,
-		IdPEntityID: c.IdPEntityID, IdPCertificates: v.Certificates, IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
+		IdPEntityID: c.IdPEntityID, IdPCertificates: httpx.List(v.Certificates), IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
 		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, GroupSync: v.GroupSync, GroupAttribute: c.groupAttribute(),
 		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor,
-		BreakGlassUserID: c.BreakGlassUserID, Warnings: v.Warnings}
+		BreakGlassUserID: c.BreakGlassUserID, Warnings: httpx.List(v.Warnings)}
 	if v.Saved {
 		t := c.UpdatedAt
 		out.UpdatedAt = &t

@@ -173,7 +173,7 @@ type TeamJSON struct {
 // ToJSON returns the API representation of t.
 func ToJSON(t *Team) TeamJSON {
 	j := TeamJSON{ID: t.ID, AccountID: t.AccountID, Name: t.Name, Description: t.Description, Source: t.Source,
-		Roles: t.Roles, MemberCount: t.MemberCount, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Roles: httpx.List(t.Roles), MemberCount: t.MemberCount, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if j.Roles == nil {
 		j.Roles = []string{}
 	}

@@ -254,7 +254,10 @@ func (h *Handler) roles(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": roles})
+	for i := range roles {
+		roles[i].Permissions = httpx.List(roles[i].Permissions)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.List(roles)})
 }
 
 type roleJSON struct {
@@ -268,7 +271,7 @@ type roleJSON struct {
 }
 
 func roleOut(r *Role) roleJSON {
-	return roleJSON{ID: r.ID, AccountID: r.AccountID, Name: r.Name, Description: r.Description, Permissions: r.Permissions, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return roleJSON{ID: r.ID, AccountID: r.AccountID, Name: r.Name, Description: r.Description, Permissions: httpx.List(r.Permissions), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // createRole serves RouteCreateRole.
@@ -314,5 +317,5 @@ func (h *Handler) permissions(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "authentication required"))
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": h.svc.Registry().Permissions()})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.List(h.svc.Registry().Permissions())})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
+	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/security"
 )
 
@@ -292,7 +293,7 @@ type LastLogin struct {
 func ToJSON(u *User) UserJSON {
 	j := UserJSON{ID: u.ID, AccountID: u.AccountID, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, EmailVerified: u.EmailVerified, Phone: u.Phone, PhoneVerified: u.PhoneVerified, Status: u.Status,
-		Locked: u.Locked, LockedAt: u.LockedAt, Roles: u.Roles, CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordChangedAt,
+		Locked: u.Locked, LockedAt: u.LockedAt, Roles: httpx.List(u.Roles), CreatedAt: u.CreatedAt, PasswordChangedAt: u.PasswordChangedAt,
 		ActivatedAt: u.ActivatedAt}
 	if j.Roles == nil {
 		j.Roles = []string{}

@@ -91,6 +91,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// List returns s, or an empty slice when s is nil: every array in a
+// response is [] when empty, never null (clients generated from the
+// OpenAPI document refuse null where an array is documented).
+func List[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // Status maps an error code to its HTTP status.
 func Status(code accountkit.Code) int {
 	switch code {

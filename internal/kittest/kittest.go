@@ -22,6 +22,7 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
+	"github.com/accountkit/accountkit/internal/oapitest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -40,8 +41,11 @@ type Env struct {
 	Kit    *kit.Kit
 	Tokens *Tokens
 	Server *httptest.Server
-	Mail   *Outbox
-	SMS    *Texts
+	// Handler is the kit's handler checked against api/openapi.json (what
+	// Server serves), for tests that call it in process.
+	Handler http.Handler
+	Mail    *Outbox
+	SMS     *Texts
 }
 
 // TOTPKey is the fixed key that seals TOTP secrets in tests.
@@ -79,10 +83,15 @@ func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Option
 	}
 	k, err := kit.New(ko)
 	require.NoError(t, err)
-	srv := httptest.NewServer(k.Handler())
+	// Every exchange with the server is checked against api/openapi.json:
+	// a request or response the document does not describe fails the test.
+	v, err := oapitest.Default()
+	require.NoError(t, err, "api/openapi.json")
+	h := v.Handler(t, k.Handler())
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	t.Cleanup(k.Close)
-	return &Env{Store: store, Clock: clock, Kit: k, Tokens: tokens, Server: srv, Mail: mail, SMS: sms}
+	return &Env{Store: store, Clock: clock, Kit: k, Tokens: tokens, Server: srv, Handler: h, Mail: mail, SMS: sms}
 }
 
 // System returns a context acting as the host application.
