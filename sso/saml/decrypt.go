@@ -117,7 +117,10 @@ func cipherValue(e *etree.Element) ([]byte, *Error) {
 	if err != nil {
 		return nil, fail(ReasonDecryption, err)
 	}
-	text, ok := textContent(cv)
+	text, ok, verr := valueText(cv)
+	if verr != nil {
+		return nil, verr
+	}
 	if !ok {
 		return nil, failf(ReasonDecryption, "CipherValue has child elements")
 	}
@@ -158,7 +161,10 @@ func decryptKey(key *rsa.PrivateKey, ek *etree.Element) ([]byte, *Error) {
 			}
 			opts.MGFHash = h
 		case is(c, nsXEnc, "OAEPparams"):
-			text, _ := textContent(c)
+			text, _, e := valueText(c)
+			if e != nil {
+				return nil, e
+			}
 			label, err := base64.StdEncoding.DecodeString(stripSpace(text))
 			if err != nil {
 				return nil, fail(ReasonDecryption, err)

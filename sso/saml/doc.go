@@ -19,6 +19,16 @@
 //   - it is base64 and decodes to XML, never DEFLATE (encoding_invalid);
 //   - no DOCTYPE, DTD, ENTITY or other markup declaration, no processing
 //     instruction other than the XML declaration (xml_dtd_forbidden);
+//   - no CDATA section anywhere, and no comment inside an element that
+//     holds text or has no child element, that is inside a value (NameID,
+//     AttributeValue, Issuer, Audience, KeyInfo certificate, signature and
+//     cipher values...): exclusive c14n drops comments and turns CDATA into
+//     text, so "victim@corp.example.com<!---->.evil.example" verifies as
+//     the signed "victim@corp.example.com.evil.example" while a reader of
+//     the first text node, here or downstream, would see the victim; such
+//     a value is refused rather than joined (xml_comment_forbidden), in the
+//     Response and in a decrypted assertion alike. Comments between
+//     elements are allowed and never read;
 //   - the XML survives a parse, serialise, parse round trip unchanged
 //     (xml_roundtrip_mismatch), is well formed and at most 48 levels deep
 //     (xml_malformed);
@@ -77,8 +87,8 @@
 //   - Conditions exist; NotBefore and NotOnOrAfter hold with the clock skew
 //     (not_yet_valid, expired); every AudienceRestriction names the SP
 //     entity ID (audience_mismatch);
-//   - a NameID exists and is read as its whole text content, so a comment
-//     cannot truncate it (name_id_invalid); its format is accepted
+//   - a NameID exists and holds only text (name_id_invalid); its format
+//     is accepted
 //     (name_id_format_not_allowed);
 //   - a bearer SubjectConfirmation exists (subject_confirmation_invalid)
 //     whose data has Recipient = ACS URL (recipient_mismatch) and a future

@@ -20,6 +20,10 @@ const (
 	// ReasonDTD: the XML carries a DOCTYPE, DTD, entity declaration or
 	// processing instruction.
 	ReasonDTD Reason = "xml_dtd_forbidden"
+	// ReasonXMLComment: a comment, CDATA section or processing instruction
+	// inside an element whose text is read (NameID, AttributeValue, Issuer,
+	// Audience, KeyInfo certificate, signature and cipher values...).
+	ReasonXMLComment Reason = "xml_comment_forbidden"
 	// ReasonRoundTrip: the XML does not survive a parse, serialise, parse
 	// round trip unchanged.
 	ReasonRoundTrip Reason = "xml_roundtrip_mismatch"

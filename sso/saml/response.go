@@ -306,7 +306,10 @@ func (v *validation) checkIssuer(iss *etree.Element) *Error {
 	if f, ok := attr(iss, "Format"); ok && f != nameIDFormatEntity {
 		return failf(ReasonIssuer, "Issuer Format is not entity")
 	}
-	text, ok := textContent(iss)
+	text, ok, e := valueText(iss)
+	if e != nil {
+		return e
+	}
 	if !ok || strings.TrimSpace(text) != v.idp.EntityID {
 		return failf(ReasonIssuer, "Issuer is not the IdP entity ID")
 	}
@@ -325,7 +328,7 @@ func (v *validation) decrypt(ea *etree.Element, outerIDs map[string]bool) (*etre
 	}
 	doc, e := parseXML(plain)
 	if e != nil {
-		if e.Reason == ReasonDTD {
+		if e.Reason == ReasonDTD || e.Reason == ReasonXMLComment {
 			return nil, nil, e
 		}
 		return nil, nil, fail(ReasonDecryption, errDecrypt)
@@ -410,7 +413,11 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 	for _, ar := range ars {
 		found := false
 		for _, au := range children(ar, nsSAML, "Audience") {
-			if t, ok := textContent(au); ok && strings.TrimSpace(t) == v.sp.EntityID {
+			t, ok, e := valueText(au)
+			if e != nil {
+				return nil, time.Time{}, e
+			}
+			if ok && strings.TrimSpace(t) == v.sp.EntityID {
 				found = true
 				break
 			}
@@ -429,7 +436,10 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 	if e != nil {
 		return nil, time.Time{}, fail(ReasonNameID, e)
 	}
-	text, ok := textContent(nid)
+	text, ok, e := valueText(nid)
+	if e != nil {
+		return nil, time.Time{}, e
+	}
 	out.NameID = strings.TrimSpace(text)
 	if !ok || out.NameID == "" {
 		return nil, time.Time{}, failf(ReasonNameID, "NameID empty or not text")
@@ -471,7 +481,11 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 				return nil, time.Time{}, failf(ReasonStructure, "Attribute without Name")
 			}
 			for _, av := range children(at, nsSAML, "AttributeValue") {
-				if t, ok := textContent(av); ok {
+				t, ok, e := valueText(av)
+				if e != nil {
+					return nil, time.Time{}, e
+				}
+				if ok {
 					out.Attributes[name] = append(out.Attributes[name], t)
 				}
 			}

@@ -224,7 +224,10 @@ func keyInfoCertificate(ki *etree.Element, certs []*x509.Certificate) (*x509.Cer
 	if len(xcs) == 0 {
 		return nil, failf(ReasonCertificateUntrusted, "KeyInfo without certificate")
 	}
-	text, _ := textContent(xcs[0])
+	text, _, e := valueText(xcs[0])
+	if e != nil {
+		return nil, e
+	}
 	der, err := base64.StdEncoding.DecodeString(stripSpace(text))
 	if err != nil {
 		return nil, fail(ReasonCertificateUntrusted, err)

@@ -16,10 +16,20 @@ import (
 // parseXML parses untrusted XML. It refuses any markup declaration (DOCTYPE,
 // ENTITY, ELEMENT, ATTLIST...) and processing instruction other than the XML
 // declaration, documents that do not survive an encoding/xml round trip
-// unchanged, and documents nested deeper than maxXMLDepth.
+// unchanged, and documents nested deeper than maxXMLDepth. It also refuses
+// (ReasonXMLComment) every CDATA section, and every comment inside an
+// element that holds text or no child element at all: such an element is
+// a value (NameID, AttributeValue, Issuer, Audience, a certificate...), and
+// exclusive c14n without comments drops comments and turns CDATA into
+// text, so a value split by them verifies as the joined text while a
+// reader of the first node would see a prefix. Comments between elements
+// remain allowed: nothing reads them.
 func parseXML(data []byte) (*etree.Document, *Error) {
-	if hasMarkupDeclaration(data) {
+	switch markupDeclaration(data) {
+	case "decl":
 		return nil, failf(ReasonDTD, "markup declaration in document")
+	case "cdata":
+		return nil, failf(ReasonXMLComment, "CDATA section")
 	}
 	if e := roundTrip(data); e != nil {
 		return nil, e
@@ -45,12 +55,27 @@ func parseXML(data []byte) (*etree.Document, *Error) {
 	}
 	var bad *Error
 	walk(root, func(e *etree.Element) bool {
+		var elems, text, comment bool
 		for _, tok := range e.Child {
-			switch tok.(type) {
+			switch t := tok.(type) {
 			case *etree.Directive, *etree.ProcInst:
 				bad = failf(ReasonDTD, "directive or processing instruction in element")
 				return false
+			case *etree.CharData:
+				if t.IsCData() {
+					bad = failf(ReasonXMLComment, "CDATA section")
+					return false
+				}
+				text = text || strings.TrimLeft(t.Data, " \t\r\n") != ""
+			case *etree.Comment:
+				comment = true
+			case *etree.Element:
+				elems = true
 			}
+		}
+		if comment && (text || !elems) {
+			bad = failf(ReasonXMLComment, "comment in a value")
+			return false
 		}
 		return true
 	})
@@ -149,17 +174,26 @@ func isXMLText(b []byte) bool {
 	return true
 }
 
-// hasMarkupDeclaration reports whether data contains "<!" that does not
-// open a comment or a CDATA section.
-func hasMarkupDeclaration(data []byte) bool {
+// markupDeclaration reports "decl" if data contains "<!" that does not
+// open a comment or a CDATA section, else "cdata" if it contains a CDATA
+// section (encoding/xml, and so etree, cannot tell CDATA from text), else "".
+func markupDeclaration(data []byte) string {
+	cdata := false
 	for {
 		i := bytes.Index(data, []byte("<!"))
 		if i < 0 {
-			return false
+			if cdata {
+				return "cdata"
+			}
+			return ""
 		}
 		rest := data[i+2:]
-		if !bytes.HasPrefix(rest, []byte("--")) && !bytes.HasPrefix(rest, []byte("[CDATA[")) {
-			return true
+		switch {
+		case bytes.HasPrefix(rest, []byte("--")):
+		case bytes.HasPrefix(rest, []byte("[CDATA[")):
+			cdata = true
+		default:
+			return "decl"
 		}
 		data = rest
 	}
@@ -233,6 +267,35 @@ func textContent(e *etree.Element) (s string, ok bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// valueText returns the text of e, an element whose value the engine
+// reads. Its content must be plain character data: a comment, CDATA
+// section or processing instruction anywhere in it is refused
+// (ReasonXMLComment), so that no reader, here or downstream, can see a
+// value other than the signed one by joining or splitting text nodes. ok
+// is false if e has child elements.
+func valueText(e *etree.Element) (s string, ok bool, err *Error) {
+	ok = true
+	for _, c := range e.Child {
+		switch t := c.(type) {
+		case *etree.CharData:
+			if t.IsCData() {
+				return "", false, failf(ReasonXMLComment, "CDATA section in "+e.Tag)
+			}
+		case *etree.Comment:
+			return "", false, failf(ReasonXMLComment, "comment in "+e.Tag)
+		case *etree.ProcInst:
+			return "", false, failf(ReasonXMLComment, "processing instruction in "+e.Tag)
+		case *etree.Element:
+			ok = false
+		}
+	}
+	if !ok {
+		return "", false, nil
+	}
+	s, _ = textContent(e)
+	return s, true, nil
 }
 
 // attr returns the value of e's unqualified attribute key.
