@@ -32,3 +32,39 @@ func FuzzIsXMLText(f *testing.F) {
 		}
 	})
 }
+
+// TestParseXML_Unstable: the inputs xml-roundtrip-validator's tests and
+// advisories give as unstable under encoding/xml (names with several
+// colons or empty parts, directives nested with comments, stray "]]>") are
+// refused by the parser, as are other namespace errors.
+func TestParseXML_Unstable(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`<x::Root/>`,
+		`<Root><x::Element></::Element></Root>`,
+		`<Root><Element ::attr="foo"></Element></Root>`,
+		`<Root></x::Element></Root>`,
+		`<x:>`,
+		`<Root :="value"/>`,
+		`<Root x:="value"/>`,
+		`<Root xmlns="x" xmlns:="y"></Root>`,
+		`<Root xmlns="http://example.com/1" xmlns="http://example.com/2"></Root>`,
+		"<Root>\n<! <<!-- -->!-->\"--> \" >\n<! \">\" <X/>>\n</Root>",
+		`<Root><! <<!-- -->!-- x --> y></Root>`,
+		`<Root>]]></Root>`,
+		`<Root ::attr="x">]]><x::Element/></Root>`,
+		`<x:Root></x:Root>`,
+		`<Root xmlns="http://example.com/1" x:attr="y"/>`,
+		`<a xmlns:x="urn:u" x:b="1" xmlns:y="urn:u" y:b="2"/>`,
+		`<a xmlns:xmlns="urn:u"/>`,
+		`<a xmlns:xml="urn:u"/>`,
+		`<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>`,
+		`<a xmlns:p=""/>`,
+		`<a b="1" b="2"/>`,
+	} {
+		_, e := parseXML([]byte(in), strictValues)
+		if assert.NotNil(t, e, "%q accepted", in) {
+			assert.Contains(t, []Reason{ReasonRoundTrip, ReasonMalformedXML, ReasonDTD}, e.Reason, "%q", in)
+		}
+	}
+}
