@@ -71,7 +71,7 @@ type parser struct {
 	s     string
 	i     int
 	mode  parseMode
-	nodes []xnode // slab: never grows past its capacity, so pointers stay valid
+	nodes []xnode // current chunk: never grows past its capacity, so pointers stay valid
 	attrs []xattr
 	decls []xdecl
 }
@@ -87,13 +87,8 @@ type parser struct {
 // expanded name: exactly the constructs encoding/xml does not round trip)
 // and ReasonMalformedXML (everything else, depth beyond maxXMLDepth too).
 func parseXML(data []byte, mode parseMode) (*xnode, *Error) {
-	switch markupDeclaration(data) {
-	case "decl":
+	if hasMarkupDeclaration(data) {
 		return nil, failf(ReasonDTD, "markup declaration in document")
-	case "cdata":
-		if mode == strictValues {
-			return nil, failf(ReasonXMLComment, "CDATA section")
-		}
 	}
 	if len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf {
 		data = data[3:]
@@ -102,20 +97,23 @@ func parseXML(data []byte, mode parseMode) (*xnode, *Error) {
 		return nil, failf(ReasonMalformedXML, "not UTF-8 XML characters")
 	}
 	s := string(data)
-	n := strings.Count(s, "<")
+	// Start tags bound the elements; text nodes are usually fewer (the
+	// slab grows by chunks if not).
+	starts := strings.Count(s, "<") - strings.Count(s, "</")
 	p := &parser{
 		s:     s,
 		mode:  mode,
-		nodes: make([]xnode, 0, 2*n+2),
+		nodes: make([]xnode, 0, starts+starts/2+8),
 		attrs: make([]xattr, 0, strings.Count(s, "=")),
+		decls: make([]xdecl, 0, strings.Count(s, "xmlns")),
 	}
 	return p.document()
 }
 
 func (p *parser) newNode() *xnode {
 	if len(p.nodes) == cap(p.nodes) {
-		// Unreachable: every node starts at a '<' or precedes one.
-		return &xnode{}
+		// A new chunk: nodes already handed out keep their address.
+		p.nodes = make([]xnode, 0, 32)
 	}
 	p.nodes = p.nodes[:len(p.nodes)+1]
 	return &p.nodes[len(p.nodes)-1]

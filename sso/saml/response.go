@@ -54,6 +54,8 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 	if !looksLikeXML(raw) {
 		return nil, failf(ReasonEncoding, "decoded SAMLResponse is not XML")
 	}
+	// One buffer for every canonical form: the Response's is the largest.
+	v.c14n.buf = make([]byte, 0, len(raw)+len(raw)/8)
 	root, e := parseXML(raw, strictValues)
 	if e != nil {
 		return nil, e

@@ -34,26 +34,18 @@ func isXMLText(b []byte) bool {
 	return true
 }
 
-// markupDeclaration reports "decl" if data contains "<!" that does not
-// open a comment or a CDATA section, else "cdata" if it contains a CDATA
-// section, else "". A DTD is refused before anything else is looked at.
-func markupDeclaration(data []byte) string {
-	cdata := false
+// hasMarkupDeclaration reports whether data contains "<!" that does not
+// open a comment or a CDATA section. A DTD is refused before anything else
+// is looked at.
+func hasMarkupDeclaration(data []byte) bool {
 	for {
 		i := bytes.Index(data, []byte("<!"))
 		if i < 0 {
-			if cdata {
-				return "cdata"
-			}
-			return ""
+			return false
 		}
 		rest := data[i+2:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("--")):
-		case bytes.HasPrefix(rest, []byte("[CDATA[")):
-			cdata = true
-		default:
-			return "decl"
+		if !bytes.HasPrefix(rest, []byte("--")) && !bytes.HasPrefix(rest, []byte("[CDATA[")) {
+			return true
 		}
 		data = rest
 	}
