@@ -42,6 +42,8 @@ type xnode struct {
 	decls                []xdecl // namespace declarations, in document order
 	isText               bool
 	comment              bool // a comment among the children
+	split                bool // adjacent text children, merged on close
+	hasText              bool // a text child other than whitespace
 }
 
 // xattr is an attribute; space is its namespace ("" when unprefixed).
@@ -210,6 +212,12 @@ func (p *parser) element() (*xnode, *Error) {
 			if e != nil {
 				return nil, e
 			}
+			if strings.TrimLeft(text, " \t\r\n") != "" {
+				if cur.comment && p.mode == strictValues {
+					return nil, failf(ReasonXMLComment, "comment in a value")
+				}
+				cur.hasText = true
+			}
 			p.appendText(cur, text)
 			continue
 		}
@@ -246,6 +254,9 @@ func (p *parser) element() (*xnode, *Error) {
 		case strings.HasPrefix(rest, "<!--"):
 			if _, e := p.comment(); e != nil {
 				return nil, e
+			}
+			if cur.hasText && p.mode == strictValues {
+				return nil, failf(ReasonXMLComment, "comment in a value")
 			}
 			cur.comment = true
 		case strings.HasPrefix(rest, "<![CDATA["):
@@ -293,31 +304,44 @@ func (p *parser) element() (*xnode, *Error) {
 }
 
 // closeElement applies the rule on comments inside values once all of
-// el's content is known.
+// el's content is known, then merges adjacent text nodes (split by
+// comments or CDATA sections), in linear time.
 func (p *parser) closeElement(el *xnode) *Error {
-	if !el.comment || p.mode != strictValues {
-		return nil
-	}
-	elems, text := false, false
-	for c := el.first; c != nil; c = c.next {
-		if c.isText {
-			text = text || strings.TrimLeft(c.text, " \t\r\n") != ""
-		} else {
-			elems = true
+	if el.comment && p.mode == strictValues {
+		elems, text := false, false
+		for c := el.first; c != nil; c = c.next {
+			if c.isText {
+				text = text || strings.TrimLeft(c.text, " \t\r\n") != ""
+			} else {
+				elems = true
+			}
+		}
+		if text || !elems {
+			return failf(ReasonXMLComment, "comment in a value")
 		}
 	}
-	if text || !elems {
-		return failf(ReasonXMLComment, "comment in a value")
+	if el.split {
+		for c := el.first; c != nil; c = c.next {
+			if !c.isText || c.next == nil || !c.next.isText {
+				continue
+			}
+			var b strings.Builder
+			for d := c; d != nil && d.isText; d = d.next {
+				b.WriteString(d.text)
+				c.next = d.next
+			}
+			c.text = b.String()
+			if c.next == nil {
+				el.last = c
+			}
+		}
 	}
 	return nil
 }
 
 func (p *parser) appendText(parent *xnode, text string) {
 	if last := parent.last; last != nil && last.isText {
-		// Text split by a comment (lenient mode, or strict mode where
-		// closeElement refuses it later) or by a CDATA section.
-		last.text += text
-		return
+		parent.split = true
 	}
 	n := p.newNode()
 	n.isText = true
@@ -423,6 +447,12 @@ func (p *parser) startTag(parent *xnode) (el *xnode, empty bool, err *Error) {
 	}
 	if len(el.decls) == 0 {
 		el.decls = nil
+	}
+	if len(el.attrs)+len(el.decls) > maxXMLAttrs {
+		return nil, false, malformed("too many attributes")
+	}
+	if len(p.decls) > maxXMLNamespaces {
+		return nil, false, malformed("too many namespace declarations")
 	}
 	if e := checkDecls(el.decls); e != nil {
 		return nil, false, e

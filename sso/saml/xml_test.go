@@ -2,10 +2,13 @@ package saml
 
 import (
 	"encoding/xml"
+	"fmt"
+	"strings"
 	"testing"
 
 	xrv "github.com/mattermost/xml-roundtrip-validator"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestIsXMLText checks the CharData fast path of roundTrip against
@@ -67,4 +70,49 @@ func TestParseXML_Unstable(t *testing.T) {
 			assert.Contains(t, []Reason{ReasonRoundTrip, ReasonMalformedXML, ReasonDTD}, e.Reason, "%q", in)
 		}
 	}
+}
+
+// TestParseXML_Limits: hostile shapes that would make the parser or the
+// canonicaliser quadratic are refused or handled in linear time.
+func TestParseXML_Limits(t *testing.T) {
+	t.Parallel()
+	many := func(n int, f func(i int) string) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(f(i))
+		}
+		return b.String()
+	}
+	t.Run("ErrTooManyAttributes", func(t *testing.T) {
+		t.Parallel()
+		in := `<a ` + many(maxXMLAttrs+1, func(i int) string { return fmt.Sprintf(`a%d="" `, i) }) + `/>`
+		_, e := parseXML([]byte(in), strictValues)
+		require.NotNil(t, e)
+		assert.Equal(t, ReasonMalformedXML, e.Reason)
+	})
+	t.Run("ErrTooManyNamespaces", func(t *testing.T) {
+		t.Parallel()
+		in := many(maxXMLNamespaces/8+1, func(i int) string {
+			return "<e " + many(8, func(j int) string { return fmt.Sprintf(`xmlns:p%d_%d="urn:x" `, i, j) }) + ">"
+		})
+		_, e := parseXML([]byte(in), strictValues)
+		require.NotNil(t, e)
+		assert.Equal(t, ReasonMalformedXML, e.Reason)
+	})
+	t.Run("ErrCommentSplitValue", func(t *testing.T) {
+		t.Parallel()
+		in := "<a>" + strings.Repeat("x<!---->", 200000) + "</a>"
+		_, e := parseXML([]byte(in), strictValues)
+		require.NotNil(t, e)
+		assert.Equal(t, ReasonXMLComment, e.Reason)
+	})
+	t.Run("LenientCommentSplitText", func(t *testing.T) {
+		t.Parallel()
+		in := "<a>" + strings.Repeat("x<!---->", 200000) + "</a>"
+		root, e := parseXML([]byte(in), lenientValues)
+		require.Nil(t, e)
+		text, ok := textContent(root)
+		assert.True(t, ok)
+		assert.Equal(t, strings.Repeat("x", 200000), text)
+	})
 }
