@@ -44,7 +44,8 @@
 //     predefined entities, an XML declaration only at the start, version
 //     1.0 and encoding UTF-8 if declared), at most 48 levels deep, with at
 //     most 64 attributes and namespace declarations per element and 256
-//     namespace declarations in all (xml_malformed), so that parsing and
+//     namespace declarations in all (8192 in metadata, which aggregates
+//     entities) (xml_malformed), so that parsing and
 //     canonicalisation stay linear on hostile input;
 //   - the root is a samlp:Response with Version 2.0, an ID and an
 //     IssueInstant; required elements appear once (structure_invalid).

@@ -451,7 +451,7 @@ func (p *parser) startTag(parent *xnode) (el *xnode, empty bool, err *Error) {
 	if len(el.attrs)+len(el.decls) > maxXMLAttrs {
 		return nil, false, malformed("too many attributes")
 	}
-	if len(p.decls) > maxXMLNamespaces {
+	if len(p.decls) > maxXMLNamespaces && (p.mode == strictValues || len(p.decls) > maxMetadataNamespaces) {
 		return nil, false, malformed("too many namespace declarations")
 	}
 	if e := checkDecls(el.decls); e != nil {

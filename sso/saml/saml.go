@@ -64,8 +64,11 @@ const (
 	// element, and maxXMLNamespaces the namespace declarations of a
 	// document, so that duplicate checks, prefix lookups and attribute
 	// sorting stay cheap on hostile input.
-	maxXMLAttrs      = 64
-	maxXMLNamespaces = 256
+	// Metadata aggregates (an EntitiesDescriptor) redeclare namespaces
+	// in every entity, hence maxMetadataNamespaces.
+	maxXMLAttrs           = 64
+	maxXMLNamespaces      = 256
+	maxMetadataNamespaces = 8192
 )
 
 // Clock tells the time. A nil Clock means time.Now.
