@@ -42,11 +42,11 @@
 //     never serialised and parsed again;
 //   - the XML is well formed (UTF-8, XML characters only, only the five
 //     predefined entities, an XML declaration only at the start, version
-//     1.0 and encoding UTF-8 if declared), at most 48 levels deep, with at
-//     most 64 attributes and namespace declarations per element and 256
-//     namespace declarations in all (8192 in metadata, which aggregates
-//     entities) (xml_malformed), so that parsing and
-//     canonicalisation stay linear on hostile input;
+//     1.0 and encoding UTF-8 if declared) and at most 48 levels deep; an
+//     element has at most 64 attributes and namespace declarations, a
+//     document at most 256 namespace declarations (8192 in metadata, which
+//     aggregates entities), so that parsing and canonicalisation stay
+//     linear on hostile input (xml_malformed);
 //   - the root is a samlp:Response with Version 2.0, an ID and an
 //     IssueInstant; required elements appear once (structure_invalid).
 //
