@@ -342,7 +342,7 @@ func TestServiceProvider_ValidateResponse_Signature(t *testing.T) {
 		}, ReasonSignatureInvalid},
 		{"CommentAppendedToSignedNameID", nil, func(t *testing.T, f *fixture) string {
 			return mutateXML(t, f.signedAssertionResponse(respOpts{}), "alice@corp.example</saml:NameID>", "alice@corp.example<!---->.evil.com</saml:NameID>")
-		}, ReasonSignatureInvalid},
+		}, ReasonXMLComment},
 		{"EmptySignatureValue", nil, func(t *testing.T, f *fixture) string {
 			doc := f.signedAssertionResponse(respOpts{})
 			sigOf(assertionOf(doc)).FindElement("./SignatureValue").SetText("")
@@ -352,8 +352,10 @@ func TestServiceProvider_ValidateResponse_Signature(t *testing.T) {
 }
 
 // TestServiceProvider_ValidateResponse_CommentInjection: the IdP signed the
-// NameID "victim@corp.example.evil.com" for an attacker; inserting a comment
-// must not make the SP read "victim@corp.example".
+// NameID "victim@corp.example.evil.com" for an attacker; a comment inserted
+// after "victim@corp.example" leaves the signature valid (exclusive c14n
+// drops comments). The SP refuses the response rather than read either the
+// truncated or the joined text: a comment inside a value is never accepted.
 func TestServiceProvider_ValidateResponse_CommentInjection(t *testing.T) {
 	t.Parallel()
 	for _, signed := range []string{"assertion", "response"} {
@@ -368,8 +370,9 @@ func TestServiceProvider_ValidateResponse_CommentInjection(t *testing.T) {
 			}
 			s := mutateXML(t, doc, "victim@corp.example.evil.com", "victim@corp.example<!---->.evil.com")
 			a, err := f.validate(s)
-			require.NoError(t, err)
-			require.Equal(t, "victim@corp.example.evil.com", a.NameID)
+			require.Error(t, err)
+			require.Nil(t, a)
+			require.Equal(t, ReasonXMLComment, ReasonOf(err))
 		})
 	}
 }
@@ -580,6 +583,12 @@ func TestServiceProvider_ValidateResponse_Encrypted(t *testing.T) {
 			doc.Root().CreateAttr("ID", "_x")
 			return encode(t, doc)
 		}, ReasonDuplicateID},
+		{"CommentInDecryptedNameID", nil, withPlain(func(f *fixture) string {
+			return strings.Replace(signedAssertionXML(f, respOpts{}), ">alice@corp.example<", ">alice@corp<!---->.example<", 1)
+		}), ReasonXMLComment},
+		{"CDATAInDecryptedAttributeValue", nil, withPlain(func(f *fixture) string {
+			return strings.Replace(signedAssertionXML(f, respOpts{}), ">admins<", "><![CDATA[admins]]><", 1)
+		}), ReasonXMLComment},
 		{"ModifiedDecryptedAssertion", nil, withPlain(func(f *fixture) string {
 			return strings.Replace(signedAssertionXML(f, respOpts{}), ">admins<", ">superadmins<", 1)
 		}), ReasonSignatureInvalid},

@@ -22,7 +22,8 @@ func (benchStore) MarkUsed(context.Context, string, time.Time, time.Time) (bool,
 }
 
 // BenchmarkValidateResponse validates a realistic response: RSA-2048
-// signed assertion with ten attributes.
+// signatures, ten attributes; the assertion, the Response or both signed,
+// or the signed assertion encrypted.
 func BenchmarkValidateResponse(b *testing.B) {
 	f := newFixture(b)
 	attrs := map[string][]string{}
@@ -36,6 +37,12 @@ func BenchmarkValidateResponse(b *testing.B) {
 	}{
 		{"AssertionSigned", func() string { return encode(b, f.signedAssertionResponse(respOpts{Attributes: attrs})) }},
 		{"ResponseSigned", func() string { return encode(b, f.signedResponse(respOpts{Attributes: attrs})) }},
+		{"BothSigned", func() string {
+			doc := f.build(respOpts{Attributes: attrs})
+			sign(b, assertionOf(doc), signOpts{})
+			sign(b, doc.Root(), signOpts{})
+			return encode(b, doc)
+		}},
 		{"EncryptedAssertion", func() string {
 			doc := f.signedAssertionResponse(respOpts{Attributes: attrs})
 			encryptAssertion(b, doc, encOpts{})

@@ -10,8 +10,6 @@ import (
 	_ "crypto/sha512"
 	"encoding/base64"
 	"errors"
-
-	"github.com/beevik/etree"
 )
 
 // Allowed XML Encryption algorithms. RSA PKCS#1 v1.5 key transport
@@ -55,7 +53,7 @@ var errDecrypt = errors.New("decryption failed")
 // decryptAssertion returns the plaintext of an EncryptedAssertion. Every
 // failure after the algorithm checks is the same ReasonDecryption with the
 // same cause, so the result cannot serve as a padding oracle.
-func decryptAssertion(key *rsa.PrivateKey, ea *etree.Element) ([]byte, *Error) {
+func decryptAssertion(key *rsa.PrivateKey, ea *xnode) ([]byte, *Error) {
 	if key == nil {
 		return nil, failf(ReasonDecryption, "no SP key to decrypt with")
 	}
@@ -72,7 +70,7 @@ func decryptAssertion(key *rsa.PrivateKey, ea *etree.Element) ([]byte, *Error) {
 	if !ok {
 		return nil, failf(ReasonEncryptionAlgorithm, "content encryption "+algURI)
 	}
-	var keys []*etree.Element
+	var keys []*xnode
 	if ki, _ := child(ed, nsDSig, "KeyInfo"); ki != nil {
 		keys = append(keys, children(ki, nsXEnc, "EncryptedKey")...)
 	}
@@ -108,7 +106,7 @@ func decryptAssertion(key *rsa.PrivateKey, ea *etree.Element) ([]byte, *Error) {
 	return nil, last
 }
 
-func cipherValue(e *etree.Element) ([]byte, *Error) {
+func cipherValue(e *xnode) ([]byte, *Error) {
 	cd, err := requiredChild(e, nsXEnc, "CipherData")
 	if err != nil {
 		return nil, fail(ReasonDecryption, err)
@@ -117,7 +115,10 @@ func cipherValue(e *etree.Element) ([]byte, *Error) {
 	if err != nil {
 		return nil, fail(ReasonDecryption, err)
 	}
-	text, ok := textContent(cv)
+	text, ok, verr := valueText(cv)
+	if verr != nil {
+		return nil, verr
+	}
 	if !ok {
 		return nil, failf(ReasonDecryption, "CipherValue has child elements")
 	}
@@ -129,7 +130,7 @@ func cipherValue(e *etree.Element) ([]byte, *Error) {
 }
 
 // decryptKey unwraps the content-encryption key with RSA-OAEP.
-func decryptKey(key *rsa.PrivateKey, ek *etree.Element) ([]byte, *Error) {
+func decryptKey(key *rsa.PrivateKey, ek *xnode) ([]byte, *Error) {
 	em, e := requiredChild(ek, nsXEnc, "EncryptionMethod")
 	if e != nil {
 		return nil, fail(ReasonDecryption, e)
@@ -141,7 +142,7 @@ func decryptKey(key *rsa.PrivateKey, ek *etree.Element) ([]byte, *Error) {
 	default:
 		return nil, failf(ReasonEncryptionAlgorithm, "key transport "+alg)
 	}
-	for _, c := range em.ChildElements() {
+	for _, c := range em.elements() {
 		switch {
 		case is(c, nsDSig, "DigestMethod"):
 			v, _ := attr(c, "Algorithm")
@@ -158,7 +159,10 @@ func decryptKey(key *rsa.PrivateKey, ek *etree.Element) ([]byte, *Error) {
 			}
 			opts.MGFHash = h
 		case is(c, nsXEnc, "OAEPparams"):
-			text, _ := textContent(c)
+			text, _, e := valueText(c)
+			if e != nil {
+				return nil, e
+			}
 			label, err := base64.StdEncoding.DecodeString(stripSpace(text))
 			if err != nil {
 				return nil, fail(ReasonDecryption, err)

@@ -4,8 +4,11 @@
 // no storage and no HTTP routing; hosts supply a RequestStore and a
 // ReplayCache (MemoryStore serves tests and single-instance hosts) and the
 // sso package maps accounts to IdentityProvider configurations. It imports
-// only the standard library, etree, goxmldsig and xml-roundtrip-validator,
-// and must not import other accountkit packages.
+// only the standard library and etree (to write metadata and AuthnRequests),
+// and must not import other accountkit packages. Responses and metadata are
+// read with the package's own XML parser (dom.go), and signatures verified
+// with its own exclusive canonicaliser (c14n.go), tested against xmlsec1,
+// xmllint and goxmldsig.
 //
 // # Response validation
 //
@@ -19,9 +22,31 @@
 //   - it is base64 and decodes to XML, never DEFLATE (encoding_invalid);
 //   - no DOCTYPE, DTD, ENTITY or other markup declaration, no processing
 //     instruction other than the XML declaration (xml_dtd_forbidden);
-//   - the XML survives a parse, serialise, parse round trip unchanged
-//     (xml_roundtrip_mismatch), is well formed and at most 48 levels deep
-//     (xml_malformed);
+//   - no CDATA section anywhere, and no comment inside an element that
+//     holds text or has no child element, that is inside a value (NameID,
+//     AttributeValue, Issuer, Audience, KeyInfo certificate, signature and
+//     cipher values...): exclusive c14n drops comments and turns CDATA into
+//     text, so "victim@corp.example.com<!---->.evil.example" verifies as
+//     the signed "victim@corp.example.com.evil.example" while a reader of
+//     the first text node, here or downstream, would see the victim; such
+//     a value is refused rather than joined (xml_comment_forbidden), in the
+//     Response and in a decrypted assertion alike. Comments between
+//     elements are allowed and never read;
+//   - the XML is namespace-well-formed: every name a QName (one colon at
+//     most, no empty prefix or local part), every prefix bound, no
+//     declaration of the xml or xmlns prefixes or namespaces, no empty
+//     prefixed declaration, no two attributes with the same expanded name.
+//     These are the constructs whose parse, serialise, parse round trip is
+//     unstable under encoding/xml (the xml-roundtrip-validator advisories),
+//     refused as xml_roundtrip_mismatch; the document is parsed once and
+//     never serialised and parsed again;
+//   - the XML is well formed (UTF-8, XML characters only, only the five
+//     predefined entities, an XML declaration only at the start, version
+//     1.0 and encoding UTF-8 if declared) and at most 48 levels deep; an
+//     element has at most 64 attributes and namespace declarations, a
+//     document at most 256 namespace declarations (8192 in metadata, which
+//     aggregates entities), so that parsing and canonicalisation stay
+//     linear on hostile input (xml_malformed);
 //   - the root is a samlp:Response with Version 2.0, an ID and an
 //     IssueInstant; required elements appear once (structure_invalid).
 //
@@ -40,10 +65,13 @@
 //     Reference whose URI is "#" + the parent's ID (signature_wrapping).
 //
 // Signature:
-//   - only RSA-SHA256/384/512 and ECDSA-SHA256/384/512 signatures, SHA-256/
-//     384/512 digests, exclusive c14n without comments as canonicalisation
-//     and as the only transform besides enveloped-signature; SHA-1 and
-//     #WithComments are refused (signature_algorithm_forbidden);
+//   - only RSA-SHA256/384/512 and ECDSA-SHA256/384/512 (ASN.1 signature
+//     values) signatures, SHA-256/384/512 digests, exclusive c14n without
+//     comments as canonicalisation and as the only transform besides
+//     enveloped-signature, with no parameter but an InclusiveNamespaces
+//     PrefixList (honoured on both); SHA-1 and #WithComments are refused
+//     (signature_algorithm_forbidden); a Reference has exactly one
+//     DigestMethod and DigestValue (structure_invalid);
 //   - the IdP has at least one certificate (idp_certificate_missing);
 //   - a certificate in KeyInfo is only used to pick one of the configured
 //     certificates and must equal one (certificate_untrusted); without
@@ -53,11 +81,15 @@
 //   - the signature verifies (signature_invalid); the policy of
 //     IdentityProvider.SignatureLocation holds and an unsigned assertion is
 //     accepted only inside a signed Response (signature_missing);
-//   - after verification only the element goxmldsig returns (a fresh tree
-//     parsed from the bytes the digest covers) is read: the verified
-//     Response, or the verified Assertion when only the Assertion is
-//     signed. The unauthenticated outer Response then only serves to fail
-//     fast.
+//   - the digest covers the exclusive canonical form of the signed element
+//     without its Signature, written from the very tree the engine then
+//     reads, so only signed content is read: the verified Response, or the
+//     verified Assertion when only the Assertion is signed (the
+//     unauthenticated outer Response then only serves to fail fast).
+//     Canonicalisation keeps every element, attribute, namespace and text
+//     node of the subtree and drops only comments, which the parser refuses
+//     inside values and nothing reads elsewhere; FuzzParseXML checks that
+//     the canonical form parses back to the same tree.
 //
 // Encryption:
 //   - EncryptedAssertion uses RSA-OAEP key transport (xmlenc#rsa-oaep-mgf1p
@@ -77,8 +109,8 @@
 //   - Conditions exist; NotBefore and NotOnOrAfter hold with the clock skew
 //     (not_yet_valid, expired); every AudienceRestriction names the SP
 //     entity ID (audience_mismatch);
-//   - a NameID exists and is read as its whole text content, so a comment
-//     cannot truncate it (name_id_invalid); its format is accepted
+//   - a NameID exists and holds only text (name_id_invalid); its format
+//     is accepted
 //     (name_id_format_not_allowed);
 //   - a bearer SubjectConfirmation exists (subject_confirmation_invalid)
 //     whose data has Recipient = ACS URL (recipient_mismatch) and a future

@@ -20,8 +20,14 @@ const (
 	// ReasonDTD: the XML carries a DOCTYPE, DTD, entity declaration or
 	// processing instruction.
 	ReasonDTD Reason = "xml_dtd_forbidden"
-	// ReasonRoundTrip: the XML does not survive a parse, serialise, parse
-	// round trip unchanged.
+	// ReasonXMLComment: a comment, CDATA section or processing instruction
+	// inside an element whose text is read (NameID, AttributeValue, Issuer,
+	// Audience, KeyInfo certificate, signature and cipher values...).
+	ReasonXMLComment Reason = "xml_comment_forbidden"
+	// ReasonRoundTrip: the XML is not namespace-well-formed (names that
+	// are not QNames, unbound prefixes, xml/xmlns declarations, two
+	// attributes with one expanded name): the constructs that do not
+	// survive an encoding/xml parse, serialise, parse round trip.
 	ReasonRoundTrip Reason = "xml_roundtrip_mismatch"
 	// ReasonStructure: a required element or attribute is missing, repeated,
 	// misplaced or unparsable (wrong root, Version, timestamps...).

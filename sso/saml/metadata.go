@@ -100,12 +100,11 @@ func parseIdPMetadata(data []byte) (*IdPMetadata, *Error) {
 	if len(data) > MaxMetadataSize {
 		return nil, failf(ReasonTooLarge, "metadata too large")
 	}
-	doc, e := parseXML(data)
+	root, e := parseXML(data, lenientValues)
 	if e != nil {
 		return nil, e
 	}
-	root := doc.Root()
-	var ed *etree.Element
+	var ed *xnode
 	switch {
 	case is(root, nsMD, "EntityDescriptor"):
 		ed = root
@@ -213,7 +212,7 @@ func parseIdPMetadata(data []byte) (*IdPMetadata, *Error) {
 
 // location returns an endpoint's Location, which must be an absolute
 // http(s) URL.
-func location(s *etree.Element) (string, *Error) {
+func location(s *xnode) (string, *Error) {
 	loc, _ := attr(s, "Location")
 	loc = strings.TrimSpace(loc)
 	u, err := url.Parse(loc)

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
-
-	"github.com/beevik/etree"
 )
 
 // ValidateResponse validates the raw SAMLResponse form value of an HTTP-POST
@@ -30,6 +28,7 @@ type validation struct {
 	idp  *IdentityProvider
 	now  time.Time
 	skew time.Duration
+	c14n canonicalizer
 }
 
 func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityProvider, samlResponse string) (*Assertion, *Error) {
@@ -55,11 +54,12 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 	if !looksLikeXML(raw) {
 		return nil, failf(ReasonEncoding, "decoded SAMLResponse is not XML")
 	}
-	doc, e := parseXML(raw)
+	// One buffer for every canonical form: the Response's is the largest.
+	v.c14n.buf = make([]byte, 0, len(raw)+len(raw)/8)
+	root, e := parseXML(raw, strictValues)
 	if e != nil {
 		return nil, e
 	}
-	root := doc.Root()
 	if !is(root, nsSAMLP, "Response") {
 		return nil, failf(ReasonStructure, "root is not a samlp:Response")
 	}
@@ -81,7 +81,7 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 		return nil, failf(ReasonAssertionCount, "not exactly one assertion")
 	}
 	asn := sc.assertions[0]
-	if asn.Parent() != root {
+	if asn.parent != root {
 		return nil, failf(ReasonSignatureWrapping, "assertion is not a child of the Response")
 	}
 	sigs, e := placeSignatures(sc.signatures, root, asn)
@@ -98,26 +98,18 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 		return nil, failf(ReasonSignatureMissing, "neither Response nor Assertion is signed")
 	}
 
-	// The Response signature. From here on, if the Response is signed,
-	// only the verified copy is read.
-	resp := root
+	// The Response signature. The tree read from here on is the one whose
+	// canonical form the digest covers: once the Response is verified,
+	// everything under it is authenticated (its Signature aside).
 	if respSig != nil {
-		if resp, e = verify(root, respSig, idp.Certificates, v.now); e != nil {
+		if e := v.verify(root, respSig); e != nil {
 			return nil, e
 		}
-		if e := checkStatus(resp); e != nil {
+		if e := checkStatus(root); e != nil {
 			return nil, e
-		}
-		as := append(children(resp, nsSAML, "Assertion"), children(resp, nsSAML, "EncryptedAssertion")...)
-		if len(as) != 1 {
-			return nil, failf(ReasonAssertionCount, "not exactly one assertion")
-		}
-		asn = as[0]
-		if asnSig, e = child(asn, nsDSig, elemSignature); e != nil {
-			return nil, fail(ReasonSignatureWrapping, e)
 		}
 	}
-	respIRT, e := v.checkResponse(resp, respSig != nil)
+	respIRT, e := v.checkResponse(root, respSig != nil)
 	if e != nil {
 		return nil, e
 	}
@@ -131,13 +123,9 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 
 	// The Assertion signature. The assertion read below is either the
 	// verified Assertion or the assertion inside the verified Response.
-	view := asn
 	switch {
 	case asnSig != nil:
-		if e := checkSignatureElement(asn, asnSig); e != nil {
-			return nil, e
-		}
-		if view, e = verify(asn, asnSig, idp.Certificates, v.now); e != nil {
+		if e := v.verify(asn, asnSig); e != nil {
 			return nil, e
 		}
 	case respSig == nil:
@@ -146,7 +134,7 @@ func (sp *ServiceProvider) validateResponse(ctx context.Context, idp *IdentityPr
 		return nil, failf(ReasonSignatureMissing, "assertion is not signed")
 	}
 
-	a, expires, e := v.readAssertion(view)
+	a, expires, e := v.readAssertion(asn)
 	if e != nil {
 		return nil, e
 	}
@@ -183,7 +171,7 @@ func looksLikeXML(b []byte) bool {
 	return len(b) > 0 && b[0] == '<'
 }
 
-func checkStatus(resp *etree.Element) *Error {
+func checkStatus(resp *xnode) *Error {
 	st, e := requiredChild(resp, nsSAMLP, "Status")
 	if e != nil {
 		return e
@@ -203,32 +191,32 @@ type docScan struct {
 	ids        map[string]bool
 	dupID      bool
 	responses  int
-	assertions []*etree.Element
-	signatures []*etree.Element
+	assertions []*xnode
+	signatures []*xnode
 }
 
 // scanDocument walks the whole tree under root. IDs already in ids (from
 // an enclosing document) count as duplicates.
-func scanDocument(root *etree.Element, ids map[string]bool) *docScan {
-	sc := &docScan{ids: make(map[string]bool)}
+func scanDocument(root *xnode, ids map[string]bool) *docScan {
+	sc := &docScan{ids: make(map[string]bool, len(ids)+4)}
 	for id := range ids {
 		sc.ids[id] = true
 	}
-	walk(root, func(e *etree.Element) bool {
-		for _, a := range e.Attr {
-			if (a.Space == "" && (a.Key == "ID" || a.Key == "Id" || a.Key == "id")) || (a.Space == "xml" && a.Key == "id") {
-				if sc.ids[a.Value] {
+	walk(root, func(e *xnode) bool {
+		for _, a := range e.attrs {
+			if (a.prefix == "" && (a.local == "ID" || a.local == "Id" || a.local == "id")) || (a.prefix == "xml" && a.local == "id") {
+				if sc.ids[a.value] {
 					sc.dupID = true
 				}
-				sc.ids[a.Value] = true
+				sc.ids[a.value] = true
 			}
 		}
-		switch ns := e.NamespaceURI(); {
-		case ns == nsSAMLP && e.Tag == "Response":
+		switch ns := e.space; {
+		case ns == nsSAMLP && e.local == "Response":
 			sc.responses++
-		case ns == nsSAML && (e.Tag == "Assertion" || e.Tag == "EncryptedAssertion"):
+		case ns == nsSAML && (e.local == "Assertion" || e.local == "EncryptedAssertion"):
 			sc.assertions = append(sc.assertions, e)
-		case ns == nsDSig && e.Tag == elemSignature:
+		case ns == nsDSig && e.local == elemSignature:
 			sc.signatures = append(sc.signatures, e)
 		}
 		return true
@@ -239,10 +227,10 @@ func scanDocument(root *etree.Element, ids map[string]bool) *docScan {
 // placeSignatures checks that every ds:Signature in the document is a
 // direct child of one of the allowed parents, at most one each, and has the
 // shape and algorithms of an enveloped signature over that parent.
-func placeSignatures(sigs []*etree.Element, parents ...*etree.Element) (map[*etree.Element]*etree.Element, *Error) {
-	out := make(map[*etree.Element]*etree.Element, 2)
+func placeSignatures(sigs []*xnode, parents ...*xnode) (map[*xnode]*signature, *Error) {
+	out := make(map[*xnode]*signature, 2)
 	for _, s := range sigs {
-		p := s.Parent()
+		p := s.parent
 		allowed := false
 		for _, ap := range parents {
 			if p == ap && is(ap, nsSAML, "EncryptedAssertion") {
@@ -258,12 +246,14 @@ func placeSignatures(sigs []*etree.Element, parents ...*etree.Element) (map[*etr
 		if out[p] != nil {
 			return nil, failf(ReasonSignatureWrapping, "two signatures on one element")
 		}
-		out[p] = s
+		out[p] = &signature{el: s}
 	}
 	for p, s := range out {
-		if e := checkSignatureElement(p, s); e != nil {
+		checked, e := checkSignatureElement(p, s.el)
+		if e != nil {
 			return nil, e
 		}
+		out[p] = checked
 	}
 	return out, nil
 }
@@ -271,7 +261,7 @@ func placeSignatures(sigs []*etree.Element, parents ...*etree.Element) (map[*etr
 // checkResponse checks the Response-level fields. resp is the verified
 // Response when signed, otherwise the unauthenticated one, whose fields then
 // only serve to fail fast. It returns the Response's InResponseTo.
-func (v *validation) checkResponse(resp *etree.Element, signed bool) (string, *Error) {
+func (v *validation) checkResponse(resp *xnode, signed bool) (string, *Error) {
 	if ver, _ := attr(resp, "Version"); ver != "2.0" {
 		return "", failf(ReasonStructure, "Response Version is not 2.0")
 	}
@@ -302,11 +292,14 @@ func (v *validation) checkResponse(resp *etree.Element, signed bool) (string, *E
 	return irt, nil
 }
 
-func (v *validation) checkIssuer(iss *etree.Element) *Error {
+func (v *validation) checkIssuer(iss *xnode) *Error {
 	if f, ok := attr(iss, "Format"); ok && f != nameIDFormatEntity {
 		return failf(ReasonIssuer, "Issuer Format is not entity")
 	}
-	text, ok := textContent(iss)
+	text, ok, e := valueText(iss)
+	if e != nil {
+		return e
+	}
 	if !ok || strings.TrimSpace(text) != v.idp.EntityID {
 		return failf(ReasonIssuer, "Issuer is not the IdP entity ID")
 	}
@@ -315,7 +308,7 @@ func (v *validation) checkIssuer(iss *etree.Element) *Error {
 
 // decrypt decrypts an EncryptedAssertion and returns the plaintext Assertion
 // and its signature element (nil if unsigned) after the structural checks.
-func (v *validation) decrypt(ea *etree.Element, outerIDs map[string]bool) (*etree.Element, *etree.Element, *Error) {
+func (v *validation) decrypt(ea *xnode, outerIDs map[string]bool) (*xnode, *signature, *Error) {
 	plain, e := decryptAssertion(v.sp.Key, ea)
 	if e != nil {
 		return nil, nil, e
@@ -323,14 +316,13 @@ func (v *validation) decrypt(ea *etree.Element, outerIDs map[string]bool) (*etre
 	if len(plain) > v.sp.maxResponseSize() || !looksLikeXML(plain) {
 		return nil, nil, fail(ReasonDecryption, errDecrypt)
 	}
-	doc, e := parseXML(plain)
+	asn, e := parseXML(plain, strictValues)
 	if e != nil {
-		if e.Reason == ReasonDTD {
+		if e.Reason == ReasonDTD || e.Reason == ReasonXMLComment {
 			return nil, nil, e
 		}
 		return nil, nil, fail(ReasonDecryption, errDecrypt)
 	}
-	asn := doc.Root()
 	if !is(asn, nsSAML, "Assertion") {
 		return nil, nil, fail(ReasonDecryption, errDecrypt)
 	}
@@ -352,7 +344,7 @@ func (v *validation) decrypt(ea *etree.Element, outerIDs map[string]bool) (*etre
 
 // readAssertion checks the verified assertion a and extracts its contents.
 // It returns the time until which the assertion ID must be remembered.
-func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Error) {
+func (v *validation) readAssertion(a *xnode) (*Assertion, time.Time, *Error) {
 	now, skew := v.now, v.skew
 	out := &Assertion{Attributes: map[string][]string{}}
 	if ver, _ := attr(a, "Version"); ver != "2.0" {
@@ -410,7 +402,11 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 	for _, ar := range ars {
 		found := false
 		for _, au := range children(ar, nsSAML, "Audience") {
-			if t, ok := textContent(au); ok && strings.TrimSpace(t) == v.sp.EntityID {
+			t, ok, e := valueText(au)
+			if e != nil {
+				return nil, time.Time{}, e
+			}
+			if ok && strings.TrimSpace(t) == v.sp.EntityID {
 				found = true
 				break
 			}
@@ -429,7 +425,10 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 	if e != nil {
 		return nil, time.Time{}, fail(ReasonNameID, e)
 	}
-	text, ok := textContent(nid)
+	text, ok, e := valueText(nid)
+	if e != nil {
+		return nil, time.Time{}, e
+	}
 	out.NameID = strings.TrimSpace(text)
 	if !ok || out.NameID == "" {
 		return nil, time.Time{}, failf(ReasonNameID, "NameID empty or not text")
@@ -471,7 +470,11 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 				return nil, time.Time{}, failf(ReasonStructure, "Attribute without Name")
 			}
 			for _, av := range children(at, nsSAML, "AttributeValue") {
-				if t, ok := textContent(av); ok {
+				t, ok, e := valueText(av)
+				if e != nil {
+					return nil, time.Time{}, e
+				}
+				if ok {
 					out.Attributes[name] = append(out.Attributes[name], t)
 				}
 			}
@@ -489,7 +492,7 @@ func (v *validation) readAssertion(a *etree.Element) (*Assertion, time.Time, *Er
 // addressed to the ACS URL and still valid. It returns its NotOnOrAfter and
 // InResponseTo. When none qualifies, the failure of the first bearer
 // confirmation is returned.
-func (v *validation) checkConfirmation(subj *etree.Element) (time.Time, string, *Error) {
+func (v *validation) checkConfirmation(subj *xnode) (time.Time, string, *Error) {
 	var first *Error
 	for _, sc := range children(subj, nsSAML, "SubjectConfirmation") {
 		if m, _ := attr(sc, "Method"); m != ConfirmationMethodBearer {
@@ -509,7 +512,7 @@ func (v *validation) checkConfirmation(subj *etree.Element) (time.Time, string, 
 	return time.Time{}, "", first
 }
 
-func (v *validation) checkBearer(sc *etree.Element) (time.Time, string, *Error) {
+func (v *validation) checkBearer(sc *xnode) (time.Time, string, *Error) {
 	data, e := requiredChild(sc, nsSAML, "SubjectConfirmationData")
 	if e != nil {
 		return time.Time{}, "", fail(ReasonSubjectConfirmation, e)

@@ -60,6 +60,15 @@ const (
 	maxRelayState = 80
 	// maxXMLDepth bounds the nesting depth of any parsed document.
 	maxXMLDepth = 48
+	// maxXMLAttrs bounds the attributes and namespace declarations of one
+	// element, and maxXMLNamespaces the namespace declarations of a
+	// document, so that duplicate checks, prefix lookups and attribute
+	// sorting stay cheap on hostile input.
+	// Metadata aggregates (an EntitiesDescriptor) redeclare namespaces
+	// in every entity, hence maxMetadataNamespaces.
+	maxXMLAttrs           = 64
+	maxXMLNamespaces      = 256
+	maxMetadataNamespaces = 8192
 )
 
 // Clock tells the time. A nil Clock means time.Now.

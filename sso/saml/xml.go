@@ -2,128 +2,13 @@ package saml
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/beevik/etree"
-	xrv "github.com/mattermost/xml-roundtrip-validator"
 )
 
-// parseXML parses untrusted XML. It refuses any markup declaration (DOCTYPE,
-// ENTITY, ELEMENT, ATTLIST...) and processing instruction other than the XML
-// declaration, documents that do not survive an encoding/xml round trip
-// unchanged, and documents nested deeper than maxXMLDepth.
-func parseXML(data []byte) (*etree.Document, *Error) {
-	if hasMarkupDeclaration(data) {
-		return nil, failf(ReasonDTD, "markup declaration in document")
-	}
-	if e := roundTrip(data); e != nil {
-		return nil, e
-	}
-	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{MaxDepth: maxXMLDepth}
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, fail(ReasonMalformedXML, err)
-	}
-	root := doc.Root()
-	if root == nil {
-		return nil, failf(ReasonMalformedXML, "no root element")
-	}
-	for _, tok := range doc.Child {
-		switch t := tok.(type) {
-		case *etree.Directive:
-			return nil, failf(ReasonDTD, "directive in document")
-		case *etree.ProcInst:
-			if t.Target != "xml" {
-				return nil, failf(ReasonDTD, "processing instruction in document")
-			}
-		}
-	}
-	var bad *Error
-	walk(root, func(e *etree.Element) bool {
-		for _, tok := range e.Child {
-			switch tok.(type) {
-			case *etree.Directive, *etree.ProcInst:
-				bad = failf(ReasonDTD, "directive or processing instruction in element")
-				return false
-			}
-		}
-		return true
-	})
-	if bad != nil {
-		return nil, bad
-	}
-	return doc, nil
-}
-
-// roundTrip runs xml-roundtrip-validator's per-token check (CheckToken:
-// encode, decode, compare) over the tokens of data, as xrv.Validate does
-// but over a buffered reader (xrv.Validate reads byte by byte through two
-// interfaces, the most expensive step of validation before this). Two
-// token kinds take an equivalent fast path instead of CheckToken, which
-// allocates an encoder per token:
-//   - an EndElement whose name equals that of its StartElement, which
-//     passed CheckToken: its round trip is the same name's (RawToken does
-//     not match end tags to start tags, so a mismatch goes to CheckToken
-//     and is then refused as malformed);
-//   - CharData that is valid UTF-8 made only of XML characters: the
-//     encoder escapes, and the decoder restores, exactly those.
-func roundTrip(data []byte) *Error {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = false
-	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	var open []xml.Name
-	for {
-		tok, err := dec.RawToken()
-		if err == io.EOF {
-			if len(open) != 0 {
-				return failf(ReasonMalformedXML, "unclosed element")
-			}
-			return nil
-		}
-		if err != nil {
-			return fail(ReasonMalformedXML, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			open = append(open, t.Name)
-		case xml.EndElement:
-			if n := len(open); n > 0 && open[n-1] == t.Name {
-				open = open[:n-1]
-				continue
-			}
-			if err := checkToken(tok); err != nil {
-				return err
-			}
-			return failf(ReasonMalformedXML, "mismatched end tag")
-		case xml.CharData:
-			if isXMLText(t) {
-				continue
-			}
-		}
-		if err := checkToken(tok); err != nil {
-			return err
-		}
-	}
-}
-
-func checkToken(tok xml.Token) *Error {
-	if err := xrv.CheckToken(tok); err != nil {
-		var rt xrv.XMLRoundtripError
-		if errors.As(err, &rt) {
-			return fail(ReasonRoundTrip, err)
-		}
-		return fail(ReasonMalformedXML, err)
-	}
-	return nil
-}
-
 // isXMLText reports whether b is valid UTF-8 made only of characters in
-// the XML Char production. The empty string is not: CheckToken refuses it.
+// the XML Char production. The empty string is not.
 func isXMLText(b []byte) bool {
 	if len(b) == 0 {
 		return false
@@ -150,7 +35,8 @@ func isXMLText(b []byte) bool {
 }
 
 // hasMarkupDeclaration reports whether data contains "<!" that does not
-// open a comment or a CDATA section.
+// open a comment or a CDATA section. A DTD is refused before anything else
+// is looked at.
 func hasMarkupDeclaration(data []byte) bool {
 	for {
 		i := bytes.Index(data, []byte("<!"))
@@ -165,88 +51,9 @@ func hasMarkupDeclaration(data []byte) bool {
 	}
 }
 
-// walk visits e and its descendant elements in document order until fn
-// returns false.
-func walk(e *etree.Element, fn func(*etree.Element) bool) bool {
-	if !fn(e) {
-		return false
-	}
-	for _, c := range e.Child {
-		if ce, ok := c.(*etree.Element); ok {
-			if !walk(ce, fn) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// is reports whether e is the element {ns}local.
-func is(e *etree.Element, ns, local string) bool {
-	return e != nil && e.Tag == local && e.NamespaceURI() == ns
-}
-
-// children returns the child elements of e named {ns}local.
-func children(e *etree.Element, ns, local string) []*etree.Element {
-	var out []*etree.Element
-	for _, c := range e.Child {
-		if ce, ok := c.(*etree.Element); ok && is(ce, ns, local) {
-			out = append(out, ce)
-		}
-	}
-	return out
-}
-
-// child returns the only child element {ns}local of e, nil if there is none,
-// and an error if there are several.
-func child(e *etree.Element, ns, local string) (*etree.Element, *Error) {
-	cs := children(e, ns, local)
-	switch len(cs) {
-	case 0:
-		return nil, nil
-	case 1:
-		return cs[0], nil
-	}
-	return nil, failf(ReasonStructure, "repeated element "+local)
-}
-
-// requiredChild is child, with a missing element an error too.
-func requiredChild(e *etree.Element, ns, local string) (*etree.Element, *Error) {
-	c, err := child(e, ns, local)
-	if err == nil && c == nil {
-		err = failf(ReasonStructure, "missing element "+local)
-	}
-	return c, err
-}
-
-// textContent returns the whole character content of e: every text and
-// CDATA node concatenated, comments skipped, never only the first node. ok is
-// false if e has child elements.
-func textContent(e *etree.Element) (s string, ok bool) {
-	var b strings.Builder
-	for _, c := range e.Child {
-		switch t := c.(type) {
-		case *etree.CharData:
-			b.WriteString(t.Data)
-		case *etree.Element:
-			return "", false
-		}
-	}
-	return b.String(), true
-}
-
-// attr returns the value of e's unqualified attribute key.
-func attr(e *etree.Element, key string) (string, bool) {
-	for _, a := range e.Attr {
-		if a.Space == "" && a.Key == key {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
-
-// parseTime parses an xs:dateTime; an absent attribute gives the zero time.
-func parseTimeAttr(e *etree.Element, key string, required bool) (time.Time, *Error) {
+// parseTimeAttr parses an xs:dateTime; an absent attribute gives the zero
+// time.
+func parseTimeAttr(e *xnode, key string, required bool) (time.Time, *Error) {
 	v, ok := attr(e, key)
 	if !ok {
 		if required {
