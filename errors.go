@@ -3,6 +3,7 @@ package accountkit
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is the kind of an error. Handlers map it to an HTTP status and clients
@@ -18,7 +19,13 @@ const (
 	Forbidden       Code = "forbidden"
 	Locked          Code = "locked"
 	LimitExceeded   Code = "limit_exceeded"
-	Internal        Code = "internal"
+	// TooManyRequests: a rate limit refused the request; Error.RetryAfter
+	// says when to try again.
+	TooManyRequests Code = "too_many_requests"
+	// Unavailable: a dependency (the database) cannot be reached now; the
+	// request may be retried after Error.RetryAfter.
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal"
 )
 
 // FieldError names one offending input field and what is wrong with it.
@@ -36,6 +43,9 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, when positive, tells the client when to try again
+	// (TooManyRequests, Unavailable); handlers send it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error returns the code, the safe message and the cause, for logs.
@@ -100,6 +110,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf returns the RetryAfter of err's *Error, 0 when none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Validation collects field errors and turns them into one Invalid error.

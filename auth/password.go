@@ -16,17 +16,39 @@ import (
 var errBadLogin = accountkit.Errorf(accountkit.Unauthenticated, "invalid username or password")
 
 // Login signs a user in with a password. Every failure answers the same
-// Unauthenticated error after one password hash, whether the user is
-// unknown, disabled, locked or the password wrong. Consecutive failures
-// count toward the account's MaxLoginAttempts atomically (the user's row is
-// locked while counting) and lock the user at the threshold; attempts while
-// locked do not count and never succeed. A success resets the count,
-// records the last login and starts a session — or, when the password has
-// expired, returns only a password-change step.
+// Unauthenticated error after one password hash and the same database
+// work, whether the user is unknown, disabled, locked or the password
+// wrong. Consecutive failures count toward the account's MaxLoginAttempts
+// atomically (the user's row is locked while counting) and lock the user
+// at the threshold; attempts while locked do not count and never succeed.
+// A success resets the count, records the last login and starts a session
+// — or, when the password has expired, returns only a password-change
+// step.
+//
+// Rate limits (Options.Limits) come first: the client's IP before any
+// hash, the identifier before anything counts toward the lockout; a
+// request over either is answered TooManyRequests and counts nowhere.
+// Errors: Unauthenticated, TooManyRequests, Forbidden (single sign-on
+// enforced, after a right password only), Unavailable or Internal (the
+// store failed: a sign-in is never refused as "wrong password" because the
+// database is down).
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
-	u := s.findForLogin(ctx, in.Identifier)
+	if err := s.throttle.Take(ctx, scopeLoginIP, clientIP(ctx, in.IP), s.opts.Limits.LoginPerIP); err != nil {
+		return nil, err
+	}
+	ident := clip(users.NormalizeUsername(in.Identifier), accountkit.MaxEmailLength+1)
+	u, err := s.findForLogin(ctx, in.Identifier)
+	if err != nil {
+		s.opts.Hasher.Spend(ctx, in.Password)
+		return nil, err
+	}
 	if u == nil {
 		s.opts.Hasher.Spend(ctx, in.Password)
+		// The identifier's bucket, in a transaction of its own: the work a
+		// known user's failed attempt does too, so the two take alike.
+		if err := s.throttle.Take(ctx, scopeLoginID, ident, s.opts.Limits.LoginPerIdentifier); err != nil {
+			return nil, err
+		}
 		return nil, errBadLogin
 	}
 	var ok, rehash bool
@@ -44,11 +66,19 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 	}
 	var res *LoginResult
 	var loginErr error
-	// The outcome is recorded even if the client goes away: an attempt must
-	// not escape the lockout count by disconnecting after the hash.
-	ctx = security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: in.IP, UserAgent: in.UserAgent})
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	// The outcome is recorded even if the client goes away (an attempt must
+	// not escape the lockout count by disconnecting after the hash), within
+	// the Runtime's DetachTimeout (a frozen database cannot hold it).
+	dctx, cancel := s.rt.Detach(ctx)
+	defer cancel()
+	ctx = security.WithPrincipal(dctx, &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, IP: in.IP, UserAgent: in.UserAgent})
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		res, loginErr = nil, nil
+		// Over the identifier's limit, nothing counts: an attacker cannot
+		// lock the user out faster than the limit lets them try.
+		if err := s.throttle.Take(ctx, scopeLoginID, ident, s.opts.Limits.LoginPerIdentifier); err != nil {
+			return err
+		}
 		cur, err := s.store.GetUserForUpdate(ctx, u.ID)
 		if err != nil {
 			return err
@@ -127,20 +157,29 @@ func (s *Service) countFailure(ctx context.Context, cur *users.User, max int) er
 }
 
 // findForLogin finds an active-or-not user by username or, failing that,
-// by an email that is unique across the installation. nil when none.
-func (s *Service) findForLogin(ctx context.Context, identifier string) *users.User {
+// by an email that is unique across the installation; nil when none. It
+// always asks both, so a hit and a miss cost the same. Store failures are
+// returned, never read as "no such user".
+func (s *Service) findForLogin(ctx context.Context, identifier string) (*users.User, error) {
 	id := users.NormalizeUsername(identifier)
-	if id == "" || len(id) > accountkit.MaxEmailLength {
-		return nil
+	if id == "" || len(id) > accountkit.MaxEmailLength || !accountkit.ValidText(id, false) {
+		return nil, nil
 	}
-	if u, err := s.store.GetUserByUsername(ctx, id); err == nil {
-		return u
+	byName, err := s.store.GetUserByUsername(ctx, id)
+	if err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
+		return nil, err
 	}
-	us, err := s.store.FindUsersByEmail(ctx, accountkit.NormalizeEmail(identifier))
-	if err != nil || len(us) != 1 {
-		return nil // an email shared by users of several main accounts must sign in by username
+	byEmail, err := s.store.FindUsersByEmail(ctx, accountkit.NormalizeEmail(identifier))
+	if err != nil {
+		return nil, err
 	}
-	return us[0]
+	switch {
+	case byName != nil:
+		return byName, nil
+	case len(byEmail) == 1:
+		return byEmail[0], nil
+	}
+	return nil, nil // an email shared by users of several main accounts must sign in by username
 }
 
 // Logout ends the session the principal signed in with. Audited ("User
@@ -166,31 +205,57 @@ func (s *Service) Logout(ctx context.Context, sessionToken string) error {
 	})
 }
 
-// ForgotPassword emails a single-use reset link (users.Service.SendLink) when the
-// identifier names an active, unlocked user; it always returns nil so the
-// answer reveals nothing. The email is sent in the background; Wait drains
-// it.
+// ForgotPassword emails a single-use reset link (users.Service.SendLink)
+// when the identifier names an active, unlocked user of an enabled account
+// who may use a password; it returns nil whatever the identifier, after
+// the same work: the client's rate limit and the lookup answer now, and
+// everything that depends on who the user is — the user's limit, the
+// checks, the email — happens in the background (Wait drains it).
+// Errors: TooManyRequests (the client's limit), Unavailable or Internal
+// (the lookup failed).
 func (s *Service) ForgotPassword(ctx context.Context, identifier string) error {
-	u := s.findForLogin(ctx, identifier)
-	if u == nil || u.Status != users.StatusActive || u.Locked {
-		return nil
+	if err := s.throttle.Take(ctx, scopeForgotIP, clientIP(ctx, ""), s.opts.Limits.ForgotPerIP); err != nil {
+		return err
 	}
-	if enabled, err := s.accountEnabled(ctx, u.AccountID); err != nil || !enabled {
-		return nil
-	}
-	if s.passwordAllowed(ctx, u) != nil {
-		return nil
+	u, err := s.findForLogin(ctx, identifier)
+	if err != nil || u == nil {
+		return err
 	}
 	actx, cancel := s.rt.Detach(userPrincipal(ctx, u, "", ""))
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
 		defer cancel()
-		if err := s.users.SendLink(actx, u, users.MailPasswordReset); err != nil {
+		if err := s.sendReset(actx, u); err != nil {
 			s.rt.Logger.ErrorContext(actx, "auth: sending a reset link failed", "user_id", u.ID, "err", err)
 		}
 	}()
 	return nil
+}
+
+// sendReset sends u a reset link if u may have one now and u's own limit
+// allows it.
+func (s *Service) sendReset(ctx context.Context, u *users.User) error {
+	if u.Status != users.StatusActive || u.Locked {
+		return nil
+	}
+	if enabled, err := s.accountEnabled(ctx, u.AccountID); err != nil || !enabled {
+		return err
+	}
+	if err := s.passwordAllowed(ctx, u); err != nil {
+		if accountkit.ErrorCode(err) == accountkit.Internal {
+			return err
+		}
+		return nil
+	}
+	if err := s.throttle.Take(ctx, scopeForgotID, u.ID, s.opts.Limits.ForgotPerIdentifier); err != nil {
+		if accountkit.ErrorCode(err) == accountkit.TooManyRequests {
+			s.rt.Logger.DebugContext(ctx, "auth: reset link not sent: too many requests for the user", "user_id", u.ID)
+			return nil
+		}
+		return err
+	}
+	return s.users.SendLink(ctx, u, users.MailPasswordReset)
 }
 
 // redeem checks a token's password against the rules before consuming it,

@@ -49,6 +49,9 @@ type Options struct {
 	// Production marks a production deployment: conveniences meant for
 	// development only (an ephemeral TOTP key) are refused.
 	Production bool
+	// Limits are the rate limits of sign-in, forgot password and the
+	// second factor (see Limits for the defaults).
+	Limits Limits
 }
 
 func (o *Options) defaults() {
@@ -73,6 +76,7 @@ func (o *Options) defaults() {
 	if o.TOTPIssuer == "" {
 		o.TOTPIssuer = DefaultTOTPIssuer
 	}
+	o.Limits.defaults()
 }
 
 // Deps is what the service needs from the installation.
@@ -95,6 +99,7 @@ type Service struct {
 	authz    *security.Authorizer
 	rt       accountkit.Runtime
 	opts     Options
+	throttle *security.Throttle
 	bg       sync.WaitGroup // background mail sends
 
 	twoFactor twoFactorState // TOTP sealer, built on first use
@@ -118,7 +123,7 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	opts.defaults()
 	accountkit.Require[PasswordUse](rt.Events, ReactionSSO)
 	return &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, audit: rec,
-		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts}, nil
+		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}, nil
 }
 
 // Hasher returns the password hasher the service signs in with.

@@ -202,9 +202,11 @@ func (f *stepFailure) Error() string { return f.err.Error() }
 // pending sign-in step. It returns fn's error and whether its failure was
 // recorded.
 func (s *Service) lockedStep(ctx context.Context, userID string, fail audit.Entry, fn func(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error) (recorded bool, err error) {
-	// The outcome is recorded even if the client goes away: an attempt
-	// must not escape the lockout count by disconnecting.
-	ctx = context.WithoutCancel(ctx)
+	// The outcome is recorded even if the client goes away (an attempt
+	// must not escape the lockout count by disconnecting), within the
+	// Runtime's DetachTimeout.
+	ctx, cancel := s.rt.Detach(ctx)
+	defer cancel()
 	var refused *stepFailure
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		refused = nil
@@ -384,6 +386,9 @@ func (s *Service) VerifyTwoFactor(ctx context.Context, in VerifyInput) (*LoginRe
 	}
 	t, u, err := s.challenge(ctx, in.ChallengeToken, TokenTwoFactorChallenge)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.takeTwoFactor(ctx, u.ID, in.IP); err != nil {
 		return nil, err
 	}
 	var sealer *security.Sealer
@@ -600,6 +605,9 @@ func (s *Service) ConfirmTwoFactorEnrollment(ctx context.Context, in ConfirmInpu
 	if err != nil {
 		return nil, err
 	}
+	if err := s.takeTwoFactor(ctx, u.ID, in.IP); err != nil {
+		return nil, err
+	}
 	if t != nil {
 		ctx = userPrincipal(ctx, u, in.IP, in.UserAgent)
 	}
@@ -700,6 +708,9 @@ func (s *Service) signedInTwoFactor(ctx context.Context, code string, e *audit.E
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)
 	if err != nil {
+		return err
+	}
+	if err := s.takeTwoFactor(ctx, u.ID, p.IP); err != nil {
 		return err
 	}
 	sealer, err := s.sealer(ctx)

@@ -528,6 +528,7 @@ func TestTwoFactor_DisableAndReset(t *testing.T) {
 // newService returns an auth service on env's store with its own options.
 func newService(env *kittest.Env, o auth.Options) *auth.Service {
 	o.Hasher = security.NewPasswordHasher(kittest.CheapArgon2, 0)
+	o.Limits = kittest.NoLimits
 	s, err := auth.NewService(auth.Deps{Runtime: env.Kit.Runtime, Store: env.Store, Accounts: env.Kit.Accounts, Users: env.Kit.Users}, o)
 	if err != nil {
 		panic(err)

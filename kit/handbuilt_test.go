@@ -52,7 +52,7 @@ var buildSteps = map[string]func(t *testing.T, h *handBuilt){
 	"auth": func(t *testing.T, h *handBuilt) {
 		var err error
 		h.auth, err = auth.NewService(auth.Deps{Runtime: h.rt, Store: h.store, Accounts: h.accounts, Users: h.users},
-			auth.Options{Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0)})
+			auth.Options{Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0), Limits: kittest.NoLimits})
 		require.NoError(t, err)
 	},
 	"teams": func(t *testing.T, h *handBuilt) {

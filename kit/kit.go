@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -45,6 +46,11 @@ type Options struct {
 	// DetachTimeout bounds work finished after a client has gone (see
 	// accountkit.Runtime); default accountkit.DefaultDetachTimeout.
 	DetachTimeout time.Duration
+	// TrustedProxies are the proxies in front of the host (load balancers,
+	// CDNs) whose X-Forwarded-For accountkit believes when it takes the
+	// client's IP for rate limits and the audit log; without them the
+	// peer's address is the client's.
+	TrustedProxies []netip.Prefix
 	// Authenticators turn request credentials into principals, tried in
 	// order after accountkit's sessions and API keys. A host may add its
 	// own.
@@ -189,7 +195,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
 	outer.Handle("/", h)
-	return httpx.WithRequestID(httpx.Recover(logger, outer))
+	return httpx.WithRequestID(httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer)))
 }
 
 // Handler returns every accountkit route (under /api/v1/, and the SAML

@@ -65,7 +65,7 @@ func envWithGroups(t *testing.T, g sso.GroupSync) *kittest.Env {
 	mail := &kittest.Outbox{}
 	k, err := kit.New(kit.Options{Store: store, Clock: clock,
 		Users: users.Options{Mailer: mail, LinkBaseURL: "https://app.test/account"},
-		Auth:  auth.Options{Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0), TOTPKey: kittest.TOTPKey},
+		Auth:  auth.Options{Hasher: security.NewPasswordHasher(kittest.CheapArgon2, 0), TOTPKey: kittest.TOTPKey, Limits: kittest.NoLimits},
 		SSO:   sso.Options{BaseURL: kittest.BaseURL, Groups: g}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(k.Handler())

@@ -384,6 +384,9 @@ func (s *Service) ResendInvitation(ctx context.Context, id string) error {
 		}
 		return nil
 	}, func(ctx context.Context, u *User) error {
+		if err := s.throttle.Take(ctx, "invitation:user", u.ID, s.opts.Limits.InvitationPerUser); err != nil {
+			return err
+		}
 		var err error
 		m, err = s.issueLink(ctx, u, MailInvitation)
 		return err

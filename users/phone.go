@@ -28,6 +28,9 @@ func (s *Service) SendPhoneCode(ctx context.Context) error {
 	if s.opts.SMS == nil {
 		return accountkit.Errorf(accountkit.Internal, "no SMS sender configured")
 	}
+	if err := s.throttle.Take(ctx, "phone:ip", security.ClientFrom(ctx).IP, s.opts.Limits.PhoneCodePerIP); err != nil {
+		return err
+	}
 	var u *User
 	var code string
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
@@ -47,6 +50,9 @@ func (s *Service) SendPhoneCode(ctx context.Context) error {
 		}
 		if len(prev) > 0 && s.now().Before(prev[0].CreatedAt.Add(s.opts.PhoneResendInterval)) {
 			return accountkit.Errorf(accountkit.LimitExceeded, "a code was sent moments ago; wait before asking for another")
+		}
+		if err := s.throttle.Take(ctx, "phone:user", u.ID, s.opts.Limits.PhoneCodePerUser); err != nil {
+			return err
 		}
 		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 		if err != nil {

@@ -67,6 +67,35 @@ type Options struct {
 	// PhoneResendInterval (1 min) must pass between two codes.
 	PhoneCodeMaxAttempts int
 	PhoneResendInterval  time.Duration
+	// Limits are the rate limits of the messages users can cause to be
+	// sent (see Limits for the defaults).
+	Limits Limits
+}
+
+// Limits bound how many invitation emails and phone codes can be caused
+// (token buckets kept in the store). A request over a limit is answered
+// TooManyRequests with Retry-After and sends nothing. A zero RateLimit
+// takes the default; a negative Burst turns the limit off.
+type Limits struct {
+	// InvitationPerUser bounds resent invitations to one user (default 5,
+	// then one every 10 minutes).
+	InvitationPerUser security.RateLimit
+	// PhoneCodePerUser bounds the codes texted to one user (default 5,
+	// then one every 10 minutes, on top of PhoneResendInterval);
+	// PhoneCodePerIP the codes asked for from one client IP (default 20,
+	// then one a minute).
+	PhoneCodePerUser, PhoneCodePerIP security.RateLimit
+}
+
+func (l *Limits) defaults() {
+	def := func(r *security.RateLimit, burst int, every time.Duration) {
+		if r.Burst == 0 && r.Every == 0 {
+			*r = security.RateLimit{Burst: burst, Every: every}
+		}
+	}
+	def(&l.InvitationPerUser, 5, 10*time.Minute)
+	def(&l.PhoneCodePerUser, 5, 10*time.Minute)
+	def(&l.PhoneCodePerIP, 20, time.Minute)
 }
 
 func (o *Options) defaults() {
@@ -86,6 +115,7 @@ func (o *Options) defaults() {
 	if o.PhoneCodeMaxAttempts <= 0 {
 		o.PhoneCodeMaxAttempts = 5
 	}
+	o.Limits.defaults()
 	o.LinkBaseURL = strings.TrimRight(o.LinkBaseURL, "/")
 }
 
@@ -97,11 +127,12 @@ type Deps struct {
 
 // Service manages users and their roles. All rules about users live here.
 type Service struct {
-	store Store
-	authz *security.Authorizer
-	audit *audit.Recorder
-	rt    accountkit.Runtime
-	opts  Options
+	store    Store
+	authz    *security.Authorizer
+	audit    *audit.Recorder
+	throttle *security.Throttle
+	rt       accountkit.Runtime
+	opts     Options
 }
 
 // The reactions users' events require (see Leaving and TeamsRequested);
@@ -131,7 +162,8 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	}
 	accountkit.Require[Leaving](rt.Events, ReactionSeats, ReactionAPIKeys)
 	accountkit.Require[TeamsRequested](rt.Events, ReactionTeams)
-	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts}, nil
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts,
+		throttle: security.NewThrottle(deps.Store, rt.Clock)}, nil
 }
 
 // Registry returns the installation-wide role registry.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/security"
 )
 
 // TokenStore persists single-use tokens: emailed links, phone codes and
@@ -37,6 +38,9 @@ type TokenStore interface {
 type Store interface {
 	account.Store
 	TokenStore
+	// BucketStore keeps the rate limits of invitations and phone codes
+	// (and, for the packages above, of sign-ins).
+	security.BucketStore
 
 	// CreateUser stores u with its roles. Errors: Conflict when the ID, the
 	// username, or the email within u.MainAccountID exists.

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
@@ -36,15 +38,62 @@ func Authenticate(logger *slog.Logger, auths []security.Authenticator, next http
 	})
 }
 
-// ClientIP returns the IP of the peer. Hosts behind a proxy should set
-// RemoteAddr from a trusted forwarding header before accountkit sees the
-// request; accountkit never trusts X-Forwarded-For itself.
+// ClientIP returns the client's IP: the one Clients put in the request's
+// context, else the peer's.
 func ClientIP(r *http.Request) string {
+	if c := security.ClientFrom(r.Context()); c.IP != "" {
+		return c.IP
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// Clients puts the request's client (security.Client) in its context, for
+// rate limits and audit records of anonymous requests. The client's IP is
+// the peer's — unless the peer is one of the trusted proxies: then
+// X-Forwarded-For is read from the right, skipping trusted proxies, and
+// the first address not trusted is the client's. Without trusted proxies
+// X-Forwarded-For is never read, so a client cannot choose its own IP.
+func Clients(trusted []netip.Prefix, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := peerIP(r)
+		if isTrusted(trusted, ip) {
+			hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+			for i := len(hops) - 1; i >= 0; i-- {
+				hop := strings.TrimSpace(hops[i])
+				if _, err := netip.ParseAddr(hop); err != nil {
+					break // a malformed hop: keep the last address we could trust
+				}
+				ip = hop
+				if !isTrusted(trusted, hop) {
+					break
+				}
+			}
+		}
+		c := security.Client{IP: truncate(ip, 64), UserAgent: truncate(r.UserAgent(), 512)}
+		next.ServeHTTP(w, r.WithContext(security.WithClient(r.Context(), c)))
+	})
+}
+
+func isTrusted(trusted []netip.Prefix, ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string, n int) string {

@@ -16,6 +16,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/accountkit/accountkit"
 )
@@ -118,6 +119,10 @@ func Status(code accountkit.Code) int {
 		return http.StatusLocked
 	case accountkit.LimitExceeded:
 		return http.StatusUnprocessableEntity
+	case accountkit.TooManyRequests:
+		return http.StatusTooManyRequests
+	case accountkit.Unavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -163,6 +168,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="accountkit"`)
+	}
+	if d := accountkit.RetryAfterOf(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -54,6 +54,15 @@ var TOTPKey = []byte("kittest-totp-key-0123456789abcde")
 // BaseURL is the public URL the kit's SSO routes are built on in tests.
 const BaseURL = "https://app.test"
 
+// NoLimits turns the sign-in rate limits off: most tests sign in many
+// times within a second of the test clock. Tests of the limits set them.
+var NoLimits = auth.Limits{
+	LoginPerIP: off, LoginPerIdentifier: off, ForgotPerIP: off, ForgotPerIdentifier: off,
+	TwoFactorPerIP: off, TwoFactorPerUser: off,
+}
+
+var off = security.RateLimit{Burst: -1}
+
 // CheapArgon2 keeps tests fast; the PHC format and code paths are the same
 // as with the default parameters.
 var CheapArgon2 = security.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -76,7 +85,7 @@ func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Option
 	mail, sms := &Outbox{}, &Texts{}
 	ko := kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
 		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account"},
-		Auth:  auth.Options{Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey},
+		Auth:  auth.Options{Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey, Limits: NoLimits},
 		SSO:   sso.Options{BaseURL: BaseURL}}
 	for _, o := range options {
 		o(&ko)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage"
 )
 
@@ -70,6 +71,9 @@ type Store struct {
 
 	// Teams and memberships (teams.go).
 	teamsState
+
+	// Rate-limit token buckets by key (throttle.go).
+	buckets map[string]*security.Bucket
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -97,6 +101,7 @@ func New(opts ...Option) *Store {
 		twoFactor:  twoFactors{},
 		sso:        newSSOState(),
 		teamsState: newTeamsState(),
+		buckets:    map[string]*security.Bucket{},
 	}
 	for _, o := range opts {
 		o(s)

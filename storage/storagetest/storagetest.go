@@ -65,6 +65,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
 	t.Run("Teams", func(t *testing.T) { testTeams(t, h) })
 	t.Run("UserRemoval", func(t *testing.T) { testUserRemoval(t, h) })
+	t.Run("Throttle", func(t *testing.T) { testThrottle(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.
