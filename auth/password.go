@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"time"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
@@ -33,6 +34,7 @@ var errBadLogin = accountkit.Errorf(accountkit.Unauthenticated, "invalid usernam
 // store failed: a sign-in is never refused as "wrong password" because the
 // database is down).
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
+	start := time.Now()
 	if err := s.throttle.Take(ctx, scopeLoginIP, clientIP(ctx, in.IP), s.opts.Limits.LoginPerIP); err != nil {
 		return nil, err
 	}
@@ -49,6 +51,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		if err := s.throttle.Take(ctx, scopeLoginID, ident, s.opts.Limits.LoginPerIdentifier); err != nil {
 			return nil, err
 		}
+		s.pad.hold(ctx, start)
 		return nil, errBadLogin
 	}
 	var ok, rehash bool
@@ -130,6 +133,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		return nil, err
 	}
 	if loginErr != nil {
+		if accountkit.ErrorCode(loginErr) == accountkit.Unauthenticated {
+			s.pad.observe(time.Since(start))
+			s.pad.hold(ctx, start)
+		}
 		return nil, loginErr
 	}
 	return res, nil

@@ -100,6 +100,7 @@ type Service struct {
 	rt       accountkit.Runtime
 	opts     Options
 	throttle *security.Throttle
+	pad      failurePad     // equal time for failed sign-ins (pad.go)
 	bg       sync.WaitGroup // background mail sends
 
 	twoFactor twoFactorState // TOTP sealer, built on first use
