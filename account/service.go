@@ -51,6 +51,7 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	accountkit.Require[Disabled](rt.Events, ReactionAuth)
 	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, custom: custom}, nil
 }
 
@@ -295,7 +296,8 @@ func (s *Service) Disable(ctx context.Context, id string) (*Account, error) {
 // SetStatus enables or disables an account. Only a holder of
 // PermAccountsManage in an ancestor may do it — nobody disables their own
 // account — and main accounts change status only through the system
-// principal. Users of a disabled account cannot sign in. Audited.
+// principal. Users of a disabled account (or of any account below it)
+// cannot sign in, and their sessions end (the Disabled event). Audited.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid.
 func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Account, error) {
 	action, desc, fail := audit.ActionEnable, "Account enabled.", "Enabling account failed."
@@ -325,7 +327,13 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Acc
 		}
 		a.Status = status
 		a.UpdatedAt = s.rt.Now()
-		return s.store.UpdateAccount(ctx, a)
+		if err := s.store.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if status == StatusDisabled {
+			return accountkit.Publish(ctx, s.rt.Events, Disabled{Account: a})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -123,8 +123,20 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	rt, _ := deps.Runtime.WithDefaults()
 	opts.defaults()
 	accountkit.Require[PasswordUse](rt.Events, ReactionSSO)
-	return &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, audit: rec,
-		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}, nil
+	s := &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, audit: rec,
+		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}
+	accountkit.Subscribe(rt.Events, account.ReactionAuth, s.endAccountSessions)
+	return s, nil
+}
+
+// endAccountSessions ends the sessions of a disabled account's subtree.
+func (s *Service) endAccountSessions(ctx context.Context, e account.Disabled) error {
+	ids, err := s.store.AccountSubtree(ctx, e.Account.ID)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.DeleteAccountSessions(ctx, ids)
+	return err
 }
 
 // Hasher returns the password hasher the service signs in with.

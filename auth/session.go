@@ -83,7 +83,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 		return nil, nil, err
 	}
 	now := s.now()
-	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(sess.IdleTimeout)) {
+	if !s.live(sess) {
 		_ = s.store.DeleteSession(ctx, sess.ID)
 		return nil, nil, errSession
 	}

@@ -36,6 +36,10 @@ func (s *Service) signedIn(ctx context.Context) (*security.Principal, *users.Use
 }
 
 // live reports whether sess has neither expired nor idled out at now.
+// LastSeenAt is written at most once per touchEvery, so the session may
+// have been used up to touchEvery after it: a session ends only once its
+// idle limit has passed since that latest possible use — never early, at
+// most touchEvery late.
 func (s *Service) live(sess *Session) bool {
 	now := s.now()
 	return now.Before(sess.ExpiresAt) && now.Before(sess.LastSeenAt.Add(sess.IdleTimeout+touchEvery))

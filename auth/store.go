@@ -22,6 +22,9 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, id string, lastSeen time.Time) error
 	// DeleteSession removes one session. Errors: NotFound.
 	DeleteSession(ctx context.Context, id string) error
+	// DeleteAccountSessions removes every session of the users of the
+	// accounts and returns how many it removed.
+	DeleteAccountSessions(ctx context.Context, accountIDs []string) (int, error)
 }
 
 // TwoFactorStore persists TOTP enrollments. It is part of Store.

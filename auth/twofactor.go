@@ -132,7 +132,10 @@ func (s *Service) secondFactorStep(ctx context.Context, cur *users.User, policy 
 	if !enabled {
 		kind, status, desc = TokenTwoFactorEnroll, LoginTwoFactorEnrollmentRequired, first+": two-factor enrollment required."
 	}
-	secret, exp, err := s.issueToken(ctx, cur, kind, s.challengeTTL(kind), string(method))
+	// Several steps may be pending (two browsers signing in at once); each
+	// is single-use and short-lived, and a new sign-in never cancels
+	// another's step.
+	secret, exp, err := users.AddToken(ctx, s.store, s.now(), cur.ID, kind, s.challengeTTL(kind), string(method))
 	if err != nil {
 		return nil, err
 	}

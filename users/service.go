@@ -399,11 +399,18 @@ func (s *Service) SendLink(ctx context.Context, u *User, kind MessageKind) error
 // runs in the transaction carried by ctx. The auth package issues its
 // sign-in steps with it.
 func IssueToken(ctx context.Context, st TokenStore, now time.Time, userID string, kind TokenKind, ttl time.Duration, target string) (string, time.Time, error) {
-	secret, hash, err := security.NewSecret("")
-	if err != nil {
+	if err := st.DeleteTokens(ctx, userID, kind); err != nil {
 		return "", time.Time{}, err
 	}
-	if err := st.DeleteTokens(ctx, userID, kind); err != nil {
+	return AddToken(ctx, st, now, userID, kind, ttl, target)
+}
+
+// AddToken is IssueToken that keeps the user's other tokens of the kind:
+// for steps several of which may be pending at once (two browsers signing
+// in), each single-use and short-lived.
+func AddToken(ctx context.Context, st TokenStore, now time.Time, userID string, kind TokenKind, ttl time.Duration, target string) (string, time.Time, error) {
+	secret, hash, err := security.NewSecret("")
+	if err != nil {
 		return "", time.Time{}, err
 	}
 	exp := now.Add(ttl)

@@ -682,6 +682,21 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	})
 }
 
+// DeleteAccountSessions implements auth.Store.
+func (s *Store) DeleteAccountSessions(ctx context.Context, accountIDs []string) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		for _, sess := range s.sessions {
+			if slices.Contains(accountIDs, sess.AccountID) {
+				s.usersState.removeSession(t, sess)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
 // DeleteUserSessions implements users.Store.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
 	var n int

@@ -790,6 +790,20 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return nil
 }
 
+// DeleteAccountSessions removes every session of the users of the
+// accounts and returns how many it removed.
+func (s *Store) DeleteAccountSessions(ctx context.Context, accountIDs []string) (int, error) {
+	if len(accountIDs) == 0 {
+		return 0, nil
+	}
+	res, err := s.idb(ctx).NewDelete().Model((*sessionRow)(nil)).Where("account_id IN (?)", bun.List(accountIDs)).Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "session")
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate(err, "session")
+}
+
 // DeleteUserSessions removes every session of the user but the one whose
 // ID is except ("" for none) and returns how many it removed.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
