@@ -82,13 +82,17 @@ type securityOut struct {
 	PasswordValidityDays *int      `json:"password_validity_days"`
 	SessionIdleMinutes   int       `json:"session_idle_minutes"`
 	SessionMaxHours      int       `json:"session_max_hours"`
+	PasswordMinLength    int       `json:"password_min_length"`
+	PasswordHistory      int       `json:"password_history"`
+	LockoutMinutes       int       `json:"lockout_minutes"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 func securityJSON(s *SecuritySettings) securityOut {
 	return securityOut{AccountID: s.AccountID, TwoFactorRequired: s.TwoFactorRequired, MaxInactivityDays: s.MaxInactivityDays,
 		MaxLoginAttempts: s.MaxLoginAttempts, PasswordValidityDays: s.PasswordValidityDays,
-		SessionIdleMinutes: s.SessionIdleMinutes, SessionMaxHours: s.SessionMaxHours, UpdatedAt: s.UpdatedAt}
+		SessionIdleMinutes: s.SessionIdleMinutes, SessionMaxHours: s.SessionMaxHours, PasswordMinLength: s.PasswordMinLength,
+		PasswordHistory: s.PasswordHistory, LockoutMinutes: s.LockoutMinutes, UpdatedAt: s.UpdatedAt}
 }
 
 // current serves RouteCurrent: the principal's own account.

@@ -30,7 +30,19 @@ type SecuritySettings struct {
 	SessionIdleMinutes int
 	// SessionMaxHours ends any session that old (1–720).
 	SessionMaxHours int
-	UpdatedAt       time.Time
+	// PasswordMinLength is the shortest password allowed, in characters
+	// (8–128; the installation's own minimum applies when higher).
+	PasswordMinLength int
+	// PasswordHistory refuses a new password equal to one of the user's
+	// last PasswordHistory passwords (0–24; 0 turns it off). Each change
+	// verifies the new password against that many stored hashes.
+	PasswordHistory int
+	// LockoutMinutes, when not 0 (1–1440), unlocks a user locked by failed
+	// sign-ins after that many minutes, doubling with each lockout in a row
+	// (at most 24 hours) until a sign-in succeeds; 0 keeps the product rule:
+	// locked until an Account Manager unlocks.
+	LockoutMinutes int
+	UpdatedAt      time.Time
 }
 
 // Defaults and ranges of the security settings.
@@ -38,14 +50,17 @@ const (
 	DefaultMaxLoginAttempts   = 5
 	DefaultSessionIdleMinutes = 30
 	DefaultSessionMaxHours    = 12
+	DefaultPasswordMinLength  = 8
 )
 
 // DefaultSecuritySettings returns the settings of an account that never
 // saved any: 5 attempts, 30-minute idle and 12-hour absolute sessions, no
-// inactivity limit, passwords that never expire, 2FA optional.
+// inactivity limit, passwords that never expire (8 characters at least, no
+// history), locked until unlocked, 2FA optional.
 func DefaultSecuritySettings(accountID string) *SecuritySettings {
 	return &SecuritySettings{AccountID: accountID, MaxLoginAttempts: DefaultMaxLoginAttempts,
-		SessionIdleMinutes: DefaultSessionIdleMinutes, SessionMaxHours: DefaultSessionMaxHours}
+		SessionIdleMinutes: DefaultSessionIdleMinutes, SessionMaxHours: DefaultSessionMaxHours,
+		PasswordMinLength: DefaultPasswordMinLength}
 }
 
 // SessionIdle returns the idle timeout as a duration.
@@ -56,6 +71,20 @@ func (s *SecuritySettings) SessionIdle() time.Duration {
 // SessionMax returns the absolute session lifetime as a duration.
 func (s *SecuritySettings) SessionMax() time.Duration {
 	return time.Duration(s.SessionMaxHours) * time.Hour
+}
+
+// Lockout returns how long the lockCount-th lockout in a row lasts: 0
+// (until an Account Manager unlocks) when LockoutMinutes is 0, else
+// LockoutMinutes doubled for each earlier lockout, at most 24 hours.
+func (s *SecuritySettings) Lockout(lockCount int) time.Duration {
+	if s.LockoutMinutes <= 0 {
+		return 0
+	}
+	d := time.Duration(s.LockoutMinutes) * time.Minute
+	for i := 1; i < lockCount && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
 }
 
 // SettingsStore persists security settings.
@@ -78,6 +107,9 @@ type SecurityUpdate struct {
 	MaxLoginAttempts     *int  `json:"max_login_attempts,omitempty"`
 	PasswordValidityDays *int  `json:"password_validity_days,omitempty"`
 	SessionIdleMinutes   *int  `json:"session_idle_minutes,omitempty"`
+	PasswordMinLength    *int  `json:"password_min_length,omitempty"`
+	PasswordHistory      *int  `json:"password_history,omitempty"`
+	LockoutMinutes       *int  `json:"lockout_minutes,omitempty"`
 	SessionMaxHours      *int  `json:"session_max_hours,omitempty"`
 }
 
@@ -168,6 +200,9 @@ func (u SecurityUpdate) validate() error {
 	rng("password_validity_days", u.PasswordValidityDays, 1, 3650, true)
 	rng("session_idle_minutes", u.SessionIdleMinutes, 5, 1440, false)
 	rng("session_max_hours", u.SessionMaxHours, 1, 720, false)
+	rng("password_min_length", u.PasswordMinLength, 8, 128, false)
+	rng("password_history", u.PasswordHistory, 0, 24, false)
+	rng("lockout_minutes", u.LockoutMinutes, 1, 1440, true)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -203,6 +238,15 @@ func (u SecurityUpdate) apply(s *SecuritySettings) {
 	if u.SessionMaxHours != nil {
 		s.SessionMaxHours = *u.SessionMaxHours
 	}
+	if u.PasswordMinLength != nil {
+		s.PasswordMinLength = *u.PasswordMinLength
+	}
+	if u.PasswordHistory != nil {
+		s.PasswordHistory = *u.PasswordHistory
+	}
+	if u.LockoutMinutes != nil {
+		s.LockoutMinutes = *u.LockoutMinutes
+	}
 }
 
 func settingsDiff(a, b *SecuritySettings) map[string]string {
@@ -224,5 +268,8 @@ func settingsDiff(a, b *SecuritySettings) map[string]string {
 	add("password_validity_days", str(a.PasswordValidityDays), str(b.PasswordValidityDays))
 	add("session_idle_minutes", fmt.Sprint(a.SessionIdleMinutes), fmt.Sprint(b.SessionIdleMinutes))
 	add("session_max_hours", fmt.Sprint(a.SessionMaxHours), fmt.Sprint(b.SessionMaxHours))
+	add("password_min_length", fmt.Sprint(a.PasswordMinLength), fmt.Sprint(b.PasswordMinLength))
+	add("password_history", fmt.Sprint(a.PasswordHistory), fmt.Sprint(b.PasswordHistory))
+	add("lockout_minutes", fmt.Sprint(a.LockoutMinutes), fmt.Sprint(b.LockoutMinutes))
 	return d
 }

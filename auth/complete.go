@@ -111,7 +111,7 @@ func (s *Service) Complete(ctx context.Context, a Attempt) (*LoginResult, error)
 		}
 	}
 	now := s.now()
-	cur.FailedLogins = 0
+	cur.FailedLogins, cur.LockCount = 0, 0
 	if a.Method == users.LoginPassword && expired(cur, policy.PasswordValidityDays, now) {
 		cur.UpdatedAt = now
 		if err := s.store.UpdateUser(ctx, cur); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
@@ -86,6 +87,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		if err != nil {
 			return err
 		}
+		policy, err := s.accounts.Policy(ctx, cur.AccountID)
+		if err != nil {
+			return err
+		}
+		if err := s.expireLock(ctx, cur, policy); err != nil {
+			return err
+		}
 		fail := func(reason string, shown error) error {
 			loginErr = shown
 			return s.audit.RecordFailureTx(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLogin,
@@ -103,10 +111,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 			return fail("password changed concurrently", errBadLogin)
 		case !ok:
 			if err := fail("wrong password", errBadLogin); err != nil {
-				return err
-			}
-			policy, err := s.accounts.Policy(ctx, cur.AccountID)
-			if err != nil {
 				return err
 			}
 			return s.countFailure(ctx, cur, policy.MaxLoginAttempts)
@@ -150,6 +154,7 @@ func (s *Service) countFailure(ctx context.Context, cur *users.User, max int) er
 	locked := cur.FailedLogins >= max
 	if locked {
 		cur.Locked, cur.LockedAt = true, &now
+		cur.LockCount++
 	}
 	cur.UpdatedAt = now
 	if err := s.store.UpdateUser(ctx, cur); err != nil {
@@ -161,6 +166,24 @@ func (s *Service) countFailure(ctx context.Context, cur *users.User, max int) er
 	return s.audit.Record(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionLock,
 		Description: "User locked.", TargetType: "user", TargetID: cur.ID, TargetName: cur.Username,
 		Details: map[string]string{"reason": "too many failed sign-in attempts"}})
+}
+
+// expireLock ends, on cur's locked row, a lockout by failed sign-ins
+// whose time (the account's LockoutMinutes, doubled for each lockout in a
+// row) has passed. With LockoutMinutes 0 a lockout lasts until an Account
+// Manager unlocks. Audited ("User unlocked.", reason lockout expired).
+func (s *Service) expireLock(ctx context.Context, cur *users.User, policy *account.SecuritySettings) error {
+	d := policy.Lockout(cur.LockCount)
+	if !cur.Locked || cur.LockedAt == nil || cur.LockCount == 0 || d == 0 || s.now().Before(cur.LockedAt.Add(d)) {
+		return nil
+	}
+	cur.Locked, cur.LockedAt, cur.FailedLogins, cur.UpdatedAt = false, nil, 0, s.now()
+	if err := s.store.UpdateUser(ctx, cur); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, audit.Entry{AccountID: cur.AccountID, Item: audit.ItemUser, Action: audit.ActionUnlock,
+		Description: "User unlocked.", TargetType: "user", TargetID: cur.ID, TargetName: cur.Username,
+		Details: map[string]string{"reason": "lockout expired", "lockout": d.String()}})
 }
 
 // findForLogin finds an active-or-not user by username or, failing that,
@@ -319,7 +342,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, password string)
 		cur.PasswordHash, cur.PasswordChangedAt, cur.ActivatedAt = hash, &now, &now
 		cur.Status, cur.EmailVerified, cur.UpdatedAt = users.StatusActive, true, now
 		out = cur
-		return s.store.UpdateUser(ctx, cur)
+		if err := s.store.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		return s.recordPassword(ctx, cur.ID, hash)
 	})
 	return out, err
 }
@@ -426,6 +452,9 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, changeToken, passwo
 // check runs first on the locked row, every session but keepSession ends,
 // then the after hooks run.
 func (s *Service) setPassword(ctx context.Context, u *users.User, password string, check func(context.Context, *users.User) error, keepSession string, after ...func(context.Context, *users.User) error) error {
+	if err := s.checkReuse(ctx, u, password); err != nil {
+		return err
+	}
 	hash, err := s.opts.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err
@@ -446,6 +475,9 @@ func (s *Service) setPassword(ctx context.Context, u *users.User, password strin
 		now := s.now()
 		cur.PasswordHash, cur.PasswordChangedAt, cur.UpdatedAt = hash, &now, now
 		if err := s.store.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := s.recordPassword(ctx, cur.ID, hash); err != nil {
 			return err
 		}
 		if _, err := s.store.DeleteUserSessions(ctx, cur.ID, keepSession); err != nil {
@@ -516,8 +548,16 @@ func (s *Service) Bootstrap(ctx context.Context, in users.CreateInput, password 
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.users.Provision(ctx, users.ProvisionInput{AccountID: in.AccountID, Email: in.Email, Username: in.Username,
-		FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, Roles: in.Roles, PasswordHash: hash, Source: "bootstrap"})
+	var u *users.User
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: in.AccountID, Email: in.Email, Username: in.Username,
+			FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, Roles: in.Roles, PasswordHash: hash, Source: "bootstrap"})
+		if err != nil {
+			return err
+		}
+		return s.recordPassword(ctx, u.ID, hash)
+	})
 	if err != nil {
 		s.audit.RecordFailure(ctx, *e, err)
 		return nil, err

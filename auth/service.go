@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +25,15 @@ type Options struct {
 	// least 64) bound passwords, counted in characters.
 	MinPasswordLength, MaxPasswordLength int
 	// PasswordBlocklist, when set, refuses passwords it reports as
-	// blocked (e.g. a breached-password check).
+	// blocked (a host's own list).
 	PasswordBlocklist func(ctx context.Context, password string) (bool, error)
+	// BreachedPasswords, when set, refuses passwords found in a
+	// breached-password data set, asked through the k-anonymity range
+	// design (security.PwnedRange; security.HIBPRange for the public Pwned
+	// Passwords API): only 5 characters of the password's SHA-1 leave the
+	// process. When the range cannot be fetched the password is refused
+	// with an internal error rather than accepted unchecked.
+	BreachedPasswords security.PwnedRange
 	// PasswordChangeTTL (10 min) bounds the password-change step of a
 	// sign-in whose password expired.
 	PasswordChangeTTL time.Duration
@@ -174,28 +182,84 @@ func (s *Service) issueToken(ctx context.Context, u *users.User, kind users.Toke
 	return users.IssueToken(ctx, s.store, s.now(), u.ID, kind, ttl, target)
 }
 
-// checkPassword applies the password rules: length, not the username or
-// email, not blocklisted.
+// checkPassword applies the password rules: length (the installation's
+// and the account's minimum), not the username or email, not on the host's
+// blocklist, not breached.
 func (s *Service) checkPassword(ctx context.Context, u *users.User, pw string) error {
+	policy, err := s.accounts.Policy(ctx, u.AccountID)
+	if err != nil {
+		return err
+	}
+	minLen := max(s.opts.MinPasswordLength, policy.PasswordMinLength)
 	n := len([]rune(pw))
 	switch {
-	case n < s.opts.MinPasswordLength:
-		return accountkit.InvalidField("password", "must be at least "+strconv.Itoa(s.opts.MinPasswordLength)+" characters")
+	case n < minLen:
+		return accountkit.InvalidField("password", "must be at least "+strconv.Itoa(minLen)+" characters")
 	case n > s.opts.MaxPasswordLength || len(pw) > security.MaxPasswordBytes:
 		return accountkit.InvalidField("password", "must be at most "+strconv.Itoa(s.opts.MaxPasswordLength)+" characters")
 	case strings.EqualFold(pw, u.Username) || strings.EqualFold(pw, u.Email):
 		return accountkit.InvalidField("password", "must not be your username or email")
 	}
+	blocked := accountkit.InvalidField("password", "is too common or known to be breached; choose another")
 	if s.opts.PasswordBlocklist != nil {
-		blocked, err := s.opts.PasswordBlocklist(ctx, pw)
+		bad, err := s.opts.PasswordBlocklist(ctx, pw)
 		if err != nil {
 			return accountkit.Wrap(err, "password check failed")
 		}
-		if blocked {
-			return accountkit.InvalidField("password", "is too common or known to be breached; choose another")
+		if bad {
+			return blocked
+		}
+	}
+	if s.opts.BreachedPasswords != nil {
+		bad, err := security.Breached(ctx, s.opts.BreachedPasswords, pw)
+		if err != nil {
+			return &accountkit.Error{Code: accountkit.Internal, Message: "the password could not be checked; try again", Err: err}
+		}
+		if bad {
+			return blocked
 		}
 	}
 	return nil
+}
+
+// maxPasswordHistory is how many past hashes are kept per user, the most
+// an account can refuse to see reused.
+const maxPasswordHistory = 24
+
+// checkReuse refuses a password equal to one of the user's last
+// PasswordHistory passwords (the account's setting; each is one hash
+// verification).
+func (s *Service) checkReuse(ctx context.Context, u *users.User, pw string) error {
+	policy, err := s.accounts.Policy(ctx, u.AccountID)
+	if err != nil || policy.PasswordHistory <= 0 {
+		return err
+	}
+	past, err := s.store.ListPasswordHistory(ctx, u.ID, policy.PasswordHistory)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash != "" && !slices.Contains(past, u.PasswordHash) {
+		past = append([]string{u.PasswordHash}, past...)[:min(len(past)+1, policy.PasswordHistory)]
+	}
+	for _, h := range past {
+		same, _, err := s.opts.Hasher.Verify(ctx, pw, h)
+		if err != nil {
+			return err
+		}
+		if same {
+			return accountkit.InvalidField("password", "must differ from your last "+strconv.Itoa(policy.PasswordHistory)+" passwords")
+		}
+	}
+	return nil
+}
+
+// recordPassword keeps hash in the user's history, in the caller's
+// transaction.
+func (s *Service) recordPassword(ctx context.Context, userID, hash string) error {
+	if err := s.store.AddPasswordHistory(ctx, userID, hash, s.now()); err != nil {
+		return err
+	}
+	return s.store.TrimPasswordHistory(ctx, userID, maxPasswordHistory)
 }
 
 // passwordAllowed publishes PasswordUse: a reaction (single sign-on

@@ -42,6 +42,19 @@ type TwoFactorStore interface {
 	DeleteTwoFactor(ctx context.Context, userID string) error
 }
 
+// PasswordHistoryStore keeps the hashes of the passwords users had, to
+// refuse their reuse. It is part of Store.
+type PasswordHistoryStore interface {
+	// AddPasswordHistory records a password hash the user set at at.
+	AddPasswordHistory(ctx context.Context, userID, hash string, at time.Time) error
+	// ListPasswordHistory returns the user's newest limit hashes, newest
+	// first.
+	ListPasswordHistory(ctx context.Context, userID string, limit int) ([]string, error)
+	// TrimPasswordHistory keeps the user's newest keep hashes and deletes
+	// the others.
+	TrimPasswordHistory(ctx context.Context, userID string, keep int) error
+}
+
 // Store is what the auth package needs from storage: the users (whose
 // password hash, lock and failed-attempt count it changes) and their
 // tokens, through users.Store, and its own sessions and two-factor
@@ -50,4 +63,5 @@ type Store interface {
 	users.Store
 	SessionStore
 	TwoFactorStore
+	PasswordHistoryStore
 }

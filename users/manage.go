@@ -358,7 +358,7 @@ func (s *Service) Lock(ctx context.Context, id string) (*User, error) {
 func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 	var m Message
 	u, err := s.change(ctx, id, audit.ActionUnlock, "User unlocked.", "User unlocking failed.", func(_ *security.Principal, u *User) error {
-		u.Locked, u.LockedAt, u.FailedLogins = false, nil, 0
+		u.Locked, u.LockedAt, u.FailedLogins, u.LockCount = false, nil, 0, 0
 		return nil
 	}, func(ctx context.Context, u *User) error {
 		if u.Status != StatusActive {

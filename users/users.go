@@ -59,6 +59,9 @@ type User struct {
 	LockedAt      *time.Time
 	// FailedLogins counts consecutive failed sign-ins since the last success.
 	FailedLogins int
+	// LockCount counts the lockouts by failed sign-ins since the last
+	// success (the timed lockout's backoff).
+	LockCount int
 	// Roles are role keys: built-in and host roles by key, custom roles by ID.
 	Roles     []string
 	CreatedAt time.Time

@@ -74,6 +74,9 @@ type Store struct {
 
 	// Rate-limit token buckets by key (throttle.go).
 	buckets map[string]*security.Bucket
+
+	// Password histories by user ID, oldest first (passwords.go).
+	passwords map[string][]pastPassword
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -102,6 +105,7 @@ func New(opts ...Option) *Store {
 		sso:        newSSOState(),
 		teamsState: newTeamsState(),
 		buckets:    map[string]*security.Bucket{},
+		passwords:  map[string][]pastPassword{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -32,6 +32,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 			}
 		}
 		forget(t, s.twoFactor, id)
+		forget(t, s.passwords, id)
 		forget(t, s.notes.deliveries, id)
 		forget(t, s.notes.optOuts, id)
 		s.leaveAccount(t, u)

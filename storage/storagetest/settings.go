@@ -67,6 +67,7 @@ func testSettingsPutGet(t *testing.T, s storage.Store) {
 	plain := newSettings(main.ID)
 	full := &account.SecuritySettings{AccountID: sub.ID, TwoFactorRequired: true, MaxInactivityDays: ptr(90),
 		MaxLoginAttempts: 3, PasswordValidityDays: ptr(365), SessionIdleMinutes: 15, SessionMaxHours: 8,
+		PasswordMinLength: 14, PasswordHistory: 5, LockoutMinutes: 15,
 		UpdatedAt: at(30).In(time.FixedZone("X", -7200)).Add(42 * time.Nanosecond)}
 	require.NoError(t, s.PutSecuritySettings(ctx(), plain))
 	require.NoError(t, s.PutSecuritySettings(ctx(), full))
@@ -87,7 +88,8 @@ func testSettingsOverwrite(t *testing.T, s storage.Store) {
 	require.NoError(t, s.PutSecuritySettings(ctx(), st))
 	steps := []*account.SecuritySettings{
 		{AccountID: main.ID, TwoFactorRequired: true, MaxInactivityDays: ptr(30), MaxLoginAttempts: 10,
-			PasswordValidityDays: ptr(90), SessionIdleMinutes: 60, SessionMaxHours: 24, UpdatedAt: at(10)},
+			PasswordValidityDays: ptr(90), SessionIdleMinutes: 60, SessionMaxHours: 24, PasswordMinLength: 20,
+			PasswordHistory: 24, LockoutMinutes: 1440, UpdatedAt: at(10)},
 		{AccountID: main.ID, TwoFactorRequired: false, MaxInactivityDays: nil, MaxLoginAttempts: 1,
 			PasswordValidityDays: nil, SessionIdleMinutes: 5, SessionMaxHours: 1, UpdatedAt: at(20)},
 		{AccountID: main.ID, TwoFactorRequired: false, MaxInactivityDays: nil, MaxLoginAttempts: 1,

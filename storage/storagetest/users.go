@@ -168,6 +168,7 @@ func fullUser(a *account.Account, username string) *users.User {
 	u.Locked = true
 	u.LockedAt = ptr(at(50).In(zone).Add(789 * time.Nanosecond))
 	u.FailedLogins = 7
+	u.LockCount = 3
 	u.Roles = []string{"viewer", "admin", newID()}
 	u.CreatedAt = at(-3600).In(zone).Add(123 * time.Nanosecond)
 	u.UpdatedAt = at(60).In(zone)
@@ -807,7 +808,7 @@ func testUserRollback(t *testing.T, s storage.Store) {
 	role := newRole(main, "Created")
 	st := newSettings(main.ID)
 	changed := *existing
-	changed.Email, changed.Roles, changed.FailedLogins = "changed@example.com", []string{"viewer"}, 3
+	changed.Email, changed.Roles, changed.FailedLogins, changed.LockCount = "changed@example.com", []string{"viewer"}, 3, 2
 
 	err := s.InTx(context.Background(), func(ctx context.Context) error {
 		require.NoError(t, s.CreateUser(ctx, u))

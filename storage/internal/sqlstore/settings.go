@@ -21,6 +21,9 @@ type securitySettingsRow struct {
 	PasswordValidityDays *int      `bun:"password_validity_days"`
 	SessionIdleMinutes   int       `bun:"session_idle_minutes,notnull"`
 	SessionMaxHours      int       `bun:"session_max_hours,notnull"`
+	PasswordMinLength    int       `bun:"password_min_length,notnull"`
+	PasswordHistory      int       `bun:"password_history,notnull"`
+	LockoutMinutes       int       `bun:"lockout_minutes,notnull"`
 	UpdatedAt            time.Time `bun:"updated_at,notnull"`
 }
 
@@ -42,6 +45,9 @@ func toSecuritySettingsRow(s *account.SecuritySettings) *securitySettingsRow {
 		PasswordValidityDays: intPtr(s.PasswordValidityDays),
 		SessionIdleMinutes:   s.SessionIdleMinutes,
 		SessionMaxHours:      s.SessionMaxHours,
+		PasswordMinLength:    s.PasswordMinLength,
+		PasswordHistory:      s.PasswordHistory,
+		LockoutMinutes:       s.LockoutMinutes,
 		UpdatedAt:            s.UpdatedAt.UTC(),
 	}
 }
@@ -55,6 +61,9 @@ func (r *securitySettingsRow) settings() *account.SecuritySettings {
 		PasswordValidityDays: intPtr(r.PasswordValidityDays),
 		SessionIdleMinutes:   r.SessionIdleMinutes,
 		SessionMaxHours:      r.SessionMaxHours,
+		PasswordMinLength:    r.PasswordMinLength,
+		PasswordHistory:      r.PasswordHistory,
+		LockoutMinutes:       r.LockoutMinutes,
 		UpdatedAt:            r.UpdatedAt.UTC(),
 	}
 }

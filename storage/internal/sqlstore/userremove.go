@@ -16,6 +16,7 @@ var userOwnedTables = []string{
 	"accountkit_seats",
 	"accountkit_notification_deliveries",
 	"accountkit_notification_optouts",
+	"accountkit_password_history",
 }
 
 // leftBehindTables are the tables whose rows belong to the user's account

@@ -35,6 +35,7 @@ type userRow struct {
 	Locked            bool       `bun:"locked,notnull"`
 	LockedAt          *time.Time `bun:"locked_at"`
 	FailedLogins      int        `bun:"failed_logins,notnull"`
+	LockCount         int        `bun:"lock_count,notnull"`
 	SearchText        string     `bun:"search_text,notnull"`
 	CreatedAt         time.Time  `bun:"created_at,notnull"`
 	UpdatedAt         time.Time  `bun:"updated_at,notnull"`
@@ -93,6 +94,7 @@ func toUserRow(u *users.User) *userRow {
 		Locked:            u.Locked,
 		LockedAt:          utcPtr(u.LockedAt),
 		FailedLogins:      u.FailedLogins,
+		LockCount:         u.LockCount,
 		SearchText:        u.SearchText(),
 		CreatedAt:         u.CreatedAt.UTC(),
 		UpdatedAt:         u.UpdatedAt.UTC(),
@@ -124,6 +126,7 @@ func (r *userRow) user() *users.User {
 		Locked:            r.Locked,
 		LockedAt:          utcPtr(r.LockedAt),
 		FailedLogins:      r.FailedLogins,
+		LockCount:         r.LockCount,
 		CreatedAt:         r.CreatedAt.UTC(),
 		UpdatedAt:         r.UpdatedAt.UTC(),
 		ActivatedAt:       utcPtr(r.ActivatedAt),
@@ -264,7 +267,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 		stored.Username = username
 		res, err := db.NewUpdate().Model(toUserRow(&stored)).
 			Column("first_name", "last_name", "email", "email_verified", "phone", "phone_verified",
-				"status", "locked", "locked_at", "failed_logins", "search_text", "updated_at",
+				"status", "locked", "locked_at", "failed_logins", "lock_count", "search_text", "updated_at",
 				"activated_at", "password_hash", "password_changed_at", "last_login_at",
 				"last_login_ip", "last_login_agent", "last_login_method", "last_active_at").
 			WherePK().
