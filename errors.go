@@ -99,6 +99,20 @@ func ErrorCode(err error) Code {
 	return Internal
 }
 
+// Answer maps a store error to the domain answer it stands for: NotFound
+// becomes answer (e.g. "the link is invalid"), any other error passes
+// through, so a database that cannot be reached is never mistaken for a
+// missing record. nil stays nil.
+func Answer(err, answer error) error {
+	if err == nil {
+		return nil
+	}
+	if ErrorCode(err) == NotFound {
+		return answer
+	}
+	return err
+}
+
 // ErrorMessage returns the safe message of err: its Message for an *Error,
 // a generic text otherwise, "" for nil.
 func ErrorMessage(err error) string {

@@ -201,7 +201,9 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 	if err != nil {
 		return Filter{}, err
 	}
-	f.MainAccountID = s.mainOf(ctx, q.AccountID)
+	if f.MainAccountID, err = s.mainOf(ctx, q.AccountID); err != nil {
+		return Filter{}, err
+	}
 	if !q.IncludeSubaccounts {
 		ids = []string{q.AccountID}
 	}
@@ -209,11 +211,14 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 	return f, nil
 }
 
-func (s *Service) mainOf(ctx context.Context, accountID string) string {
-	if path, err := s.store.AccountAncestry(ctx, accountID); err == nil {
-		return path[0]
+// mainOf returns the main account of accountID's tree. A store error is
+// returned as it is: guessing would read the wrong chain.
+func (s *Service) mainOf(ctx context.Context, accountID string) (string, error) {
+	path, err := s.store.AccountAncestry(ctx, accountID)
+	if err != nil {
+		return "", err
 	}
-	return accountID
+	return path[0], nil
 }
 
 // csvHeader names the export's columns.
@@ -327,14 +332,17 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 	if err := s.authz.InTree(ctx, accountID); err != nil {
 		return nil, err
 	}
-	main := s.mainOf(ctx, accountID)
+	main, err := s.mainOf(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := s.authz.Require(ctx, security.PermAuditRead, main); err != nil {
 		return nil, err
 	}
 	// Read the head first: events appended while we verify lie beyond it.
 	var headSeq int64
 	var headHash string
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		headSeq, headHash, err = s.store.LockAuditChain(ctx, main)
 		return err

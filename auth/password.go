@@ -297,12 +297,15 @@ func (s *Service) redeem(ctx context.Context, secret string, kind users.TokenKin
 	}
 	hash := security.HashSecret(secret)
 	t, err := s.store.GetToken(ctx, hash)
-	if err != nil || t.Kind != kind || !s.now().Before(t.ExpiresAt) {
+	if err != nil {
+		return nil, nil, accountkit.Answer(err, bad)
+	}
+	if t.Kind != kind || !s.now().Before(t.ExpiresAt) {
 		return nil, nil, bad
 	}
 	u, err := s.store.GetUser(ctx, t.UserID)
 	if err != nil {
-		return nil, nil, bad
+		return nil, nil, accountkit.Answer(err, bad)
 	}
 	if kind != users.TokenEmailVerify {
 		if err := s.checkPassword(ctx, u, password); err != nil {

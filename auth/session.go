@@ -89,7 +89,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	}
 	u, err := s.store.GetUser(ctx, sess.UserID)
 	if err != nil {
-		return nil, nil, errSession
+		return nil, nil, accountkit.Answer(err, errSession)
 	}
 	if !users.Active(u) {
 		_, _ = s.store.DeleteUserSessions(ctx, u.ID, "")

@@ -158,18 +158,22 @@ func challengeMethod(t *users.Token) users.LoginMethod {
 }
 
 // challenge resolves a challenge token of the kind to its token and user.
-// Every problem is errChallenge.
+// Every problem with the token is errChallenge; a store failure is
+// returned as it is.
 func (s *Service) challenge(ctx context.Context, secret string, kind users.TokenKind) (*users.Token, *users.User, error) {
 	if secret == "" || len(secret) > 128 {
 		return nil, nil, errChallenge
 	}
 	t, err := s.store.GetToken(ctx, security.HashSecret(secret))
-	if err != nil || t.Kind != kind || !s.now().Before(t.ExpiresAt) {
+	if err != nil {
+		return nil, nil, accountkit.Answer(err, errChallenge)
+	}
+	if t.Kind != kind || !s.now().Before(t.ExpiresAt) {
 		return nil, nil, errChallenge
 	}
 	u, err := s.store.GetUser(ctx, t.UserID)
 	if err != nil {
-		return nil, nil, errChallenge
+		return nil, nil, accountkit.Answer(err, errChallenge)
 	}
 	return t, u, nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
 )
 
 // DefaultMaxBody is the default limit on a request body.
@@ -164,7 +165,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		p.Fields = e.Fields
 	}
 	if status >= 500 && logger != nil {
-		logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID, "err", err)
+		logger.LogAttrs(r.Context(), slog.LevelError, "request failed", failureAttrs(r, p, err)...)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="accountkit"`)
@@ -176,6 +177,29 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// failureAttrs are the slog attributes of a failed request: where it went
+// (method, path, route pattern), who sent it (the principal's IDs, never
+// its secrets), the request ID the client saw, and the whole cause chain,
+// which only the server's log ever sees.
+func failureAttrs(r *http.Request, p Problem, err error) []slog.Attr {
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("route", r.Pattern),
+		slog.String("request_id", p.RequestID),
+		slog.Int("status", p.Status),
+		slog.String("code", string(p.Code)),
+	}
+	if pr := security.PrincipalFrom(r.Context()); pr != nil {
+		for _, a := range []struct{ k, v string }{{"account_id", pr.AccountID}, {"user_id", pr.UserID}, {"api_key_id", pr.APIKeyID}, {"session_id", pr.SessionID}} {
+			if a.v != "" {
+				attrs = append(attrs, slog.String(a.k, a.v))
+			}
+		}
+	}
+	return append(attrs, slog.String("err", err.Error()))
 }
 
 type requestIDKey struct{}

@@ -1,8 +1,15 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -14,11 +21,34 @@ import (
 type errKind int
 
 const (
-	kindOther     errKind = iota
-	kindNoRows            // sql.ErrNoRows
-	kindUnique            // unique or primary key violation
-	kindRetryable         // serialization failure, deadlock, lock timeout, busy
+	kindOther       errKind = iota
+	kindNoRows              // sql.ErrNoRows
+	kindUnique              // unique or primary key violation
+	kindRetryable           // serialization failure, deadlock, lock timeout, busy
+	kindUnavailable         // the database cannot be reached or went away
 )
+
+// unavailableRetry is the Retry-After sent with an Unavailable error: the
+// fault tests saw recovery within 0.1–0.4 s of a database restart.
+const unavailableRetry = 2 * time.Second
+
+// connectionLost reports whether err says the connection to the database
+// failed, was refused, was cut, or did not answer within the deadline.
+func connectionLost(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, io.EOF), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.As(err, &netErr), errors.As(err, &connectErr),
+		pgconn.Timeout(err):
+		return true
+	}
+	// pgx reports a connection closed under it in plain text.
+	return strings.Contains(err.Error(), "conn closed")
+}
 
 // sqliteError is implemented by modernc.org/sqlite's *Error. It is matched by
 // method so that the PostgreSQL and MySQL builds do not link SQLite.
@@ -34,11 +64,15 @@ func classify(err error) errKind {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
+		switch {
+		case pgErr.Code == "23505":
 			return kindUnique
-		case "40001", "40P01":
+		case pgErr.Code == "40001", pgErr.Code == "40P01":
 			return kindRetryable
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
+			pgErr.Code == "53300": // too many connections
+			return kindUnavailable
 		}
 		return kindOther
 	}
@@ -49,6 +83,8 @@ func classify(err error) errKind {
 			return kindUnique
 		case 1213, 1205:
 			return kindRetryable
+		case 1040, 1053, 1927, 2002, 2003, 2006, 2013: // too many connections, shutdown, killed, gone
+			return kindUnavailable
 		}
 		return kindOther
 	}
@@ -60,6 +96,9 @@ func classify(err error) errKind {
 		case code&0xff == 5 || code&0xff == 6: // SQLITE_BUSY*, SQLITE_LOCKED*
 			return kindRetryable
 		}
+	}
+	if connectionLost(err) {
+		return kindUnavailable
 	}
 	return kindOther
 }
@@ -81,8 +120,15 @@ func translate(err error, what string) error {
 		return &accountkit.Error{Code: accountkit.Conflict, Message: what + " already exists", Err: err}
 	case kindNoRows:
 		return &accountkit.Error{Code: accountkit.NotFound, Message: what + " not found", Err: err}
+	case kindUnavailable:
+		return unavailable(err, "the database cannot be reached now; try again shortly")
 	}
 	return accountkit.Wrap(err, "storage error")
+}
+
+// unavailable is the Unavailable error for a lost database connection.
+func unavailable(err error, message string) error {
+	return &accountkit.Error{Code: accountkit.Unavailable, Message: message, Err: err, RetryAfter: unavailableRetry}
 }
 
 // notFound returns the NotFound error for what.

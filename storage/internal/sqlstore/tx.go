@@ -79,7 +79,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return translate(err, "transaction")
+		return commitFailed(err)
 	}
 	return nil
 }
@@ -90,4 +90,15 @@ func requireTx(ctx context.Context, method string) error {
 		return nil
 	}
 	return accountkit.Wrap(errors.New("sqlstore: "+method+" called outside a transaction"), "storage error")
+}
+
+// commitFailed answers a failed COMMIT. When the connection went away during
+// the commit, the database may have applied it or not: the client is told
+// so (Unavailable, outcome unknown) and should read the state back, or retry
+// with an Idempotency-Key, rather than assume nothing happened.
+func commitFailed(err error) error {
+	if classify(err) == kindUnavailable {
+		return unavailable(err, "the outcome is unknown: the change may have been saved; read it back before retrying")
+	}
+	return translate(err, "transaction")
 }
