@@ -17,6 +17,9 @@ import (
 	"github.com/accountkit/accountkit/security"
 )
 
+// MaxPermissions is the most permissions one key may list.
+const MaxPermissions = 200
+
 // SecretPrefix starts every API key secret; session tokens start with
 // "aks_", so the two never collide.
 const SecretPrefix = "akk_"

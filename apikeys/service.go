@@ -218,6 +218,9 @@ func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput
 	if len(in.Permissions) == 0 {
 		v.Add("permissions", "give at least one permission")
 	}
+	if !v.Items("permissions", len(in.Permissions), MaxPermissions) {
+		return nil, v.Err()
+	}
 	var denied []string
 	for _, perm := range in.Permissions {
 		switch {

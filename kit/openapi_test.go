@@ -477,7 +477,7 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	call("GET", "/login/saml/acme", "", "", nil, 302)
 	call("GET", "/login/saml/acme/", "", "", nil, 302)
 	call("POST", "/login/saml/acme/acs", "", "application/x-www-form-urlencoded", "SAMLResponse=bm90LXhtbA%3D%3D", 400)
-	call("GET", "/login/saml/acme/logout", "", "", nil, 302)
+	call("POST", "/login/saml/acme/logout", "", "application/x-www-form-urlencoded", "csrf_token=x", 302)
 
 	js("POST", user+"/move", boss, map[string]any{"account_id": sub}, 200)
 	js("DELETE", user, boss, nil, 204)

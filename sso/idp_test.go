@@ -219,6 +219,7 @@ type page struct {
 	Location string
 	Body     string
 	Cookies  []*http.Cookie
+	Header   http.Header
 }
 
 func (b *browser) do(t testing.TB, method, path string, form url.Values) *page {
@@ -253,5 +254,5 @@ func (b *browser) send(t testing.TB, method, path, contentType string, body io.R
 			b.cookies[c.Name] = c.Value
 		}
 	}
-	return &page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(data), Cookies: resp.Cookies()}
+	return &page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(data), Cookies: resp.Cookies(), Header: resp.Header}
 }

@@ -14,9 +14,10 @@ import (
 type RoleInput struct {
 	// AccountID defaults to the principal's account (create only).
 	AccountID   string   `json:"account_id,omitempty"`
-	Name        string   `json:"name"`
+	Name        string   `json:"name" required:"true"`
 	Description string   `json:"description"`
-	Permissions []string `json:"permissions"`
+	// Permissions is required: an empty list must be given as [].
+	Permissions []string `json:"permissions" required:"true"`
 }
 
 // RoleView is a role as listed: installation roles by key, custom roles by

@@ -86,7 +86,7 @@ func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Option
 	ko := kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
 		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: "https://app.test/account"},
 		Auth:  auth.Options{Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey, Limits: NoLimits},
-		SSO:   sso.Options{BaseURL: BaseURL}}
+		SSO:   sso.Options{BaseURL: BaseURL, ACSPerIP: off, FailureAuditPerAccount: off}}
 	for _, o := range options {
 		o(&ko)
 	}
