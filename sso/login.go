@@ -168,8 +168,8 @@ type ACSInput struct {
 	// holds no binding cookie). A response to a request must answer one
 	// of them.
 	BoundRequestIDs []string
-	IP             string
-	UserAgent      string
+	IP              string
+	UserAgent       string
 }
 
 // LoginOutcome is a successful sign-in, or a sign-in that continues with
