@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/sso"
 )
 
@@ -355,20 +356,11 @@ func (p *IdP) Post(t testing.TB, c *http.Client, samlResponse, relayState string
 	require.NoError(t, err)
 	out := &SSOResult{Client: c, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(body)}
 	if out.Status == http.StatusSeeOther {
-		if u, err := url.Parse(p.env.Server.URL); err == nil && hasSession(c, u) {
+		if j, ok := c.Jar.(*Jar); ok && j.Cookie(auth.SessionCookie) != "" {
 			p.env.AdoptSession(t, c)
 		}
 	} else if m := reasonCode.FindStringSubmatch(out.Body); m != nil {
 		out.Reason = m[1]
 	}
 	return out
-}
-
-func hasSession(c *http.Client, u *url.URL) bool {
-	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == "accountkit_session" && ck.Value != "" {
-			return true
-		}
-	}
-	return false
 }

@@ -7,9 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync"
@@ -24,22 +22,72 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-// loopbackJar is a cookie jar that treats the loopback test server as a
-// secure origin, as browsers treat http://localhost: the kit's cookies are
-// Secure, the httptest server speaks plain HTTP.
-type loopbackJar struct{ jar *cookiejar.Jar }
-
-func secureOrigin(u *url.URL) *url.URL {
-	if ip := net.ParseIP(u.Hostname()); u.Scheme == "http" && (u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()) {
-		c := *u
-		c.Scheme = "https"
-		return &c
-	}
-	return u
+// Jar is the cookie jar of the clients NewClient returns. It behaves as
+// a browser on the test server: it keeps Secure cookies over the loopback
+// server's plain HTTP (browsers treat http://localhost as secure), judges
+// expiry by the test clock (the kit's cookies expire in test time, not in
+// wall-clock time), and sends a cookie on the paths below its Path. It
+// keeps one cookie per name and path, for every host.
+type Jar struct {
+	clock interface{ Now() time.Time }
+	mu    sync.Mutex
+	m     map[string]*http.Cookie // by path + " " + name
 }
 
-func (j loopbackJar) SetCookies(u *url.URL, cs []*http.Cookie) { j.jar.SetCookies(secureOrigin(u), cs) }
-func (j loopbackJar) Cookies(u *url.URL) []*http.Cookie        { return j.jar.Cookies(secureOrigin(u)) }
+// SetCookies implements http.CookieJar.
+func (j *Jar) SetCookies(u *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := j.clock.Now()
+	for _, c := range cs {
+		c := *c
+		if c.Path == "" || c.Path[0] != '/' {
+			c.Path = "/"
+		}
+		k := c.Path + " " + c.Name
+		if c.MaxAge < 0 || c.Value == "" || !c.Expires.IsZero() && !c.Expires.After(now) {
+			delete(j.m, k)
+			continue
+		}
+		if c.MaxAge > 0 {
+			c.Expires = now.Add(time.Duration(c.MaxAge) * time.Second)
+		}
+		j.m[k] = &c
+	}
+}
+
+// Cookies implements http.CookieJar.
+func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now, path := j.clock.Now(), u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	var out []*http.Cookie
+	for _, c := range j.m {
+		if !c.Expires.IsZero() && !c.Expires.After(now) {
+			continue
+		}
+		if path == c.Path || strings.HasPrefix(path, strings.TrimSuffix(c.Path, "/")+"/") {
+			out = append(out, &http.Cookie{Name: c.Name, Value: c.Value})
+		}
+	}
+	return out
+}
+
+// Cookie returns the value of the named cookie the jar holds for any
+// path, or "".
+func (j *Jar) Cookie(name string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, c := range j.m {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
 
 // csrfTransport adds the session's CSRF token to unsafe requests, as the
 // host's front end does with the token GET /api/v1/auth/me returns.
@@ -69,10 +117,9 @@ func safeMethod(m string) bool {
 // loopback server) and, once signed in, sends the session's CSRF token on
 // unsafe requests. It does not follow redirects, so a test sees them.
 func (e *Env) NewClient() *http.Client {
-	jar, _ := cookiejar.New(nil)
 	return &http.Client{
 		Transport:     &csrfTransport{base: e.Server.Client().Transport},
-		Jar:           loopbackJar{jar},
+		Jar:           &Jar{clock: e.Clock, m: map[string]*http.Cookie{}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
