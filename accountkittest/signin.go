@@ -241,6 +241,9 @@ func (e *Env) remember(t testing.TB, identifier string, x *TOTP) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.totp == nil {
+		e.totp = map[string]*TOTP{}
+	}
 	x.User = u
 	e.totp[strings.ToLower(u.Username)] = x
 	e.totp[strings.ToLower(u.Email)] = x
