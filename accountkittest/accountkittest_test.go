@@ -335,3 +335,15 @@ func otherKey(t *testing.T) *rsa.PrivateKey {
 	require.NoError(t, err)
 	return k
 }
+
+func TestWithDatabase(t *testing.T) {
+	for name, opt := range map[string]accountkittest.Option{"postgres": accountkittest.WithPostgres(), "mysql": accountkittest.WithMySQL()} {
+		t.Run(name, func(t *testing.T) {
+			kt := accountkittest.New(t, opt)
+			require.Contains(t, fmt.Sprintf("%T", kt.Store), name+".")
+			acc := kt.MainAccount(t, "acme")
+			kt.User(t, acc, "alice")
+			kt.RequireEvent(t, acc.ID, audit.ItemUser, audit.ActionCreate)
+		})
+	}
+}
