@@ -69,8 +69,10 @@ type IdP struct {
 	EntityID string
 	// LoginURL is where the kit redirects browsers (never contacted).
 	LoginURL string
-	Key      *rsa.PrivateKey
-	Cert     *x509.Certificate
+	// Key signs the responses; Cert is its self-signed certificate, the
+	// one the account's SSO configuration trusts.
+	Key  *rsa.PrivateKey
+	Cert *x509.Certificate
 	// SP is what the IdP knows of the service provider: set by EnableSSO.
 	SP SP
 
@@ -155,8 +157,8 @@ type Assertion struct {
 	// IssuedAt defaults to the test clock's time.
 	IssuedAt time.Time
 
-	// Expired makes the assertion's validity end before IssuedAt's clock
-	// reading: it was issued ten minutes earlier and lived five.
+	// Expired backdates the response by ten minutes, so its five-minute
+	// validity has ended.
 	Expired bool
 	// Audience replaces the SP's entity ID in the audience restriction
 	// (a response meant for another service).

@@ -97,6 +97,7 @@ type csrfTransport struct {
 	token string
 }
 
+// RoundTrip implements http.RoundTripper.
 func (c *csrfTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	tok := c.token
