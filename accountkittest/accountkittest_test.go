@@ -20,6 +20,7 @@ import (
 	"github.com/accountkit/accountkit/accountkittest"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
+	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/users"
@@ -346,4 +347,22 @@ func TestWithDatabase(t *testing.T) {
 			kt.RequireEvent(t, acc.ID, audit.ItemUser, audit.ActionCreate)
 		})
 	}
+}
+
+func TestIdP_LocalTwoFactor(t *testing.T) {
+	kt := accountkittest.New(t, accountkittest.WithKitOptions(func(o *kit.Options) { o.SSO.TwoFactorPath = "/account/2fa" }))
+	acc := kt.MainAccount(t, "contoso")
+	alice := kt.User(t, acc, "alice")
+	x := kt.EnrollTOTP(t, alice)
+	on := true
+	idp := kt.EnableSSO(t, acc, sso.Update{LocalTwoFactor: &on})
+
+	res := idp.SignIn(t, "", accountkittest.Assertion{NameID: alice.Email})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	require.True(t, strings.HasPrefix(res.Location, "/account/2fa"), res.Location)
+	status, _ := get(t, res.Client, kt.URL("/api/v1/auth/me"))
+	require.Equal(t, http.StatusUnauthorized, status, "no session before the second factor")
+	kt.CompleteTwoFactor(t, res.Client, x)
+	status, _ = get(t, res.Client, kt.URL("/api/v1/auth/me"))
+	require.Equal(t, http.StatusOK, status)
 }

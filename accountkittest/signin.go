@@ -358,3 +358,18 @@ func (e *Env) UserCtx(t testing.TB, u *users.User) context.Context {
 	require.NoError(t, err)
 	return As(&security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, Permissions: perms})
 }
+
+// CompleteTwoFactor answers the second-factor step of a sign-in the
+// browser c (from NewClient) started and the helpers did not finish — a
+// single sign-on with the account's local two-factor requirement — with a
+// code of x, through POST /api/v1/auth/2fa/verify (the challenge travels
+// in its cookie), and adopts the session.
+func (e *Env) CompleteTwoFactor(t testing.TB, c *http.Client, x *TOTP) {
+	t.Helper()
+	r := e.send(t, c, http.MethodPost, "/api/v1/auth/2fa/verify", "", map[string]string{"code": x.Code(t)})
+	require.Equal(t, http.StatusOK, r.Status, "two-factor step: %s", r.Body)
+	var out loginJSON
+	r.JSON(t, &out)
+	require.Equal(t, auth.LoginOK, out.Status)
+	e.AdoptSession(t, c)
+}
