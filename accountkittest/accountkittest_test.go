@@ -366,3 +366,26 @@ func TestIdP_LocalTwoFactor(t *testing.T) {
 	status, _ = get(t, res.Client, kt.URL("/api/v1/auth/me"))
 	require.Equal(t, http.StatusOK, status)
 }
+
+// TestCrossTenant: the helpers do not blur tenants — a user of another
+// main account sees the first's users as not found, and one account's IdP
+// cannot sign anyone into another account.
+func TestCrossTenant(t *testing.T) {
+	kt := accountkittest.New(t)
+	acme, globex := kt.MainAccount(t, "acme"), kt.MainAccount(t, "globex")
+	alice := kt.User(t, acme, "alice")
+	hank := kt.User(t, globex, "hank", accountkittest.Roles(security.RoleAccountManager))
+
+	r := kt.Do(t, http.MethodGet, "/api/v1/users/"+alice.ID, kt.Token(t, hank), nil)
+	require.Equal(t, http.StatusNotFound, r.Status, string(r.Body))
+	_, err := kt.Kit.Users.Get(kt.UserCtx(t, hank), alice.ID)
+	require.Error(t, err)
+
+	acmeIdP := kt.EnableSSO(t, acme, sso.Update{})
+	globexIdP := kt.EnableSSO(t, globex, sso.Update{})
+	res := globexIdP.Post(t, nil, acmeIdP.Response(t, accountkittest.Assertion{NameID: hank.Email}), "")
+	require.GreaterOrEqual(t, res.Status, 400, res.Body)
+	require.NotEmpty(t, res.Reason)
+	status, _ := get(t, res.Client, kt.URL("/api/v1/auth/me"))
+	require.Equal(t, http.StatusUnauthorized, status)
+}
