@@ -179,8 +179,9 @@ func randID() string {
 // the IdP's SP (see EnableSSO) at the test clock's time.
 func (p *IdP) Response(t testing.TB, a Assertion) string {
 	t.Helper()
-	require.NotEmpty(t, p.SP.ACSURL, "the IdP is not bound to an account: use EnableSSO or ResponseAt")
+	require.NotEmpty(t, p.SP.ACSURL, "the IdP knows no SP: use EnableSSO or ResponseAt")
 	if a.IssuedAt.IsZero() {
+		require.NotNil(t, p.env, "the IdP is not bound to a kit's clock: set IssuedAt or use EnableSSO")
 		a.IssuedAt = p.env.Clock.Now()
 	}
 	return p.ResponseAt(t, a.IssuedAt, p.SP, a)
