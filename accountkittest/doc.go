@@ -23,5 +23,7 @@
 // values, never errors.
 //
 // The package is part of accountkit's stable API, like the rest of the
-// library. It depends on the library, the standard library and testify.
+// library. It depends on the library (and through it on the XML signature
+// packages and the database drivers the library already uses), the
+// standard library and testify.
 package accountkittest
