@@ -215,6 +215,14 @@ func TestBadInput_Bodies(t *testing.T) {
 				assert.Contains(t, w.Body.String(), c.field, "%s: the problem names the field", c.name)
 			}
 			assert.Len(t, listRoles(t, env, tok, main.ID), rolesBefore, "no role was created")
+			// The refusal of the role whose description holds a NUL is in
+			// the audit log (PostgreSQL once lost it: the NUL reached the
+			// text column of the failure event).
+			var roleFailure bool
+			for _, e := range env.Events(t, main.ID) {
+				roleFailure = roleFailure || (e.Description == "Role creation failed." && e.TargetName == "Ops")
+			}
+			assert.True(t, roleFailure, "the refused role is audited")
 			keys := raw(env, "GET", "/api/v1/accounts/"+main.ID+"/api-keys", tok, "")
 			require.Equal(t, http.StatusOK, keys.Code)
 			assert.NotContains(t, keys.Body.String(), `"name":"k"`, "no API key was created")
