@@ -47,6 +47,9 @@ type Key struct {
 	ExpiresAt  time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
+	// IdempotencyKey is the hash of the Idempotency-Key the key was
+	// created with ("" when none); never serialized.
+	IdempotencyKey string `json:"-"`
 }
 
 // State is where a key stands at a given time.
