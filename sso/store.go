@@ -14,6 +14,8 @@ import (
 // implement it; storagetest checks them.
 type Store interface {
 	users.Store
+	// DomainStore keeps the claimed email domains (domains.go).
+	DomainStore
 
 	// GetSSOConfig returns the account's configuration. Errors: NotFound.
 	GetSSOConfig(ctx context.Context, accountID string) (*Config, error)
