@@ -71,13 +71,15 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 	return &Handler{svc: svc, logger: logger}
 }
 
-// RegisterAPI adds the configuration API routes to mux. They need an
-// authenticated principal (mount them behind the authentication
-// middleware).
+// RegisterAPI adds the configuration API routes to mux, with the claimed
+// domains and discovery (domains_handler.go). They need an authenticated
+// principal but for RouteDiscover, which needs none (mount them behind the
+// authentication middleware).
 func (h *Handler) RegisterAPI(mux *http.ServeMux) {
 	mux.HandleFunc(RouteGetConfig, h.getConfig)
 	mux.HandleFunc(RouteUpdateConfig, h.updateConfig)
 	mux.HandleFunc(RouteImportMetadata, h.importMetadata)
+	h.registerDomains(mux)
 }
 
 // RegisterLogin adds the browser sign-in routes to mux. They authenticate

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -86,6 +87,14 @@ type Options struct {
 	// a known user (locked, disabled, …) are always written. A negative
 	// Burst turns either limit off.
 	FailureAuditPerAccount security.RateLimit
+	// Resolver verifies claimed email domains (domains.go); default
+	// net.DefaultResolver. kit passes the customization's Resolver.
+	Resolver account.Resolver
+	// DNSTimeout bounds one domain verification (default 10 s).
+	DNSTimeout time.Duration
+	// DiscoverPerIP bounds Discover requests from one client IP (default
+	// 30 at once, then one every 2 s; a negative Burst turns it off).
+	DiscoverPerIP security.RateLimit
 }
 
 // The throttle scopes of the ACS.
@@ -128,7 +137,10 @@ type Service struct {
 	opts     Options
 	base     string // BaseURL without a trailing slash; "" when unset
 	basePath string // the path of base, for cookie paths
-	throttle *security.Throttle
+
+	resolver   account.Resolver
+	dnsTimeout time.Duration
+	throttle   *security.Throttle
 
 	purgeMu   sync.Mutex
 	nextPurge time.Time
@@ -156,7 +168,17 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	rt, _ := deps.Runtime.WithDefaults()
 	opts.limitDefaults()
 	s := &Service{store: deps.Store, users: deps.Users, auth: deps.Auth, groups: opts.Groups, authz: security.NewAuthorizer(deps.Store),
-		audit: rec, rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}
+		audit: rec, rt: rt, opts: opts, resolver: opts.Resolver, dnsTimeout: opts.DNSTimeout,
+		throttle: security.NewThrottle(deps.Store, rt.Clock)}
+	if s.resolver == nil {
+		s.resolver = net.DefaultResolver
+	}
+	if s.dnsTimeout <= 0 {
+		s.dnsTimeout = 10 * time.Second
+	}
+	if s.opts.DiscoverPerIP.Burst == 0 && s.opts.DiscoverPerIP.Every == 0 {
+		s.opts.DiscoverPerIP = security.RateLimit{Burst: 30, Every: 2 * time.Second}
+	}
 	if s.groups == nil {
 		s.groups = deps.Teams
 	}

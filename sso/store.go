@@ -18,6 +18,8 @@ type Store interface {
 	// BucketStore keeps the ACS rate limits (Options.ACSPerIP,
 	// Options.FailureAuditPerAccount).
 	security.BucketStore
+	// DomainStore keeps the claimed email domains (domains.go).
+	DomainStore
 
 	// GetSSOConfig returns the account's configuration. Errors: NotFound.
 	GetSSOConfig(ctx context.Context, accountID string) (*Config, error)
