@@ -94,4 +94,5 @@ var Catalogue = []CatalogueEntry{
 	{ItemSSO, ActionCreate, "SSO domain added.", "Adding SSO domain failed."},
 	{ItemSSO, ActionVerify, "SSO domain verified.", "SSO domain verification failed."},
 	{ItemSSO, ActionDelete, "SSO domain removed.", "Removing SSO domain failed."},
+	{ItemSSO, ActionCreate, "SSO link created from the email attribute.", ""},
 }

@@ -112,6 +112,15 @@ type Config struct {
 	// default: the IdP is trusted to enforce its own factors, as most IdPs
 	// do. It needs sso.Options.TwoFactorPath.
 	LocalTwoFactor bool
+	// LinkByEmailAttribute lets a sign-in whose NameID matches no user
+	// link to the account's user whose email equals the assertion's
+	// email attribute (AttrEmailAddress) — for IdPs whose NameID is not
+	// the address users were invited with. Off by default, because the
+	// attribute is a claim a user may be able to edit at the IdP; when on,
+	// only addresses in a domain the account (or its main account) has
+	// verified link, each link is audited ("SSO link created from the
+	// email attribute."), and once made the link is what matches.
+	LinkByEmailAttribute bool
 	// BreakGlassUserID names one Account Manager of the account who may
 	// keep signing in with a password while SSO is enabled; "" for none.
 	BreakGlassUserID string
@@ -141,7 +150,9 @@ type Update struct {
 	ClockSkewSeconds  *int      `json:"clock_skew_seconds,omitempty"`
 	AllowIdPInitiated *bool     `json:"allow_idp_initiated,omitempty"`
 	LocalTwoFactor    *bool     `json:"local_two_factor,omitempty"`
-	BreakGlassUserID  *string   `json:"break_glass_user_id,omitempty"`
+	// LinkByEmailAttribute sets Config.LinkByEmailAttribute.
+	LinkByEmailAttribute *bool   `json:"link_by_email_attribute,omitempty"`
+	BreakGlassUserID     *string `json:"break_glass_user_id,omitempty"`
 }
 
 // changed lists the JSON names of the fields u sets, for the audit log.
@@ -164,6 +175,7 @@ func (u *Update) changed() []string {
 	add(u.ClockSkewSeconds != nil, "clock_skew_seconds")
 	add(u.AllowIdPInitiated != nil, "allow_idp_initiated")
 	add(u.LocalTwoFactor != nil, "local_two_factor")
+	add(u.LinkByEmailAttribute != nil, "link_by_email_attribute")
 	add(u.BreakGlassUserID != nil, "break_glass_user_id")
 	return out
 }

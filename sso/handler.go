@@ -338,6 +338,7 @@ type configJSON struct {
 	ClockSkewSeconds  int               `json:"clock_skew_seconds"`
 	AllowIdPInitiated bool              `json:"allow_idp_initiated"`
 	LocalTwoFactor    bool              `json:"local_two_factor"`
+	LinkByEmail       bool              `json:"link_by_email_attribute"`
 	BreakGlassUserID  string            `json:"break_glass_user_id"`
 	Warnings          []string          `json:"warnings"`
 	UpdatedAt         *time.Time        `json:"updated_at,omitempty"`
@@ -350,7 +351,7 @@ func toJSON(v *View) configJSON {
 		InitiationURL: v.URLs.InitiationURL, ACSURL: v.URLs.ACSURL, MetadataURL: v.URLs.MetadataURL, LogoutURL: v.URLs.LogoutURL,
 		IdPEntityID: c.IdPEntityID, IdPCertificates: httpx.List(v.Certificates), IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
 		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, GroupSync: v.GroupSync, GroupAttribute: c.groupAttribute(),
-		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor,
+		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor, LinkByEmail: c.LinkByEmailAttribute,
 		BreakGlassUserID: c.BreakGlassUserID, Warnings: httpx.List(v.Warnings)}
 	if v.Saved {
 		t := c.UpdatedAt

@@ -47,6 +47,10 @@ const (
 	// (Options.TwoFactorPath); the sign-in is refused rather than the
 	// factor skipped.
 	ReasonTwoFactorUnavailable = "two_factor_unavailable"
+	// ReasonDomainNotVerified: no user matches, and the NameID's domain is
+	// not one the account verified while it has verified some: users are
+	// created only in the account's own domains.
+	ReasonDomainNotVerified = "email_domain_not_verified"
 	// ReasonTooManyRequests: the client posted too many responses to the
 	// ACS in a short time (Options.ACSPerIP).
 	ReasonTooManyRequests = "too_many_requests"
@@ -278,6 +282,11 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			if !c.AutoCreateUsers {
 				return refuse(ReasonUserNotFound, accountkit.Forbidden)
 			}
+			if ok, err := s.mayCreateIn(ctx, acc, nameID); err != nil {
+				return err
+			} else if !ok {
+				return refuse(ReasonDomainNotVerified, accountkit.Forbidden)
+			}
 			// The user's address is the NameID that identifies them, not
 			// the email attribute (see findUser).
 			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: nameID, Source: string(users.LoginSSO),
@@ -374,8 +383,93 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	if elsewhere {
 		return nil, refuse(ReasonEmailElsewhere, accountkit.Forbidden)
 	}
+	if c.LinkByEmailAttribute {
+		return s.linkByEmail(ctx, acc, a, nameID)
+	}
 	return nil, nil
 }
+
+// linkByEmail finds the account's user whose email is the assertion's
+// email attribute, when the account opted in (Config.LinkByEmailAttribute)
+// and the address lies in a domain the account verified; the link the
+// sign-in then stores is audited here.
+func (s *Service) linkByEmail(ctx context.Context, acc *account.Account, a *saml.Assertion, nameID string) (*users.User, error) {
+	email := normalizeNameID(first(a.Attributes[AttrEmailAddress]))
+	if email == "" || email == nameID {
+		return nil, nil
+	}
+	domain, msg := emailDomain(email)
+	if msg != "" || domain == "" {
+		return nil, nil
+	}
+	if ok, err := s.verifiedFor(ctx, acc, domain); err != nil || !ok {
+		return nil, err
+	}
+	found, err := s.store.FindUsersByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range found {
+		if u.AccountID != acc.ID {
+			continue
+		}
+		u, err := s.store.GetUserForUpdate(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		e := audit.Entry{AccountID: acc.ID, Item: audit.ItemSSO, Action: audit.ActionCreate,
+			Description: "SSO link created from the email attribute.", TargetType: "user", TargetID: u.ID, TargetName: u.Username,
+			Details: map[string]string{"name_id": clipText(nameID), "email": clipText(email), "domain": domain}}
+		if err := s.audit.Record(ctx, e); err != nil {
+			return nil, err
+		}
+		return u, nil
+	}
+	return nil, nil
+}
+
+// verifiedFor reports whether the domain is verified by the account or
+// by its main account.
+func (s *Service) verifiedFor(ctx context.Context, acc *account.Account, domain string) (bool, error) {
+	d, err := s.store.GetVerifiedSSODomain(ctx, domain)
+	if err != nil {
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	return d.AccountID == acc.ID || d.AccountID == acc.MainID(), nil
+}
+
+// mayCreateIn reports whether a user with the email may be created just
+// in time in the account: always while neither the account nor its main
+// account has verified a domain (verify domains to restrict it), else
+// only in a verified domain.
+func (s *Service) mayCreateIn(ctx context.Context, acc *account.Account, email string) (bool, error) {
+	verified := false
+	for _, id := range []string{acc.ID, acc.MainID()} {
+		ds, err := s.store.ListSSODomains(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range ds {
+			verified = verified || d.Status == DomainVerified
+		}
+		if id == acc.MainID() {
+			break
+		}
+	}
+	if !verified {
+		return true, nil
+	}
+	domain, msg := emailDomain(email)
+	if msg != "" || domain == "" {
+		return false, nil
+	}
+	return s.verifiedFor(ctx, acc, domain)
+}
+
+func clipText(s string) string { return accountkit.Clip(s, 255) }
 
 // refusalError maps a refusal of the completion path to its reason code.
 func refusalError(r *auth.Refusal) *LoginError {

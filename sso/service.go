@@ -476,6 +476,9 @@ func (s *Service) apply(ctx context.Context, cur *Config, up Update) (*Config, e
 	if up.AllowIdPInitiated != nil {
 		next.AllowIdPInitiated = *up.AllowIdPInitiated
 	}
+	if up.LinkByEmailAttribute != nil {
+		next.LinkByEmailAttribute = *up.LinkByEmailAttribute
+	}
 	if up.LocalTwoFactor != nil {
 		next.LocalTwoFactor = *up.LocalTwoFactor
 		if next.LocalTwoFactor && s.opts.TwoFactorPath == "" {

@@ -38,7 +38,7 @@ func newSSOConfig(accountID string) *sso.Config {
 		IdPEntityID: "https://idp.example.org/" + accountID, IdPCertificates: []string{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "second"},
 		IdPLoginURL: "https://idp.example.org/sso", IdPLogoutURL: "https://idp.example.org/slo",
 		AutoCreateUsers: true, AutoCreateGroups: true, GroupAttribute: sso.AzureADGroupAttribute,
-		ClockSkewSeconds: 120, AllowIdPInitiated: true, BreakGlassUserID: newID(),
+		ClockSkewSeconds: 120, AllowIdPInitiated: true, LocalTwoFactor: true, LinkByEmailAttribute: true, BreakGlassUserID: newID(),
 		CreatedAt: at(0), UpdatedAt: at(1)}
 }
 

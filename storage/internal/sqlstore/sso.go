@@ -33,6 +33,7 @@ type ssoConfigRow struct {
 	ClockSkewSeconds  int       `bun:"clock_skew_seconds,notnull"`
 	AllowIdPInitiated bool      `bun:"allow_idp_initiated,notnull"`
 	LocalTwoFactor    bool      `bun:"local_two_factor,notnull"`
+	LinkByEmail       bool      `bun:"link_by_email_attribute,notnull"`
 	BreakGlassUserID  string    `bun:"break_glass_user_id,notnull"`
 	CreatedAt         time.Time `bun:"created_at,notnull"`
 	UpdatedAt         time.Time `bun:"updated_at,notnull"`
@@ -52,7 +53,8 @@ func toSSOConfigRow(c *sso.Config) (*ssoConfigRow, error) {
 		IdPCertificates: string(b), IdPLoginURL: c.IdPLoginURL, IdPLogoutURL: c.IdPLogoutURL,
 		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, GroupAttribute: c.GroupAttribute,
 		ClockSkewSeconds: c.ClockSkewSeconds, AllowIdPInitiated: c.AllowIdPInitiated, LocalTwoFactor: c.LocalTwoFactor, BreakGlassUserID: c.BreakGlassUserID,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		LinkByEmail: c.LinkByEmailAttribute,
+		CreatedAt:   c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}, nil
 }
 
@@ -69,7 +71,8 @@ func (r *ssoConfigRow) config() (*sso.Config, error) {
 		IdPCertificates: certs, IdPLoginURL: r.IdPLoginURL, IdPLogoutURL: r.IdPLogoutURL,
 		AutoCreateUsers: r.AutoCreateUsers, AutoCreateGroups: r.AutoCreateGroups, GroupAttribute: r.GroupAttribute,
 		ClockSkewSeconds: r.ClockSkewSeconds, AllowIdPInitiated: r.AllowIdPInitiated, LocalTwoFactor: r.LocalTwoFactor, BreakGlassUserID: r.BreakGlassUserID,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		LinkByEmailAttribute: r.LinkByEmail,
+		CreatedAt:            r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }
 
