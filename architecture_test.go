@@ -37,7 +37,7 @@ var layers = [][]string{
 	{"internal/dbtest", "internal/oapitest"},
 	{"internal/kittest"},
 	{"examples/internal/demo"},
-	{"examples/quickstart", "examples/postgres"},
+	{"examples/quickstart", "examples/postgres", "examples/embed"},
 }
 
 // standalone packages import nothing of the module: the protocol engine

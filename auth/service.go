@@ -57,6 +57,9 @@ type Options struct {
 	// Production marks a production deployment: conveniences meant for
 	// development only (an ephemeral TOTP key) are refused.
 	Production bool
+	// Cookie configures the session cookie (name, path, domain, SameSite,
+	// Secure); the zero value is the secure default.
+	Cookie Cookie
 	// Limits are the rate limits of sign-in, forgot password and the
 	// second factor (see Limits for the defaults).
 	Limits Limits
@@ -130,6 +133,9 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	}
 	rt, _ := deps.Runtime.WithDefaults()
 	opts.defaults()
+	if opts.Cookie, err = opts.Cookie.withDefaults(opts.Production); err != nil {
+		return nil, err
+	}
 	accountkit.Require[PasswordUse](rt.Events, ReactionSSO)
 	s := &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, audit: rec,
 		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}

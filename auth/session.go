@@ -47,11 +47,10 @@ var errSession = accountkit.Errorf(accountkit.Unauthenticated, "the session has 
 func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 	token, viaCookie := security.BearerToken(r), false
 	if token == "" {
-		c, err := r.Cookie(SessionCookie)
-		if err != nil || c.Value == "" {
+		token, viaCookie = s.SessionCookieValue(r), true
+		if token == "" {
 			return nil, nil
 		}
-		token, viaCookie = c.Value, true
 	}
 	if len(token) < 8 || token[:4] != sessionPrefix {
 		return nil, nil // not a session token: let another authenticator try
@@ -112,14 +111,17 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	return &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, SessionID: sess.ID, Permissions: perms}, sess, nil
 }
 
-// SetSessionCookie writes the session cookie: HttpOnly, Secure,
-// SameSite=Lax, expiring with the session.
+// SetSessionCookie writes the session cookie with the default Cookie
+// settings: HttpOnly, Secure, SameSite=Lax, expiring with the session.
+// A service configured with other settings writes it with
+// (*Service).SetCookie.
 func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 }
 
-// ClearSessionCookie removes the session cookie.
+// ClearSessionCookie removes the session cookie set with the default
+// Cookie settings (see (*Service).ClearCookie).
 func ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})

@@ -117,7 +117,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res := out.Result; res.Session != nil {
-		auth.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
+		h.svc.auth.SetCookie(w, res.Token, res.Session.ExpiresAt)
 	} else if res.ChallengeExpiresAt != nil {
 		// The second-factor step: the challenge goes to the 2FA API and to
 		// the two-factor page (a server-rendered page reads it there, so
@@ -128,7 +128,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 			}
 			http.SetCookie(w, &http.Cookie{Name: auth.TwoFactorCookie, Value: res.ChallengeToken,
 				Path: path, Expires: *res.ChallengeExpiresAt,
-				HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+				HttpOnly: true, Secure: !h.svc.auth.Cookie().Insecure, SameSite: http.SameSiteStrictMode})
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -151,12 +151,9 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 // logout serves RouteLogout: ends the browser's session and redirects to
 // the IdP logout URL when one is configured, else to "/".
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	token := ""
-	if c, err := r.Cookie(auth.SessionCookie); err == nil {
-		token = c.Value
-	}
+	token := h.svc.auth.SessionCookieValue(r)
 	to := h.svc.Logout(r.Context(), r.PathValue("slug"), token)
-	auth.ClearSessionCookie(w)
+	h.svc.auth.ClearCookie(w)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusFound)
