@@ -163,6 +163,9 @@ type meResponse struct {
 	// the session cookie: the token cookie-authenticated mutations carry in
 	// X-CSRF-Token, whatever way the session started.
 	CSRFToken string `json:"csrf_token,omitempty"`
+	// Seat tells whether the user holds a seat (absent when the service
+	// was built without seats).
+	Seat *bool `json:"seat,omitempty"`
 }
 
 // me serves RouteMe: the signed-in user and their effective permissions;
@@ -179,6 +182,14 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := meResponse{User: users.ToJSON(u), Permissions: httpx.List(p.Permissions.List())}
+	held, known, err := h.svc.MySeat(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if known {
+		out.Seat = &held
+	}
 	if c := h.svc.SessionCookieValue(r); c != "" && p.SessionID != "" && security.BearerToken(r) == "" {
 		out.CSRFToken = CSRFToken(c)
 	}

@@ -127,6 +127,23 @@ func ClearSessionCookie(w http.ResponseWriter) {
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 }
 
+// MySeat reports whether the signed-in user holds a seat; known is false
+// when the service was built without Deps.Seats. Errors: Unauthenticated.
+func (s *Service) MySeat(ctx context.Context) (held, known bool, err error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	if p.UserID == "" {
+		return false, false, accountkit.Errorf(accountkit.Unauthenticated, "not signed in")
+	}
+	if s.seats == nil {
+		return false, false, nil
+	}
+	held, err = s.seats.HoldsSeat(ctx, p.UserID)
+	return held, err == nil, err
+}
+
 // Me returns the signed-in user. Errors: Unauthenticated (no user signed
 // in), NotFound.
 func (s *Service) Me(ctx context.Context) (*users.User, error) {

@@ -150,13 +150,13 @@ func New(opts Options) (*Kit, error) {
 	if k.Users, err = users.NewService(users.Deps{Runtime: rt, Store: st}, opts.Users); err != nil {
 		return nil, err
 	}
-	if k.Auth, err = auth.NewService(auth.Deps{Runtime: rt, Store: st, Accounts: k.Accounts, Users: k.Users}, opts.Auth); err != nil {
+	if k.Seats, err = seats.NewService(seats.Deps{Runtime: rt, Store: st}, opts.Seats); err != nil {
+		return nil, err
+	}
+	if k.Auth, err = auth.NewService(auth.Deps{Runtime: rt, Store: st, Accounts: k.Accounts, Users: k.Users, Seats: k.Seats}, opts.Auth); err != nil {
 		return nil, err
 	}
 	if k.Teams, err = teams.NewService(teams.Deps{Runtime: rt, Store: st, Users: k.Users}, teams.Options{}); err != nil {
-		return nil, err
-	}
-	if k.Seats, err = seats.NewService(seats.Deps{Runtime: rt, Store: st}, opts.Seats); err != nil {
 		return nil, err
 	}
 	if k.APIKeys, err = apikeys.NewService(apikeys.Deps{Runtime: rt, Store: st, Users: k.Users}, opts.APIKeys); err != nil {
