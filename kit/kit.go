@@ -114,6 +114,7 @@ type Kit struct {
 	APIKeys *apikeys.Service
 
 	handler     http.Handler
+	store       storage.Store
 	auths       []security.Authenticator
 	trusted     []netip.Prefix
 	development bool
@@ -139,7 +140,7 @@ func New(opts Options) (*Kit, error) {
 	}
 	opts.devSenders(rt.Logger)
 	st := opts.Store
-	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st), trusted: opts.TrustedProxies, development: opts.Development}
+	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st), store: st, trusted: opts.TrustedProxies, development: opts.Development}
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
 		return nil, err
 	}
