@@ -294,3 +294,43 @@ func TestNew_Modes(t *testing.T) {
 	assert.Contains(t, logs.String(), "development mailer")
 	assert.Contains(t, logs.String(), `url="http://dev.test/account/accept-invitation?token=`)
 }
+
+// TestKit_CORS: configured origins get CORS headers and a 204 preflight;
+// other origins get none; a malformed origin is refused by New.
+func TestKit_CORS(t *testing.T) {
+	env := kittest.NewWithStore(t, memory.New(), func(o *kit.Options) { o.CORSOrigins = []string{"https://app.test"} })
+	srv := httptest.NewServer(env.Kit.Handler())
+	defer srv.Close()
+	preflight := func(origin string) *http.Response {
+		req, err := http.NewRequest(http.MethodOptions, srv.URL+"/api/v1/users", nil)
+		require.NoError(t, err)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := preflight("https://app.test")
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, "https://app.test", resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
+	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "X-CSRF-Token")
+	resp = preflight("https://evil.test")
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/auth/me", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "https://app.test")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "https://app.test", resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	for _, bad := range []string{"*", "app.test", "https://app.test/", "https://"} {
+		_, err := kit.New(kit.Options{Store: memory.New(), CORSOrigins: []string{bad}})
+		assert.ErrorContains(t, err, "Options.CORSOrigins", bad)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -83,6 +84,10 @@ type Options struct {
 	// Users.Mailer and Users.SMS are given. New refuses it together with
 	// Auth.Production. In Production, New requires Users.Mailer.
 	Development bool
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed
+	// to call the API from another origin, with credentials; preflights
+	// from them answer 204. Empty (the default) sets no CORS headers.
+	CORSOrigins []string
 }
 
 // Kit holds the wired services.
@@ -139,6 +144,9 @@ func New(opts Options) (*Kit, error) {
 		return nil, err
 	}
 	opts.devSenders(rt.Logger)
+	if opts.Auth.Production && opts.Users.SMS == nil {
+		rt.Logger.Warn("kit: no Options.Users.SMS: phone verification is refused until a sender is set")
+	}
 	st := opts.Store
 	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st), store: st, trusted: opts.TrustedProxies, development: opts.Development}
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
@@ -214,7 +222,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
 	outer.Handle("/", h)
-	return httpx.WithRequestID(httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer)))
+	return httpx.WithRequestID(cors(opts.CORSOrigins, httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer))))
 }
 
 // Handler returns every accountkit route (under /api/v1/, and the SAML
@@ -259,6 +267,11 @@ func (o *Options) modes() error {
 		return errors.New("kit: Options.Development is refused in production (Auth.Production or SSO.Production)")
 	case o.Auth.Production && o.Users.Mailer == nil:
 		return errors.New("kit: Options.Users.Mailer is required in production (Auth.Production): invitations and password resets are sent by email; set Options.Development on a developer's machine to log them instead")
+	}
+	for _, origin := range o.CORSOrigins {
+		if !validOrigin(origin) {
+			return errors.New("kit: Options.CORSOrigins: " + strconv.Quote(origin) + " is not an origin such as https://app.example.com")
+		}
 	}
 	if o.Development {
 		o.Auth.Cookie.Insecure = true
