@@ -38,7 +38,7 @@ var layers = [][]string{
 	{"accountkittest"},
 	{"internal/kittest"},
 	{"examples/internal/demo"},
-	{"examples/quickstart", "examples/postgres"},
+	{"examples/quickstart", "examples/postgres", "examples/embed"},
 }
 
 // standalone packages import nothing of the module: the protocol engine

@@ -25,7 +25,10 @@ const (
 	// Unavailable: a dependency (the database) cannot be reached now; the
 	// request may be retried after Error.RetryAfter.
 	Unavailable Code = "unavailable"
-	Internal    Code = "internal"
+	// MethodNotAllowed: the route exists but not for the request's method;
+	// the Allow header lists the methods it takes.
+	MethodNotAllowed Code = "method_not_allowed"
+	Internal         Code = "internal"
 )
 
 // FieldError names one offending input field and what is wrong with it.

@@ -105,15 +105,15 @@ type loginResponse struct {
 }
 
 func (h *Handler) writeLogin(w http.ResponseWriter, res *LoginResult) {
-	httpx.WriteJSON(w, http.StatusOK, loginBody(w, res))
+	httpx.WriteJSON(w, http.StatusOK, h.loginBody(w, res))
 }
 
 // loginBody sets the session cookie of res, if any, and returns its body.
-func loginBody(w http.ResponseWriter, res *LoginResult) loginResponse {
+func (h *Handler) loginBody(w http.ResponseWriter, res *LoginResult) loginResponse {
 	out := loginResponse{Status: res.Status, ChangeToken: res.ChangeToken,
 		ChallengeToken: res.ChallengeToken, ChallengeExpiresAt: res.ChallengeExpiresAt}
 	if res.Session != nil {
-		SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
+		h.svc.SetCookie(w, res.Token, res.Session.ExpiresAt)
 		u := users.ToJSON(res.User)
 		out.Token, out.CSRFToken, out.ExpiresAt, out.User = res.Token, res.CSRFToken, &res.Session.ExpiresAt, &u
 	}
@@ -142,9 +142,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	token := security.BearerToken(r)
 	if token == "" {
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			token = c.Value
-		}
+		token = h.svc.SessionCookieValue(r)
 	}
 	if security.PrincipalFrom(r.Context()) == nil || token == "" {
 		h.Fail(w, r, accountkit.Errorf(accountkit.Unauthenticated, "not signed in"))
@@ -154,7 +152,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	ClearSessionCookie(w)
+	h.svc.ClearCookie(w)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -165,6 +163,9 @@ type meResponse struct {
 	// the session cookie: the token cookie-authenticated mutations carry in
 	// X-CSRF-Token, whatever way the session started.
 	CSRFToken string `json:"csrf_token,omitempty"`
+	// Seat tells whether the user holds a seat (absent when the service
+	// was built without seats).
+	Seat *bool `json:"seat,omitempty"`
 }
 
 // me serves RouteMe: the signed-in user and their effective permissions;
@@ -181,8 +182,16 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := meResponse{User: users.ToJSON(u), Permissions: httpx.List(p.Permissions.List())}
-	if c, err := r.Cookie(SessionCookie); err == nil && p.SessionID != "" && security.BearerToken(r) == "" {
-		out.CSRFToken = CSRFToken(c.Value)
+	held, known, err := h.svc.MySeat(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if known {
+		out.Seat = &held
+	}
+	if c := h.svc.SessionCookieValue(r); c != "" && p.SessionID != "" && security.BearerToken(r) == "" {
+		out.CSRFToken = CSRFToken(c)
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -356,7 +365,7 @@ func (h *Handler) twoFactorConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	out := confirmResponse{RecoveryCodes: httpx.List(res.RecoveryCodes)}
 	if res.Login != nil {
-		body := loginBody(w, res.Login)
+		body := h.loginBody(w, res.Login)
 		out.Login = &body
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
@@ -455,7 +464,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p := security.PrincipalFrom(r.Context()); p != nil && p.SessionID == id {
-		ClearSessionCookie(w)
+		h.svc.ClearCookie(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

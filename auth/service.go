@@ -57,6 +57,9 @@ type Options struct {
 	// Production marks a production deployment: conveniences meant for
 	// development only (an ephemeral TOTP key) are refused.
 	Production bool
+	// Cookie configures the session cookie (name, path, domain, SameSite,
+	// Secure); the zero value is the secure default.
+	Cookie Cookie
 	// Limits are the rate limits of sign-in, forgot password and the
 	// second factor (see Limits for the defaults).
 	Limits Limits
@@ -95,6 +98,15 @@ type Deps struct {
 	Accounts *account.Service
 	// Users sends password-reset links and computes effective permissions.
 	Users *users.Service
+	// Seats, when set, tells whether the signed-in user holds a seat
+	// (seats.Service): GET /api/v1/auth/me then answers "seat".
+	Seats SeatHolder
+}
+
+// SeatHolder tells whether a user holds a seat; seats.Service implements
+// it.
+type SeatHolder interface {
+	HoldsSeat(ctx context.Context, userID string) (bool, error)
 }
 
 // Service signs users in and manages their sessions, second factors and
@@ -103,6 +115,7 @@ type Service struct {
 	store    Store
 	accounts *account.Service
 	users    *users.Service
+	seats    SeatHolder
 	audit    *audit.Recorder
 	authz    *security.Authorizer
 	rt       accountkit.Runtime
@@ -130,8 +143,11 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	}
 	rt, _ := deps.Runtime.WithDefaults()
 	opts.defaults()
+	if opts.Cookie, err = opts.Cookie.withDefaults(opts.Production); err != nil {
+		return nil, err
+	}
 	accountkit.Require[PasswordUse](rt.Events, ReactionSSO)
-	s := &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, audit: rec,
+	s := &Service{store: deps.Store, accounts: deps.Accounts, users: deps.Users, seats: deps.Seats, audit: rec,
 		authz: security.NewAuthorizer(deps.Store), rt: rt, opts: opts, throttle: security.NewThrottle(deps.Store, rt.Clock)}
 	accountkit.Subscribe(rt.Events, account.ReactionAuth, s.endAccountSessions)
 	return s, nil

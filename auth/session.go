@@ -54,11 +54,10 @@ var errSession = accountkit.Errorf(accountkit.Unauthenticated, "the session has 
 func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 	token, viaCookie := security.BearerToken(r), false
 	if token == "" {
-		c, err := r.Cookie(SessionCookie)
-		if err != nil || c.Value == "" {
+		token, viaCookie = s.SessionCookieValue(r), true
+		if token == "" {
 			return nil, nil
 		}
-		token, viaCookie = c.Value, true
 	}
 	if len(token) < 8 || token[:4] != sessionPrefix {
 		return nil, nil // not a session token: let another authenticator try
@@ -119,17 +118,37 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	return &security.Principal{UserID: u.ID, Username: u.Username, AccountID: u.AccountID, SessionID: sess.ID, Permissions: perms}, sess, nil
 }
 
-// SetSessionCookie writes the session cookie: HttpOnly, Secure,
-// SameSite=Lax, expiring with the session.
+// SetSessionCookie writes the session cookie with the default Cookie
+// settings: HttpOnly, Secure, SameSite=Lax, expiring with the session.
+// A service configured with other settings writes it with
+// (*Service).SetCookie.
 func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 }
 
-// ClearSessionCookie removes the session cookie.
+// ClearSessionCookie removes the session cookie set with the default
+// Cookie settings (see (*Service).ClearCookie).
 func ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+}
+
+// MySeat reports whether the signed-in user holds a seat; known is false
+// when the service was built without Deps.Seats. Errors: Unauthenticated.
+func (s *Service) MySeat(ctx context.Context) (held, known bool, err error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	if p.UserID == "" {
+		return false, false, accountkit.Errorf(accountkit.Unauthenticated, "not signed in")
+	}
+	if s.seats == nil {
+		return false, false, nil
+	}
+	held, err = s.seats.HoldsSeat(ctx, p.UserID)
+	return held, err == nil, err
 }
 
 // Me returns the signed-in user. Errors: Unauthenticated (no user signed

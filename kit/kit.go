@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -78,6 +79,16 @@ type Options struct {
 	Notifications notifications.Options
 	// APIKeys configures API keys (TouchEvery).
 	APIKeys apikeys.Options
+	// Development is for a developer's machine: the session cookie works
+	// on plain HTTP (Auth.Cookie.Insecure), and emails and text messages
+	// are logged with their links (users.LogMailer, users.LogSMS) unless
+	// Users.Mailer and Users.SMS are given. New refuses it together with
+	// Auth.Production. In Production, New requires Users.Mailer.
+	Development bool
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed
+	// to call the API from another origin, with credentials; preflights
+	// from them answer 204. Empty (the default) sets no CORS headers.
+	CORSOrigins []string
 }
 
 // Kit holds the wired services.
@@ -108,7 +119,11 @@ type Kit struct {
 	// APIKeys manages API keys; it is also the API key Authenticator.
 	APIKeys *apikeys.Service
 
-	handler http.Handler
+	handler     http.Handler
+	store       storage.Store
+	auths       []security.Authenticator
+	trusted     []netip.Prefix
+	development bool
 }
 
 // New builds every service on one Store and one Runtime, and their
@@ -121,13 +136,20 @@ func New(opts Options) (*Kit, error) {
 	if opts.Store == nil {
 		return nil, errors.New("kit: Options.Store is required")
 	}
+	if err := opts.modes(); err != nil {
+		return nil, err
+	}
 	rt, err := accountkit.Runtime{Clock: opts.Clock, IDs: opts.IDs, Logger: opts.Logger, Events: accountkit.NewEvents(),
 		DetachTimeout: opts.DetachTimeout}.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
+	opts.devSenders(rt.Logger)
+	if opts.Auth.Production && opts.Users.SMS == nil {
+		rt.Logger.Warn("kit: no Options.Users.SMS: phone verification is refused until a sender is set")
+	}
 	st := opts.Store
-	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st)}
+	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st), store: st, trusted: opts.TrustedProxies, development: opts.Development}
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
 		return nil, err
 	}
@@ -138,13 +160,13 @@ func New(opts Options) (*Kit, error) {
 	if k.Users, err = users.NewService(users.Deps{Runtime: rt, Store: st}, opts.Users); err != nil {
 		return nil, err
 	}
-	if k.Auth, err = auth.NewService(auth.Deps{Runtime: rt, Store: st, Accounts: k.Accounts, Users: k.Users}, opts.Auth); err != nil {
+	if k.Seats, err = seats.NewService(seats.Deps{Runtime: rt, Store: st}, opts.Seats); err != nil {
+		return nil, err
+	}
+	if k.Auth, err = auth.NewService(auth.Deps{Runtime: rt, Store: st, Accounts: k.Accounts, Users: k.Users, Seats: k.Seats}, opts.Auth); err != nil {
 		return nil, err
 	}
 	if k.Teams, err = teams.NewService(teams.Deps{Runtime: rt, Store: st, Users: k.Users}, teams.Options{}); err != nil {
-		return nil, err
-	}
-	if k.Seats, err = seats.NewService(seats.Deps{Runtime: rt, Store: st}, opts.Seats); err != nil {
 		return nil, err
 	}
 	if k.APIKeys, err = apikeys.NewService(apikeys.Deps{Runtime: rt, Store: st, Users: k.Users}, opts.APIKeys); err != nil {
@@ -189,23 +211,29 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 		_, _ = w.Write(api.OpenAPI)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			httpx.WriteError(w, r, logger, accountkit.Errorf(accountkit.MethodNotAllowed, "method %s not allowed; allowed: %s", r.Method, allow))
+			return
+		}
 		httpx.WriteError(w, r, logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
 	})
 	var h http.Handler = mux
-	auths := append([]security.Authenticator{k.Auth, k.APIKeys}, opts.Authenticators...)
-	h = httpx.Authenticate(logger, auths, h)
+	k.auths = append([]security.Authenticator{k.Auth, k.APIKeys}, opts.Authenticators...)
+	h = httpx.Authenticate(logger, k.auths, h)
 	// The SAML sign-in routes (/login/saml/...) authenticate on their own:
 	// the IdP's cross-site POST carries no CSRF token.
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
 	outer.Handle("/", h)
-	return httpx.WithRequestID(httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer)))
+	return httpx.WithRequestID(cors(opts.CORSOrigins, httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer))))
 }
 
 // Handler returns every accountkit route (under /api/v1/, and the SAML
-// sign-in routes under /login/saml/) as one handler;
-// mount it at the root of the host's server or under a prefix with
-// http.StripPrefix.
+// sign-in routes under /login/saml/: see Prefixes) as one handler. Mount
+// it beside the host's own routes with Register, or serve it at the root
+// of its own server. A wrong method on an existing route answers 405 with
+// an Allow header.
 func (k *Kit) Handler() http.Handler { return k.handler }
 
 // RunInactivityJob disables inactive users (see users.Service.DisableInactive)
@@ -235,3 +263,36 @@ func (k *Kit) RunInactivityJob(ctx context.Context, every time.Duration, logger 
 // Close waits for background work (emails being sent) to finish. It does
 // not close the store.
 func (k *Kit) Close() { k.Auth.Wait() }
+
+// modes checks Development against Production and what production needs.
+func (o *Options) modes() error {
+	switch {
+	case o.Development && (o.Auth.Production || o.SSO.Production):
+		return errors.New("kit: Options.Development is refused in production (Auth.Production or SSO.Production)")
+	case o.Auth.Production && o.Users.Mailer == nil:
+		return errors.New("kit: Options.Users.Mailer is required in production (Auth.Production): invitations and password resets are sent by email; set Options.Development on a developer's machine to log them instead")
+	}
+	for _, origin := range o.CORSOrigins {
+		if !validOrigin(origin) {
+			return errors.New("kit: Options.CORSOrigins: " + strconv.Quote(origin) + " is not an origin such as https://app.example.com")
+		}
+	}
+	if o.Development {
+		o.Auth.Cookie.Insecure = true
+	}
+	return nil
+}
+
+// devSenders installs the logging Mailer and SMS sender in Development
+// mode where the host gave none.
+func (o *Options) devSenders(logger *slog.Logger) {
+	if !o.Development {
+		return
+	}
+	if o.Users.Mailer == nil {
+		o.Users.Mailer = users.LogMailer{Logger: logger}
+	}
+	if o.Users.SMS == nil {
+		o.Users.SMS = users.LogSMS{Logger: logger}
+	}
+}

@@ -870,3 +870,30 @@ func (s *Service) SetPurchased(ctx context.Context, mainAccountID string, purcha
 	}
 	return pool, nil
 }
+
+// HoldsSeat reports whether the user holds a seat: the one call a host
+// that gates its product on seats makes for the signed-in user
+// (security.PrincipalFrom(ctx).UserID). A user may always ask about
+// themselves; asking about another user requires PermSeatsManage in that
+// user's account tree. Errors: Unauthenticated, NotFound (also a user of
+// another tree), Forbidden.
+func (s *Service) HoldsSeat(ctx context.Context, userID string) (bool, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return false, err
+	}
+	if p.UserID == "" || p.UserID != userID {
+		if _, _, err := s.userInTree(ctx, security.PermSeatsManage, userID); err != nil {
+			return false, err
+		}
+	}
+	_, err = s.store.GetSeat(ctx, userID)
+	switch accountkit.ErrorCode(err) {
+	case "":
+		return true, nil
+	case accountkit.NotFound:
+		return false, nil
+	default:
+		return false, err
+	}
+}

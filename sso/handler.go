@@ -143,7 +143,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 			MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	}
 	if res := out.Result; res.Session != nil {
-		auth.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
+		h.svc.auth.SetCookie(w, res.Token, res.Session.ExpiresAt)
 	} else if res.ChallengeExpiresAt != nil {
 		// The second-factor step: the challenge goes to the 2FA API and to
 		// the two-factor page (a server-rendered page reads it there, so
@@ -154,7 +154,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 			}
 			http.SetCookie(w, &http.Cookie{Name: auth.TwoFactorCookie, Value: res.ChallengeToken,
 				Path: path, Expires: *res.ChallengeExpiresAt,
-				HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+				HttpOnly: true, Secure: !h.svc.auth.Cookie().Insecure, SameSite: http.SameSiteStrictMode})
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -188,10 +188,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, accountkit.InvalidField("csrf_token", "post the sign-out form (application/x-www-form-urlencoded)"))
 		return
 	}
-	token := ""
-	if c, err := r.Cookie(auth.SessionCookie); err == nil {
-		token = c.Value
-	}
+	token := h.svc.auth.SessionCookieValue(r)
 	if token != "" {
 		got := r.Header.Get(auth.CSRFHeader)
 		if got == "" && ct != "" && r.ParseForm() == nil {
@@ -203,7 +200,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	to := h.svc.Logout(r.Context(), r.PathValue("slug"), token)
-	auth.ClearSessionCookie(w)
+	h.svc.auth.ClearCookie(w)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusFound)

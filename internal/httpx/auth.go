@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,8 +16,15 @@ import (
 // found into the request's context, with the client's IP and user agent. A
 // request with no credentials passes on without a principal (services answer
 // Unauthenticated); a request with bad credentials is refused with 401.
+// A request an outer Authenticate already saw (the host's middleware in
+// front of the kit's handler) is not authenticated again.
 func Authenticate(logger *slog.Logger, auths []security.Authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(authenticatedKey{}) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), authenticatedKey{}, true))
 		for _, a := range auths {
 			p, err := a.Authenticate(r)
 			if err != nil {
@@ -37,6 +45,9 @@ func Authenticate(logger *slog.Logger, auths []security.Authenticator, next http
 		next.ServeHTTP(w, r)
 	})
 }
+
+// authenticatedKey marks a request Authenticate has seen.
+type authenticatedKey struct{}
 
 // ClientIP returns the client's IP: the one Clients put in the request's
 // context, else the peer's.

@@ -93,6 +93,8 @@ func Status(code accountkit.Code) int {
 		return http.StatusTooManyRequests
 	case accountkit.Unavailable:
 		return http.StatusServiceUnavailable
+	case accountkit.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}

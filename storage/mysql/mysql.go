@@ -10,8 +10,10 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -55,11 +57,19 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 
 // DSN returns the go-sql-driver/mysql DSN Open uses for dsn
 // (user:pass@tcp(host:3306)/db?params): parseTime=true, loc=UTC and
-// clientFoundRows=true are forced, whatever dsn says.
+// clientFoundRows=true are forced, whatever dsn says. An empty DSN, or
+// one that names no database, is refused: the adapter would otherwise
+// connect with no database selected.
 func DSN(dsn string) (string, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return "", errors.New("mysql: empty DSN: give one such as user:pass@tcp(host:3306)/dbname")
+	}
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return "", fmt.Errorf("mysql: parse dsn: %w", err)
+	}
+	if cfg.DBName == "" {
+		return "", errors.New("mysql: the DSN names no database (user:pass@tcp(host:3306)/dbname)")
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC

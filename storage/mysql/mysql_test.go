@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/accountkit/accountkit/internal/dbtest"
@@ -36,5 +37,16 @@ func TestDSN(t *testing.T) {
 	want := "root@tcp(127.0.0.1:3306)/test?clientFoundRows=true&parseTime=true"
 	if got != want {
 		t.Fatalf("DSN = %q, want %q", got, want)
+	}
+}
+
+// TestDSN_Refused: an empty DSN, or one without a database, is refused
+// with a clear error before any connection.
+func TestDSN_Refused(t *testing.T) {
+	for _, dsn := range []string{"", "  ", "root@tcp(127.0.0.1:3306)/", "root@tcp(127.0.0.1:3306)/?parseTime=true"} {
+		_, err := mysql.Open(context.Background(), dsn)
+		if err == nil || !strings.Contains(err.Error(), "mysql: ") || !(strings.Contains(err.Error(), "empty DSN") || strings.Contains(err.Error(), "names no database")) {
+			t.Errorf("Open(%q) = %v, want a refusal naming the DSN", dsn, err)
+		}
 	}
 }

@@ -7,6 +7,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/accountkit/accountkit/storage"
@@ -25,6 +28,7 @@ import (
 // or upgrades the schema.
 type Store struct {
 	*sqlstore.Store
+	borrowed bool // the pool is the host's (OpenDB): Close leaves it open
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -63,9 +67,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if strings.TrimSpace(dsn) == "" {
+		return nil, errors.New("postgres: empty DSN: give one such as postgres://user@host:5432/dbname?sslmode=disable")
+	}
 	pgcfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	if pgcfg.Database == "" {
+		return nil, errors.New("postgres: the DSN names no database (postgres://user@host:5432/dbname): refusing to use the server's default one")
 	}
 	if !strings.Contains(dsn, "default_query_exec_mode") {
 		pgcfg.DefaultQueryExecMode = pgx.QueryExecModeExec
@@ -78,12 +88,52 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{sqlstore.New(bun.NewDB(sqldb, pgdialect.New()), sqlstore.Postgres, cfg.logger)}
+	return open(ctx, bun.NewDB(sqldb, pgdialect.New()), cfg, false)
+}
+
+func open(ctx context.Context, db *bun.DB, cfg config, borrowed bool) (*Store, error) {
+	s := &Store{Store: sqlstore.New(db, sqlstore.Postgres, cfg.logger), borrowed: borrowed}
 	if cfg.migrate {
 		if err := s.Migrate(ctx); err != nil {
-			s.Close()
+			_ = s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// OpenDB uses the host's own pool (its dialer, TLS, pool limits), opened
+// with the pgx driver (github.com/jackc/pgx/v5/stdlib). Prefer the "exec"
+// default_query_exec_mode, as Open does: a cached plan fails once after
+// DDL. WithMaxOpenConns is ignored (the host sized its pool; keep it at 2
+// or more for Migrate). Close leaves the pool open: the host closes it.
+func OpenDB(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("postgres: OpenDB needs a *sql.DB")
+	}
+	return OpenBun(ctx, bun.NewDB(db, pgdialect.New()), opts...)
+}
+
+// OpenBun is OpenDB for the host's *bun.DB (PostgreSQL dialect).
+func OpenBun(ctx context.Context, db *bun.DB, opts ...Option) (*Store, error) {
+	if db == nil || db.Dialect().Name() != dialect.PG {
+		return nil, errors.New("postgres: OpenBun needs a *bun.DB with the PostgreSQL dialect")
+	}
+	cfg := config{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return open(ctx, db, cfg, true)
+}
+
+// Close closes the connection pool, unless it is the host's (OpenDB,
+// OpenBun).
+func (s *Store) Close() error {
+	if s.borrowed {
+		return nil
+	}
+	return s.Store.Close()
 }

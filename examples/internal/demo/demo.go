@@ -27,15 +27,6 @@ import (
 	"github.com/accountkit/accountkit/web"
 )
 
-// consoleMailer prints emails instead of sending them: a stand-in for the
-// host's SMTP server, for this example only (the links are secrets).
-type consoleMailer struct{ w io.Writer }
-
-func (m consoleMailer) Send(_ context.Context, msg users.Message) error {
-	_, err := fmt.Fprintf(m.w, "\n[email to %s] %s: %s\n", msg.To, msg.Kind, msg.URL)
-	return err
-}
-
 // Installation is what Setup created.
 type Installation struct {
 	Kit      *kit.Kit
@@ -49,15 +40,18 @@ type Installation struct {
 // sub-account and the administrator "admin" with a random password.
 func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer) (*Installation, error) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	k, err := kit.New(kit.Options{Store: store, Logger: logger,
-		Users: users.Options{Mailer: consoleMailer{out}, LinkBaseURL: "http://" + addr + "/account"},
-		SSO:   sso.Options{TwoFactorPath: web.TwoFactorPath("/account")}})
+	// Development mode: cookies work on plain HTTP, and emails and text
+	// messages are printed to out with their links (users.LogMailer,
+	// users.LogSMS) in place of a mail server.
+	printer := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	k, err := kit.New(kit.Options{Store: store, Logger: logger, Development: true,
+		Users: users.Options{Mailer: users.LogMailer{Logger: printer}, SMS: users.LogSMS{Logger: printer},
+			LinkBaseURL: "http://" + addr + "/account"},
+		SSO: sso.Options{TwoFactorPath: web.TwoFactorPath("/account")}})
 	if err != nil {
 		return nil, err
 	}
-	// The pages, in development mode: their cookies work on plain HTTP.
-	pages, err := web.New(web.Options{Services: web.Services{SignIn: k.Auth, Links: k.Auth, Self: k.Users, Security: k.Auth,
-		Branding: k.Accounts, SSO: k.SSO, Notifications: k.Notifications}, Development: true, Logger: logger})
+	pages, err := k.Pages(web.Options{})
 	if err != nil {
 		return nil, err
 	}

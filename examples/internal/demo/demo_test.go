@@ -39,7 +39,18 @@ func TestSetup(t *testing.T) {
 	require.NoError(t, err)
 	resp2.Body.Close()
 	assert.Equal(t, http.StatusCreated, resp2.StatusCode)
-	assert.Contains(t, out.String(), "[email to jane@acme.example] invitation: http://127.0.0.1:8080/account/accept-invitation?token=")
+	assert.Contains(t, out.String(), "to=jane@acme.example")
+	const link = `url="http://127.0.0.1:8080/account/accept-invitation?token=`
+	require.Contains(t, out.String(), link)
+	// The printed link works: the page answers on the quickstart's handler.
+	rest := out.String()[strings.Index(out.String(), link)+len(`url="http://127.0.0.1:8080`):]
+	path := rest[:strings.IndexByte(rest, '"')]
+	site := httptest.NewServer(inst.Handler)
+	defer site.Close()
+	resp3, err := http.Get(site.URL + path)
+	require.NoError(t, err)
+	resp3.Body.Close()
+	assert.Equal(t, http.StatusOK, resp3.StatusCode, path)
 }
 
 // TestSetup_Pages: the quickstart serves the sign-in page, and the

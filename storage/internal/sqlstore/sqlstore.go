@@ -13,6 +13,7 @@
 package sqlstore
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/uptrace/bun"
@@ -57,3 +58,13 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers a query, for readiness checks.
+// Errors: Unavailable (unreachable), Internal.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.NewSelect().ColumnExpr("1").Scan(ctx, &one); err != nil {
+		return translate(err, "database")
+	}
+	return nil
+}
