@@ -7,6 +7,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/web"
 )
 
@@ -122,6 +123,22 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	}
 	if wc.SameSite == 0 {
 		wc.SameSite = c.SameSite
+	}
+	if opts.FindSSOByEmail == nil {
+		// "Find your organization" takes a work email too: the verified
+		// domains say which account it belongs to (sso.Service.Discover,
+		// with its per-IP limit and its same answer for every domain
+		// that does not use SSO).
+		opts.FindSSOByEmail = func(r *http.Request, email string) (string, error) {
+			d, err := k.SSO.Discover(r.Context(), email)
+			if accountkit.ErrorCode(err) == accountkit.Invalid {
+				return "", nil
+			}
+			if err != nil || d.Method != sso.DiscoverSSO {
+				return "", err
+			}
+			return d.Slug, nil
+		}
 	}
 	opts.Development = opts.Development || k.development
 	wc.Insecure = wc.Insecure || c.Insecure

@@ -317,6 +317,9 @@ type Discovery struct {
 	Method string
 	// URL is the account's SSO initiation URL (DiscoverSSO only).
 	URL string
+	// Slug is the account's slug (DiscoverSSO only; not in the API's
+	// answer), for a sign-in page that leads to the account's own page.
+	Slug string `json:"-"`
 }
 
 // noAccountID is looked up in place of an account when an email's domain
@@ -360,7 +363,7 @@ func (s *Service) Discover(ctx context.Context, email string) (*Discovery, error
 		acc.Status != account.StatusEnabled || !c.Enabled {
 		return password, nil
 	}
-	return &Discovery{Method: DiscoverSSO, URL: s.urls(acc, c).InitiationURL}, nil
+	return &Discovery{Method: DiscoverSSO, URL: s.urls(acc, c).InitiationURL, Slug: acc.Slug}, nil
 }
 
 // scopeDiscoverIP is the throttle scope of Discover.

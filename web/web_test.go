@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,6 +18,8 @@ import (
 
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/kittest"
+	"github.com/accountkit/accountkit/kit"
+	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage/memory"
 	"github.com/accountkit/accountkit/web"
 )
@@ -225,4 +230,60 @@ func TestPages_Override(t *testing.T) {
 	m := regexp.MustCompile(`href="(/account/static/custom.css\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
 	require.NotNil(t, m)
 	assert.Equal(t, ".brand-name{color:teal}", c.get(m[1]).Body)
+}
+
+// TestPages_FindSSOByEmail: with the pages built by kit.Pages, "find your
+// organization" takes a work email: a domain the account verified leads to
+// the account's sign-in page, any other address gets the same answer as an
+// unknown organization.
+func TestPages_FindSSOByEmail(t *testing.T) {
+	dns := &pagesDNS{}
+	env := kittest.NewWithStore(t, memory.New(), func(o *kit.Options) { o.Account.Customization.Resolver = dns })
+	pages, err := env.Kit.Pages(web.Options{Development: true, FormKey: []byte("web-test-form-key-0123456789abcdef")})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/account/", pages)
+	mux.Handle("/", env.Kit.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	s := &site{Env: env, Web: pages, URL: srv.URL, srv: srv}
+
+	sys := s.System()
+	globex := s.MainAccount(t, "globex")
+	_, err = s.Kit.SSO.Update(sys, globex.ID, sso.Update{Enabled: ptr(true), IdPEntityID: ptr("https://idp.globex.test"),
+		IdPCertificates: &[]string{idpCertificate(t)}, IdPLoginURL: ptr("https://idp.globex.test/sso")})
+	require.NoError(t, err)
+	d, err := s.Kit.SSO.AddDomain(sys, globex.ID, "globex.example")
+	require.NoError(t, err)
+	rec := sso.DomainRecord(d)
+	dns.txt = map[string]string{rec.Name: rec.Value}
+	d, err = s.Kit.SSO.VerifyDomain(sys, globex.ID, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, sso.DomainVerified, d.Status)
+
+	c := s.client(t)
+	r := c.post("/account/sso", url.Values{"organization": {"hank@globex.example"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Equal(t, "/account/globex", r.Header.Get("Location"))
+
+	unknown := c.post("/account/sso", url.Values{"organization": {"nobody-here"}})
+	for _, email := range []string{"ann@initech.example", "ann@gmail.com"} {
+		r := c.post("/account/sso", url.Values{"organization": {email}})
+		assert.Equal(t, unknown.Status, r.Status, email)
+		assert.Contains(t, r.Body, "We could not find single sign-on for this organization.", email)
+	}
+}
+
+// pagesDNS answers TXT lookups from a map.
+type pagesDNS struct{ txt map[string]string }
+
+func (d *pagesDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	if v, ok := d.txt[name]; ok {
+		return []string{v}, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+func (d *pagesDNS) LookupCNAME(context.Context, string) (string, error) {
+	return "", errors.New("no such host")
 }
