@@ -24,6 +24,7 @@ import (
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -77,6 +78,9 @@ type Options struct {
 	Notifications notifications.Options
 	// APIKeys configures API keys (TouchEvery).
 	APIKeys apikeys.Options
+	// SCIM configures the SCIM 2.0 service provider (served under
+	// /scim/v2/, see docs/scim.md).
+	SCIM scim.Options
 }
 
 // Kit holds the wired services.
@@ -106,6 +110,9 @@ type Kit struct {
 	Notifications *notifications.Service
 	// APIKeys manages API keys; it is also the API key Authenticator.
 	APIKeys *apikeys.Service
+	// SCIM is the SCIM 2.0 service provider: identity providers provision
+	// users and teams through it with an API key holding scim.provision.
+	SCIM *scim.Service
 
 	handler http.Handler
 }
@@ -157,6 +164,9 @@ func New(opts Options) (*Kit, error) {
 	if k.SSO, err = sso.NewService(sso.Deps{Runtime: rt, Store: st, Users: k.Users, Auth: k.Auth, Teams: k.Teams}, ssoOpts); err != nil {
 		return nil, err
 	}
+	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams}, opts.SCIM); err != nil {
+		return nil, err
+	}
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
@@ -194,12 +204,16 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	// the IdP's cross-site POST carries no CSRF token.
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
+	// SCIM authenticates on its own (API keys only) and answers SCIM
+	// error bodies.
+	outer.Handle(scim.Base+"/", scim.NewHandler(k.SCIM, logger, k.APIKeys))
 	outer.Handle("/", h)
 	return httpx.WithRequestID(httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer)))
 }
 
-// Handler returns every accountkit route (under /api/v1/, and the SAML
-// sign-in routes under /login/saml/) as one handler;
+// Handler returns every accountkit route (under /api/v1/, the SAML
+// sign-in routes under /login/saml/ and SCIM under /scim/v2/) as one
+// handler;
 // mount it at the root of the host's server or under a prefix with
 // http.StripPrefix.
 func (k *Kit) Handler() http.Handler { return k.handler }
