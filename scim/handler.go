@@ -16,23 +16,24 @@ import (
 // Base is the path the SCIM endpoints live under.
 const Base = "/scim/v2"
 
-// Routes, as ServeMux patterns.
+// Routes, as ServeMux patterns (literals: the kit's OpenAPI test reads
+// them).
 const (
-	RouteServiceProviderConfig = "GET " + Base + "/ServiceProviderConfig"
-	RouteResourceTypes         = "GET " + Base + "/ResourceTypes"
-	RouteSchemas               = "GET " + Base + "/Schemas"
-	RouteUsers                 = "GET " + Base + "/Users"
-	RouteCreateUser            = "POST " + Base + "/Users"
-	RouteUser                  = "GET " + Base + "/Users/{id}"
-	RouteReplaceUser           = "PUT " + Base + "/Users/{id}"
-	RoutePatchUser             = "PATCH " + Base + "/Users/{id}"
-	RouteDeleteUser            = "DELETE " + Base + "/Users/{id}"
-	RouteGroups                = "GET " + Base + "/Groups"
-	RouteCreateGroup           = "POST " + Base + "/Groups"
-	RouteGroup                 = "GET " + Base + "/Groups/{id}"
-	RouteReplaceGroup          = "PUT " + Base + "/Groups/{id}"
-	RoutePatchGroup            = "PATCH " + Base + "/Groups/{id}"
-	RouteDeleteGroup           = "DELETE " + Base + "/Groups/{id}"
+	RouteServiceProviderConfig = "GET /scim/v2/ServiceProviderConfig"
+	RouteResourceTypes         = "GET /scim/v2/ResourceTypes"
+	RouteSchemas               = "GET /scim/v2/Schemas"
+	RouteUsers                 = "GET /scim/v2/Users"
+	RouteCreateUser            = "POST /scim/v2/Users"
+	RouteUser                  = "GET /scim/v2/Users/{id}"
+	RouteReplaceUser           = "PUT /scim/v2/Users/{id}"
+	RoutePatchUser             = "PATCH /scim/v2/Users/{id}"
+	RouteDeleteUser            = "DELETE /scim/v2/Users/{id}"
+	RouteGroups                = "GET /scim/v2/Groups"
+	RouteCreateGroup           = "POST /scim/v2/Groups"
+	RouteGroup                 = "GET /scim/v2/Groups/{id}"
+	RouteReplaceGroup          = "PUT /scim/v2/Groups/{id}"
+	RoutePatchGroup            = "PATCH /scim/v2/Groups/{id}"
+	RouteDeleteGroup           = "DELETE /scim/v2/Groups/{id}"
 )
 
 // ContentType is the media type of every SCIM response.
