@@ -188,7 +188,11 @@ func (s *Service) changeGroup(ctx context.Context, id, ifMatch string, edit func
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != version(t.UpdatedAt) {
+		ext, err := s.externalID(ctx, KindGroup, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != teamVersion(t, ext) {
 			return errPrecondition()
 		}
 		if err := edit(ctx, acc, t); err != nil {
@@ -321,7 +325,11 @@ func (s *Service) DeleteGroup(ctx context.Context, id, ifMatch string) error {
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != version(t.UpdatedAt) {
+		ext, err := s.externalID(ctx, KindGroup, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != teamVersion(t, ext) {
 			return errPrecondition()
 		}
 		if err := s.teams.Delete(ctx, id); err != nil {

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -90,18 +91,36 @@ type ListResponse[T any] struct {
 	Resources    []T      `json:"Resources"`
 }
 
-func version(t time.Time) string { return `W/"` + strconv.FormatInt(t.UTC().UnixMicro(), 36) + `"` }
+// version is a weak ETag of a resource: a hash of what SCIM shows of it
+// and its modification time, so a change shows even within one clock
+// tick.
+func version(t time.Time, parts ...string) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		_, _ = h.Write([]byte(p))
+		_, _ = h.Write([]byte{0})
+	}
+	return `W/"` + strconv.FormatInt(t.UTC().UnixMicro(), 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
 
-func userMeta(u *users.User) Meta {
+func userVersion(u *users.User, ext string) string {
+	return version(u.UpdatedAt, u.ID, u.Username, u.FirstName, u.LastName, u.Email, u.Phone, string(u.Status), ext)
+}
+
+func teamVersion(t *teams.Team, ext string) string {
+	return version(t.UpdatedAt, t.ID, t.Name, strconv.Itoa(t.MemberCount), ext)
+}
+
+func userMeta(u *users.User, ext string) Meta {
 	return Meta{ResourceType: "User", Created: u.CreatedAt.UTC(), LastModified: u.UpdatedAt.UTC(),
-		Location: "/Users/" + u.ID, Version: version(u.UpdatedAt)}
+		Location: "/Users/" + u.ID, Version: userVersion(u, ext)}
 }
 
 func userOut(u *users.User, ext string) User {
 	out := User{Schemas: []string{SchemaUser}, ID: u.ID, ExternalID: ext, UserName: u.Username,
 		Name:        Name{Formatted: strings.TrimSpace(u.FirstName + " " + u.LastName), GivenName: u.FirstName, FamilyName: u.LastName},
 		DisplayName: u.DisplayName(), Emails: []MultiValue{{Value: u.Email, Type: "work", Primary: true}},
-		Active: u.Status != users.StatusDisabled, Meta: userMeta(u)}
+		Active: u.Status != users.StatusDisabled, Meta: userMeta(u, ext)}
 	if u.Phone != "" {
 		out.PhoneNumbers = []MultiValue{{Value: u.Phone, Type: "work", Primary: true}}
 	}
@@ -111,7 +130,7 @@ func userOut(u *users.User, ext string) User {
 func groupOut(t *teams.Team, ext string, members []*users.User, withMembers bool) Group {
 	g := Group{Schemas: []string{SchemaGroup}, ID: t.ID, ExternalID: ext, DisplayName: t.Name,
 		Meta: Meta{ResourceType: "Group", Created: t.CreatedAt.UTC(), LastModified: t.UpdatedAt.UTC(),
-			Location: "/Groups/" + t.ID, Version: version(t.UpdatedAt)}}
+			Location: "/Groups/" + t.ID, Version: teamVersion(t, ext)}}
 	if withMembers {
 		g.Members = []Member{}
 		for _, u := range members {

@@ -101,10 +101,10 @@ func TestSCIM_OktaSequence(t *testing.T) {
 			require.Equal(t, []any{scim.SchemaListResponse}, list["schemas"])
 
 			created := f.do(t, "POST", "/scim/v2/Users", obj{
-				"schemas":  []string{scim.SchemaUser},
-				"userName": "Ada.Lovelace@acme.test",
-				"name":     obj{"givenName": "Ada", "familyName": "Lovelace"},
-				"emails":   []obj{{"primary": true, "value": "ada.lovelace@acme.test", "type": "work"}},
+				"schemas":     []string{scim.SchemaUser},
+				"userName":    "Ada.Lovelace@acme.test",
+				"name":        obj{"givenName": "Ada", "familyName": "Lovelace"},
+				"emails":      []obj{{"primary": true, "value": "ada.lovelace@acme.test", "type": "work"}},
 				"displayName": "Ada Lovelace", "locale": "en-US", "externalId": "00u1ab2cd3",
 				"groups": []any{}, "password": "ignored-Passw0rd", "active": true,
 			}, 201)
@@ -200,10 +200,10 @@ func TestSCIM_EntraSequence(t *testing.T) {
 			created := f.do(t, "POST", "/scim/v2/Users", obj{
 				"schemas":    []string{scim.SchemaUser, scim.SchemaEnterprise},
 				"externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", "userName": "Test_User_ab6490ee@acme.test", "active": true,
-				"emails":      []obj{{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@acme.test"}},
-				"meta":        obj{"resourceType": "User"},
-				"name":        obj{"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
-				"roles":       []any{},
+				"emails":              []obj{{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@acme.test"}},
+				"meta":                obj{"resourceType": "User"},
+				"name":                obj{"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+				"roles":               []any{},
 				scim.SchemaEnterprise: obj{"department": "Sales", "manager": obj{"value": "x"}},
 			}, 201)
 			id := created["id"].(string)

@@ -182,12 +182,12 @@ func (s *Service) changeUser(ctx context.Context, id, ifMatch string, edit func(
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != version(u.UpdatedAt) {
-			return errPrecondition()
-		}
 		ext, err := s.externalID(ctx, KindUser, id)
 		if err != nil {
 			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
+			return errPrecondition()
 		}
 		before := stateOf(u, ext)
 		st := before
@@ -260,7 +260,11 @@ func (s *Service) DeleteUser(ctx context.Context, id, ifMatch string) error {
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != version(u.UpdatedAt) {
+		ext, err := s.externalID(ctx, KindUser, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
 			return errPrecondition()
 		}
 		if err := s.users.Delete(ctx, id); err != nil {
