@@ -30,7 +30,7 @@ type fixture struct {
 
 // setup builds an installation on the store with an account "acme" whose
 // Account Manager created a SCIM token (an API key holding scim.provision).
-func setup(t *testing.T, open kittest.Opener) *fixture {
+func setup(t testing.TB, open kittest.Opener) *fixture {
 	t.Helper()
 	env := kittest.NewWithStore(t, open(t))
 	acc := env.MainAccount(t, "acme")
@@ -39,7 +39,7 @@ func setup(t *testing.T, open kittest.Opener) *fixture {
 }
 
 // scimToken has the user create a SCIM token of their account.
-func scimToken(t *testing.T, env *kittest.Env, by *users.User) string {
+func scimToken(t testing.TB, env *kittest.Env, by *users.User) string {
 	t.Helper()
 	k, err := env.Kit.APIKeys.Create(env.UserCtx(t, by), by.AccountID, apikeys.CreateInput{Name: "Okta",
 		Permissions: []security.Permission{security.PermSCIMProvision}})
