@@ -303,3 +303,37 @@ func TestSCIM_Concurrency(t *testing.T) {
 		})
 	}
 }
+
+// TestSCIM_Filters: text filters narrowed by the users' search text still
+// evaluate exactly, on every store.
+func TestSCIM_Filters(t *testing.T) {
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			f := setup(t, open)
+			ada := f.do(t, "POST", "/scim/v2/Users", obj{"userName": "ada@acme.test", "name": obj{"givenName": "Zed"}}, 201)["id"].(string)
+			zed := f.do(t, "POST", "/scim/v2/Users", obj{"userName": "zed@acme.test", "name": obj{"givenName": "Adam"}, "active": false}, 201)["id"].(string)
+			ids := func(filter string) []string {
+				var out []string
+				for _, r := range f.do(t, "GET", filterPath("Users", filter), nil, 200)["Resources"].([]any) {
+					out = append(out, r.(obj)["id"].(string))
+				}
+				return out
+			}
+			assert.Equal(t, []string{ada}, ids(`userName sw "ADA"`), "the search text also holds zed's first name Adam")
+			assert.Equal(t, []string{zed}, ids(`name.givenName co "dA"`))
+			assert.Equal(t, []string{ada, zed}, ids(`emails.value ew "@ACME.test" and not (userName eq "admin")`))
+			assert.Equal(t, []string{zed}, ids(`userName co "e" and active eq false`))
+			assert.Equal(t, []string{ada, zed}, ids(`userName eq "ada@acme.test" or userName eq "zed@acme.test"`))
+			assert.Empty(t, ids(`userName ne "ada@acme.test" and userName ne "zed@acme.test" and userName ne "admin"`))
+			assert.Equal(t, []string{ada}, ids(`meta.created lt "2100-01-01T00:00:00Z" and name.givenName eq "zed"`))
+			list := f.do(t, "GET", "/scim/v2/Users?startIndex=2&count=1", nil, 200)
+			assert.Equal(t, 3, total(t, list))
+			assert.Equal(t, 2.0, list["startIndex"])
+			assert.Equal(t, 1.0, list["itemsPerPage"])
+			assert.Equal(t, ada, list["Resources"].([]any)[0].(obj)["id"], "ordered by creation: admin, ada, zed")
+			list = f.do(t, "GET", "/scim/v2/Users?count=0", nil, 200)
+			assert.Equal(t, 3, total(t, list))
+			assert.Empty(t, list["Resources"])
+		})
+	}
+}

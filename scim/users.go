@@ -542,10 +542,15 @@ func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[Us
 	}
 	var list []*users.User
 	terms, indexed := candidates(expr, SchemaUser, userIndexed)
+	f := users.Filter{AccountIDs: []string{acc}, Sort: users.SortCreated}
 	if expr != nil && indexed {
 		list, err = s.lookupUsers(ctx, acc, terms)
 	} else {
-		list, err = s.store.ListUsers(ctx, users.Filter{AccountIDs: []string{acc}, Sort: users.SortCreated})
+		// A text comparison on userName, emails or names narrows the
+		// read to the users whose search text contains the value (a
+		// superset of the matches); the filter is evaluated on those.
+		f.Search, _ = searchTerm(expr)
+		list, err = s.store.ListUsers(ctx, f)
 	}
 	if err != nil {
 		return nil, err
@@ -640,4 +645,36 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
+}
+
+// searchTerm returns a lower-cased text that every user matching e has
+// in its users.User.SearchText (username, names, email): the value of an
+// eq, co, sw or ew on one of those attributes, alone or on either side of
+// an "and".
+func searchTerm(e filter.Expression) (string, bool) {
+	switch x := e.(type) {
+	case *filter.AttributeExpression:
+		v, ok := x.CompareValue.(string)
+		name, err := attrName(x.AttributePath, SchemaUser)
+		if !ok || v == "" || err != nil {
+			return "", false
+		}
+		switch x.Operator {
+		case filter.EQ, filter.CO, filter.SW, filter.EW:
+		default:
+			return "", false
+		}
+		switch name {
+		case "username", "emails", "emails.value", "name.givenname", "name.familyname":
+			return strings.ToLower(v), true
+		}
+	case *filter.LogicalExpression:
+		if x.Operator == filter.AND {
+			if v, ok := searchTerm(x.Left); ok {
+				return v, true
+			}
+			return searchTerm(x.Right)
+		}
+	}
+	return "", false
 }
