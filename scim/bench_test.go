@@ -18,7 +18,9 @@ import (
 // BenchmarkListUsers lists users with a filter over an account of
 // ACCOUNTKIT_BENCH_SCIM_USERS users (default 10,000) on every store of
 // kittest.Stores(): an equality the service answers through an index
-// (userName eq) and one it evaluates over every user (userName sw).
+// (userName eq), a text filter narrowed by the users' search text
+// (userName sw) and one it evaluates on every user of the account
+// (active eq false).
 // The users are written straight to the store (setup, not measured).
 func BenchmarkListUsers(b *testing.B) {
 	n := 10000
@@ -50,7 +52,8 @@ func BenchmarkListUsers(b *testing.B) {
 			}
 			for _, c := range []struct{ name, filter string }{
 				{"IndexedEq", `userName eq "user004242@acme.test"`},
-				{"ScanStartsWith", `userName sw "user0042"`},
+				{"SearchStartsWith", `userName sw "user0042"`},
+				{"FullScan", `active eq false`},
 			} {
 				b.Run(c.name, func(b *testing.B) {
 					path := filterPath("Users", c.filter) + "&count=100"
