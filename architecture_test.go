@@ -35,6 +35,7 @@ var layers = [][]string{
 	{"storage/sqlite", "storage/postgres", "storage/mysql", "storage/storagetest"},
 	{"kit"},
 	{"internal/dbtest", "internal/oapitest"},
+	{"accountkittest"},
 	{"internal/kittest"},
 	{"examples/internal/demo"},
 	{"examples/quickstart", "examples/postgres"},

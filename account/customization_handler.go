@@ -274,7 +274,7 @@ func (h *Handler) replyBranding(w http.ResponseWriter, r *http.Request, b *Brand
 }
 
 type hostnameIn struct {
-	Hostname string `json:"hostname"`
+	Hostname string `json:"hostname" required:"true"`
 }
 
 type languageIn struct {

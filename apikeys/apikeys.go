@@ -17,6 +17,9 @@ import (
 	"github.com/accountkit/accountkit/security"
 )
 
+// MaxPermissions is the most permissions one key may list.
+const MaxPermissions = 200
+
 // SecretPrefix starts every API key secret; session tokens start with
 // "aks_", so the two never collide.
 const SecretPrefix = "akk_"
@@ -44,6 +47,9 @@ type Key struct {
 	ExpiresAt  time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
+	// IdempotencyKey is the hash of the Idempotency-Key the key was
+	// created with ("" when none); never serialized.
+	IdempotencyKey string `json:"-"`
 }
 
 // State is where a key stands at a given time.

@@ -72,6 +72,12 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
+	if vs := r.Header.Values("Idempotency-Key"); len(vs) > 0 {
+		in.IdempotencyKey = vs[0]
+		if len(vs) > 1 || vs[0] == "" {
+			in.IdempotencyKey = "\x00" // refused by the validation, naming the header
+		}
+	}
 	c, err := h.svc.Create(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		h.Fail(w, r, err)

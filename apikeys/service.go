@@ -117,7 +117,17 @@ type CreateInput struct {
 	// ExpiresAt defaults to ValidFrom + 1 year; it must lie after
 	// ValidFrom and at most 2 years from now.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// IdempotencyKey, when set (the HTTP API takes it from the
+	// Idempotency-Key header), makes a retried creation safe: a second
+	// creation in the account with the same value creates nothing and
+	// answers Conflict naming the key created the first time (its secret
+	// is not shown again: revoke it and create another if it was lost).
+	// 1–255 visible ASCII characters; only a hash is stored.
+	IdempotencyKey string `json:"-"`
 }
+
+// MaxIdempotencyKeyLength bounds CreateInput.IdempotencyKey.
+const MaxIdempotencyKeyLength = 255
 
 // Created is a new key and its secret, which is shown this once.
 type Created struct {
@@ -184,12 +194,27 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 		if err != nil {
 			return err
 		}
+		if in.IdempotencyKey != "" {
+			k.IdempotencyKey = security.HashSecret("apikey-idempotency:" + in.IdempotencyKey)
+			prev, err := s.store.GetAPIKeyByIdempotencyKey(ctx, accountID, k.IdempotencyKey)
+			if err == nil {
+				return alreadyCreated(prev.ID)
+			} else if accountkit.ErrorCode(err) != accountkit.NotFound {
+				return err
+			}
+		}
 		secret, hash, err := security.NewSecret(SecretPrefix)
 		if err != nil {
 			return err
 		}
 		k.Hash, k.Prefix = hash, secret[:len(SecretPrefix)+6]
 		if err := s.store.CreateAPIKey(ctx, k); err != nil {
+			if k.IdempotencyKey != "" && accountkit.ErrorCode(err) == accountkit.Conflict {
+				// A concurrent retry won the race.
+				if prev, gerr := s.store.GetAPIKeyByIdempotencyKey(ctx, accountID, k.IdempotencyKey); gerr == nil {
+					return alreadyCreated(prev.ID)
+				}
+			}
 			return err
 		}
 		e.TargetID, e.TargetName = k.ID, k.Name
@@ -201,12 +226,32 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 	return out, err
 }
 
+// alreadyCreated is the answer to a creation retried with the same
+// Idempotency-Key.
+func alreadyCreated(id string) error {
+	return &accountkit.Error{Code: accountkit.Conflict,
+		Message: "an API key was already created with this Idempotency-Key: " + id + " (its secret is shown only once; revoke it and create another if it was lost)",
+		Fields:  []accountkit.FieldError{{Field: "Idempotency-Key", Message: "already used for API key " + id}}}
+}
+
 func joinPerms(ps []security.Permission) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
 		s[i] = string(p)
 	}
 	return strings.Join(s, ",")
+}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) > MaxIdempotencyKeyLength {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput, now time.Time) (*Key, error) {
@@ -217,6 +262,12 @@ func (s *Service) newKey(p *security.Principal, accountID string, in CreateInput
 	}
 	if len(in.Permissions) == 0 {
 		v.Add("permissions", "give at least one permission")
+	}
+	if !v.Items("permissions", len(in.Permissions), MaxPermissions) {
+		return nil, v.Err()
+	}
+	if k := in.IdempotencyKey; k != "" && !validIdempotencyKey(k) {
+		v.Add("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
 	}
 	var denied []string
 	for _, perm := range in.Permissions {

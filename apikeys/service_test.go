@@ -2,8 +2,11 @@ package apikeys_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -382,6 +385,90 @@ func TestAuthenticate_FollowsCreator(t *testing.T) {
 			p, err = auth(sys.Secret)
 			require.NoError(t, err)
 			assert.True(t, p.Permissions.Has(security.PermUsersManage))
+		})
+	}
+}
+
+// TestHTTP_IdempotencyKey: a creation retried with the same
+// Idempotency-Key (the answer was lost, the client cannot know whether it
+// landed) creates nothing twice, also when the retries race; the value is
+// per account; a bad value is refused naming the header.
+func TestHTTP_IdempotencyKey(t *testing.T) {
+	t.Parallel()
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := kittest.NewWithStore(t, open(t))
+			main := env.MainAccount(t, "acme")
+			sub := env.SubAccount(t, main, "acme-eu")
+			boss := env.Tokens.Issue(kittest.Manager(main.ID, "boss"))
+			create := func(accountID string, idem ...string) (int, map[string]any) {
+				body := `{"name":"CI","permissions":["users.read"]}`
+				req, err := http.NewRequest("POST", env.Server.URL+"/api/v1/accounts/"+accountID+"/api-keys", strings.NewReader(body))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+boss)
+				for _, v := range idem {
+					req.Header.Add("Idempotency-Key", v)
+				}
+				resp, err := env.Server.Client().Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				var out map[string]any
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+				return resp.StatusCode, out
+			}
+			count := func(accountID string) int {
+				r := env.Do(t, "GET", "/api/v1/accounts/"+accountID+"/api-keys", boss, nil)
+				require.Equal(t, http.StatusOK, r.Status)
+				var page struct {
+					Items []json.RawMessage `json:"items"`
+				}
+				r.JSON(t, &page)
+				return len(page.Items)
+			}
+
+			status, first := create(main.ID, "retry-1")
+			require.Equal(t, http.StatusCreated, status, first)
+			status, again := create(main.ID, "retry-1")
+			require.Equal(t, http.StatusConflict, status, again)
+			assert.Contains(t, again["detail"], first["id"], "the answer names the key created first")
+			assert.NotContains(t, fmt.Sprint(again), first["secret"], "the secret is not shown again")
+			assert.Equal(t, 1, count(main.ID))
+
+			status, _ = create(main.ID, "retry-2")
+			assert.Equal(t, http.StatusCreated, status)
+			status, _ = create(sub.ID, "retry-1")
+			assert.Equal(t, http.StatusCreated, status, "the value is per account")
+			status, _ = create(main.ID)
+			assert.Equal(t, http.StatusCreated, status, "without the header, no check")
+
+			for _, bad := range [][]string{{"a b"}, {strings.Repeat("k", 256)}, {"é"}, {"x", "y"}} {
+				status, p := create(main.ID, bad...)
+				assert.Equal(t, http.StatusBadRequest, status, "%q: %v", bad, p)
+				assert.Contains(t, fmt.Sprint(p["fields"]), "Idempotency-Key")
+			}
+			assert.Equal(t, 3, count(main.ID), "the refused ones created nothing")
+
+			// Racing retries: exactly one lands.
+			results := make(chan int, 8)
+			var wg sync.WaitGroup
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, _ := create(main.ID, "race")
+					results <- s
+				}()
+			}
+			wg.Wait()
+			close(results)
+			got := map[int]int{}
+			for s := range results {
+				got[s]++
+			}
+			assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: 7}, got)
+			assert.Equal(t, 4, count(main.ID))
 		})
 	}
 }

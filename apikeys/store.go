@@ -13,8 +13,12 @@ import (
 type Store interface {
 	users.Store
 
-	// CreateAPIKey stores k. Errors: Conflict when the ID or hash exists.
+	// CreateAPIKey stores k. Errors: Conflict when the ID or hash exists,
+	// or when k.IdempotencyKey is set and the account has a key with it.
 	CreateAPIKey(ctx context.Context, k *Key) error
+	// GetAPIKeyByIdempotencyKey returns the account's key created with the
+	// idempotency key (a hash). Errors: NotFound.
+	GetAPIKeyByIdempotencyKey(ctx context.Context, accountID, idempotencyKey string) (*Key, error)
 	// GetAPIKey returns a key by ID. Errors: NotFound.
 	GetAPIKey(ctx context.Context, id string) (*Key, error)
 	// GetAPIKeyByHash returns the key whose secret has the hash.

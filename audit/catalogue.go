@@ -91,4 +91,7 @@ var Catalogue = []CatalogueEntry{
 	{ItemTeam, ActionDelete, "Group deleted.", "Group deletion failed."},
 	{ItemUser, ActionDelete, "User deleted.", "User deletion failed."},
 	{ItemUser, ActionMove, "User moved.", "User move failed."},
+	{ItemSSO, ActionCreate, "SSO domain added.", "Adding SSO domain failed."},
+	{ItemSSO, ActionVerify, "SSO domain verified.", "SSO domain verification failed."},
+	{ItemSSO, ActionDelete, "SSO domain removed.", "Removing SSO domain failed."},
 }

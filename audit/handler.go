@@ -103,22 +103,8 @@ func parseQuery(r *http.Request) (Query, error) {
 		Item: v.Get("item"), Action: v.Get("action"), Status: v.Get("status"),
 		Search: v.Get("q"), Cursor: v.Get("cursor"), Limit: limit,
 	}
-	for _, name := range []string{"from", "to"} {
-		s := v.Get(name)
-		if s == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			val.Add(name, "must be an RFC 3339 time")
-			continue
-		}
-		if name == "from" {
-			q.From = &t
-		} else {
-			q.To = &t
-		}
-	}
+	q.From = httpx.QueryTime(&val, r, "from")
+	q.To = httpx.QueryTime(&val, r, "to")
 	return q, val.Err()
 }
 

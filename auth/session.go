@@ -32,6 +32,13 @@ func CSRFToken(sessionToken string) string {
 	return security.HashSecret("accountkit-csrf:" + sessionToken)
 }
 
+// ValidCSRF reports whether got is the CSRF token of the session whose
+// token is sessionToken, in constant time. Routes outside the API that end
+// or change a cookie session (the SAML logout form) check it themselves.
+func ValidCSRF(sessionToken, got string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(CSRFToken(sessionToken))) == 1
+}
+
 // touchEvery throttles LastSeenAt writes: a busy session is written at most
 // once a minute.
 const touchEvery = time.Minute

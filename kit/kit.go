@@ -71,7 +71,8 @@ type Options struct {
 	Seats seats.Options
 	// SSO configures single sign-on: BaseURL (the public URL of this
 	// handler, required to enable SSO), an optional SP key and
-	// certificate, TwoFactorPath. Production defaults to Auth.Production.
+	// certificate, TwoFactorPath. Production defaults to Auth.Production,
+	// the Resolver of claimed domains to Account.Customization.Resolver.
 	SSO sso.Options
 	// Notifications configures notifications: the host's own Types and
 	// the Deliver hook (e.g. email).
@@ -161,6 +162,9 @@ func New(opts Options) (*Kit, error) {
 	}
 	ssoOpts := opts.SSO
 	ssoOpts.Production = ssoOpts.Production || opts.Auth.Production
+	if ssoOpts.Resolver == nil {
+		ssoOpts.Resolver = opts.Account.Customization.Resolver
+	}
 	if k.SSO, err = sso.NewService(sso.Deps{Runtime: rt, Store: st, Users: k.Users, Auth: k.Auth, Teams: k.Teams}, ssoOpts); err != nil {
 		return nil, err
 	}

@@ -502,7 +502,19 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	call("GET", "/login/saml/acme", "", "", nil, 302)
 	call("GET", "/login/saml/acme/", "", "", nil, 302)
 	call("POST", "/login/saml/acme/acs", "", "application/x-www-form-urlencoded", "SAMLResponse=bm90LXhtbA%3D%3D", 400)
-	call("GET", "/login/saml/acme/logout", "", "", nil, 302)
+	call("POST", "/login/saml/acme/logout", "", "application/x-www-form-urlencoded", "csrf_token=x", 302)
+
+	// Claimed email domains and sign-in discovery.
+	dom := js("POST", acc+"/sso/domains", boss, map[string]any{"domain": "acme.example"}, 201)
+	domPath := acc + "/sso/domains/" + dom["id"].(string)
+	dns.mu.Lock()
+	dns.txt = dom["record"].(map[string]any)["value"].(string)
+	dns.mu.Unlock()
+	js("GET", acc+"/sso/domains", boss, nil, 200)
+	js("GET", domPath, boss, nil, 200)
+	require.Equal(t, "verified", js("POST", domPath+"/verify", boss, nil, 200)["status"])
+	require.Equal(t, "sso", js("GET", "/api/v1/sso/discover?email=ada%40acme.example", "", nil, 200)["method"])
+	js("DELETE", domPath, boss, nil, 204)
 
 	js("POST", user+"/move", boss, map[string]any{"account_id": sub}, 200)
 	js("DELETE", user, boss, nil, 204)

@@ -75,8 +75,13 @@ func NewHandler(svc *Service, logger *slog.Logger, auths ...security.Authenticat
 	return h
 }
 
-// ServeHTTP authenticates the request and routes it.
+// ServeHTTP checks the query parameters, authenticates the request and
+// routes it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, err := pageInput(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, a := range h.auths {
 		p, err := a.Authenticate(r)
 		if err != nil {
@@ -167,20 +172,34 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
+// pageInput reads the list parameters. Text parameters must be valid
+// UTF-8 without control characters; startIndex must be an integer of at
+// least 1 and count one of at least 0 (stricter than RFC 7644 §3.4.2.4,
+// which reads smaller values as 1 and 0: no identity provider sends them,
+// and bad input is refused here rather than guessed at).
 func pageInput(r *http.Request) (PageInput, error) {
 	q := r.URL.Query()
+	for _, name := range []string{"filter", "attributes", "excludedAttributes"} {
+		if msg := accountkit.TextProblem(q.Get(name), 0, MaxFilterLength, false); msg != "" {
+			t := TypeInvalidValue
+			if name == "filter" {
+				t = TypeInvalidFilter
+			}
+			return PageInput{}, invalid(t, name, msg)
+		}
+	}
 	in := PageInput{Filter: q.Get("filter")}
 	if v := q.Get("startIndex"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil {
-			return in, invalid(TypeInvalidValue, "startIndex", "must be an integer")
+		if err != nil || n < 1 {
+			return in, invalid(TypeInvalidValue, "startIndex", "must be an integer of at least 1")
 		}
 		in.StartIndex = n
 	}
 	if v := q.Get("count"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil {
-			return in, invalid(TypeInvalidValue, "count", "must be an integer")
+		if err != nil || n < 0 {
+			return in, invalid(TypeInvalidValue, "count", "must be an integer of at least 0")
 		}
 		in.Count = &n
 	}

@@ -186,26 +186,11 @@ func holdersInput(r *http.Request) (HoldersInput, error) {
 	if in.IncludeSubaccounts, err = httpx.QueryBool(r, "include_subaccounts"); err != nil {
 		return in, err
 	}
-	in.LastLoginFrom = queryTime(&v, r, "last_login_from")
-	in.LastLoginTo = queryTime(&v, r, "last_login_to")
-	in.AssignedFrom = queryTime(&v, r, "assigned_from")
-	in.AssignedTo = queryTime(&v, r, "assigned_to")
+	in.LastLoginFrom = httpx.QueryTime(&v, r, "last_login_from")
+	in.LastLoginTo = httpx.QueryTime(&v, r, "last_login_to")
+	in.AssignedFrom = httpx.QueryTime(&v, r, "assigned_from")
+	in.AssignedTo = httpx.QueryTime(&v, r, "assigned_to")
 	return in, v.Err()
-}
-
-// queryTime parses an RFC 3339 query parameter; absent is nil.
-func queryTime(v *accountkit.Validation, r *http.Request, name string) *time.Time {
-	s := r.URL.Query().Get(name)
-	if s == "" {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		v.Add(name, "must be an RFC 3339 time")
-		return nil
-	}
-	t = t.UTC()
-	return &t
 }
 
 // members serves RouteMembers: the account's users with their seats, for
@@ -282,7 +267,7 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	}
 	in := LogInput{AccountID: q.Get("account_id"), Account: q.Get("account"), Event: q.Get("event"), Status: q.Get("status"),
 		UserID: q.Get("user_id"), Search: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit,
-		From: queryTime(&v, r, "from"), To: queryTime(&v, r, "to")}
+		From: httpx.QueryTime(&v, r, "from"), To: httpx.QueryTime(&v, r, "to")}
 	if err := v.Err(); err != nil {
 		h.Fail(w, r, err)
 		return

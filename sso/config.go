@@ -48,10 +48,14 @@ const (
 	AzureADGroupAttribute = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
 )
 
-// The user attributes read from an assertion when a user is created.
+// The user attributes read from an assertion when a user is created. The
+// email attribute (AttrEmailAddress) is deliberately not used: a user's
+// address, and the match with an existing user, come from the NameID.
 const (
-	AttrGivenName    = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
-	AttrSurname      = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+	AttrGivenName = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
+	AttrSurname   = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+	// AttrEmailAddress is the email claim many IdPs send beside the
+	// NameID. accountkit ignores it for identity (see the package doc).
 	AttrEmailAddress = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 )
 

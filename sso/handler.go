@@ -1,12 +1,16 @@
 package sso
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"html/template"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -22,17 +26,32 @@ const (
 	RouteInitiateBare   = "GET /login/saml/{slug}"
 	RouteACS            = "POST /login/saml/{slug}/acs"
 	RouteMetadata       = "GET /login/saml/{slug}/metadata"
-	RouteLogout         = "GET /login/saml/{slug}/logout"
+	RouteLogout         = "POST /login/saml/{slug}/logout"
 	RouteGetConfig      = "GET /api/v1/accounts/{id}/sso"
 	RouteUpdateConfig   = "PUT /api/v1/accounts/{id}/sso"
 	RouteImportMetadata = "POST /api/v1/accounts/{id}/sso/metadata"
 )
 
-// RequestCookie binds a sign-in to the browser that started it: it holds
-// the AuthnRequest ID, and the ACS refuses a response to another request
-// (login CSRF). It is SameSite=None so that the IdP's cross-site POST
-// carries it, and lives only as long as a sign-in may take.
+// RequestCookie is the name prefix of the cookies that bind a sign-in to
+// the browser that started it: each holds one AuthnRequest ID, and the ACS
+// refuses a response to a request the browser did not start (login CSRF).
+// There is one cookie per outstanding request (RequestCookieName), so two
+// sign-ins started in one browser — two tabs, a retry — both complete.
+// They are SameSite=None so that the IdP's cross-site POST carries them,
+// live only as long as a sign-in may take, and the one of a completed
+// sign-in is deleted.
 const RequestCookie = "accountkit_saml_request"
+
+// RequestCookieName returns the name of the cookie binding the request
+// with the ID to the browser: RequestCookie, "_" and a digest of the ID.
+func RequestCookieName(requestID string) string {
+	sum := sha256.Sum256([]byte(requestID))
+	return RequestCookie + "_" + hex.EncodeToString(sum[:8])
+}
+
+// maxBoundRequests bounds the binding cookies one ACS post is checked
+// against.
+const maxBoundRequests = 16
 
 // maxACSBody bounds the posted form: the SAMLResponse limit plus room for
 // the RelayState and encoding.
@@ -52,13 +71,15 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 	return &Handler{svc: svc, logger: logger}
 }
 
-// RegisterAPI adds the configuration API routes to mux. They need an
-// authenticated principal (mount them behind the authentication
-// middleware).
+// RegisterAPI adds the configuration API routes to mux, with the claimed
+// domains and discovery (domains_handler.go). They need an authenticated
+// principal but for RouteDiscover, which needs none (mount them behind the
+// authentication middleware).
 func (h *Handler) RegisterAPI(mux *http.ServeMux) {
 	mux.HandleFunc(RouteGetConfig, h.getConfig)
 	mux.HandleFunc(RouteUpdateConfig, h.updateConfig)
 	mux.HandleFunc(RouteImportMetadata, h.importMetadata)
+	h.registerDomains(mux)
 }
 
 // RegisterLogin adds the browser sign-in routes to mux. They authenticate
@@ -82,7 +103,7 @@ func (h *Handler) initiate(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: RequestCookie, Value: id, Path: h.svc.basePath + RoutePath(slug, ""),
+	http.SetCookie(w, &http.Cookie{Name: RequestCookieName(id), Value: id, Path: h.svc.basePath + RoutePath(slug, ""),
 		MaxAge: int(h.svc.requestMaxAge() / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", to)
@@ -105,16 +126,21 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	} else {
 		_, _ = io.Copy(io.Discard, r.Body)
 	}
-	if c, err := r.Cookie(RequestCookie); err == nil {
-		in.BoundRequestID = c.Value
+	for _, c := range r.Cookies() {
+		if strings.HasPrefix(c.Name, RequestCookie) && c.Value != "" && len(in.BoundRequestIDs) < maxBoundRequests {
+			in.BoundRequestIDs = append(in.BoundRequestIDs, c.Value)
+		}
 	}
-	// The binding is single-use whatever the outcome.
-	http.SetCookie(w, &http.Cookie{Name: RequestCookie, Value: "", Path: h.svc.basePath + RoutePath(slug, ""),
-		MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	out, err := h.svc.FinishLogin(r.Context(), in)
 	if err != nil {
 		h.errorPage(w, r, err)
 		return
+	}
+	// The request is spent: its binding goes; the browser's other
+	// sign-ins keep theirs.
+	if out.RequestID != "" {
+		http.SetCookie(w, &http.Cookie{Name: RequestCookieName(out.RequestID), Value: "", Path: h.svc.basePath + RoutePath(slug, ""),
+			MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	}
 	if res := out.Result; res.Session != nil {
 		auth.SetSessionCookie(w, res.Token, res.Session.ExpiresAt)
@@ -149,11 +175,32 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout serves RouteLogout: ends the browser's session and redirects to
-// the IdP logout URL when one is configured, else to "/".
+// the IdP logout URL when one is configured, else to "/". It is a POST
+// that carries the session's CSRF token (form field csrf_token or the
+// X-CSRF-Token header; GET /api/v1/auth/me tells it), so that another site
+// cannot sign a user out with a link or an image: a GET answers 405, a
+// missing or wrong token 403 and the session stays. Without a session
+// cookie there is nothing to end and no token is asked for.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "" && ct != "application/x-www-form-urlencoded" {
+		h.errorPage(w, r, accountkit.InvalidField("csrf_token", "post the sign-out form (application/x-www-form-urlencoded)"))
+		return
+	}
 	token := ""
 	if c, err := r.Cookie(auth.SessionCookie); err == nil {
 		token = c.Value
+	}
+	if token != "" {
+		got := r.Header.Get(auth.CSRFHeader)
+		if got == "" && ct != "" && r.ParseForm() == nil {
+			got = r.PostForm.Get("csrf_token")
+		}
+		if !auth.ValidCSRF(token, got) {
+			h.errorPage(w, r, accountkit.Errorf(accountkit.Forbidden, "missing or wrong CSRF token: sign out from the application's own page"))
+			return
+		}
 	}
 	to := h.svc.Logout(r.Context(), r.PathValue("slug"), token)
 	auth.ClearSessionCookie(w)
@@ -239,6 +286,16 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusForbidden
 	case accountkit.Conflict:
 		status = http.StatusConflict
+	case accountkit.TooManyRequests:
+		status = http.StatusTooManyRequests
+		reason = ReasonTooManyRequests
+		var e *accountkit.Error
+		if errors.As(err, &e) && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+		}
+	case accountkit.Unavailable:
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "2")
 	case accountkit.Internal:
 		status = http.StatusInternalServerError
 		h.logger.ErrorContext(r.Context(), "sso: request failed", "path", r.URL.Path, "reason", reason, "err", err)

@@ -1,35 +1,25 @@
 package sso_test
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/stretchr/testify/require"
 
+	"github.com/accountkit/accountkit/accountkittest"
 	"github.com/accountkit/accountkit/internal/kittest"
 )
 
-// The test IdP: its own RSA keys, self-signed certificates and responses
-// signed with goxmldsig (RSA-SHA256, exclusive c14n, enveloped), as a real
-// IdP would send them over the HTTP-POST binding.
+// The test IdP is accountkittest's, with keys of its own: the IdP, its
+// rotation successor and an attacker.
 
 var (
 	keysOnce sync.Once
@@ -49,45 +39,31 @@ func rsaKey(i int) *rsa.PrivateKey {
 	return rsaKeys[i]
 }
 
-const (
-	samlNS  = "urn:oasis:names:tc:SAML:2.0:assertion"
-	samlpNS = "urn:oasis:names:tc:SAML:2.0:protocol"
-)
-
-// testIdP is an identity provider under the test's control.
+// testIdP is an identity provider under the test's control; the public
+// test kit's accountkittest.IdP signs its responses as a real IdP does.
 type testIdP struct {
 	EntityID string
 	Key      *rsa.PrivateKey
 	Cert     *x509.Certificate
 }
 
+func (p *testIdP) kit() *accountkittest.IdP {
+	return &accountkittest.IdP{EntityID: p.EntityID, Key: p.Key, Cert: p.Cert}
+}
+
+// PEM returns the IdP's certificate as PEM.
+func (p *testIdP) PEM() string { return p.kit().PEM() }
+
 // newIdP returns an IdP signing with key i; its certificate is valid from
 // a day before kittest.Epoch until notAfter (a year after when zero).
 func newIdP(t testing.TB, entityID string, i int, notAfter time.Time) *testIdP {
 	t.Helper()
-	if notAfter.IsZero() {
-		notAfter = kittest.Epoch.AddDate(1, 0, 0)
-	}
-	k := rsaKey(i)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "test-idp-" + entityID},
-		NotBefore: kittest.Epoch.Add(-24 * time.Hour), NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return &testIdP{EntityID: entityID, Key: k, Cert: cert}
-}
-
-// PEM returns the IdP's certificate as PEM.
-func (p *testIdP) PEM() string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Cert.Raw}))
+	k := accountkittest.NewIdP(t, entityID, accountkittest.IdPOptions{Key: rsaKey(i), NotAfter: notAfter, Serial: int64(i + 1)})
+	return &testIdP{EntityID: k.EntityID, Key: k.Key, Cert: k.Cert}
 }
 
 // sp is what the IdP knows about the service provider.
-type sp struct {
-	EntityID string
-	ACSURL   string
-}
+type sp = accountkittest.SP
 
 // respOpts describes one response; zero fields take genuine values.
 type respOpts struct {
@@ -99,104 +75,22 @@ type respOpts struct {
 	SignWith *testIdP
 }
 
-func randID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return "_" + hex.EncodeToString(b[:])
-}
-
 // Response returns the base64 SAMLResponse form value of a signed
 // Response at now.
 func (p *testIdP) Response(t testing.TB, now time.Time, to sp, o respOpts) string {
 	t.Helper()
-	ts := func(d time.Duration) string { return now.Add(d).UTC().Format(time.RFC3339) }
-	if o.AssertionID == "" {
-		o.AssertionID = randID()
-	}
-	doc := etree.NewDocument()
-	r := doc.CreateElement("samlp:Response")
-	r.CreateAttr("xmlns:samlp", samlpNS)
-	r.CreateAttr("xmlns:saml", samlNS)
-	r.CreateAttr("ID", randID())
-	r.CreateAttr("Version", "2.0")
-	r.CreateAttr("IssueInstant", ts(0))
-	r.CreateAttr("Destination", to.ACSURL)
-	if o.InResponseTo != "" {
-		r.CreateAttr("InResponseTo", o.InResponseTo)
-	}
-	r.CreateElement("saml:Issuer").SetText(p.EntityID)
-	r.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
-	a := r.CreateElement("saml:Assertion")
-	a.CreateAttr("ID", o.AssertionID)
-	a.CreateAttr("Version", "2.0")
-	a.CreateAttr("IssueInstant", ts(0))
-	a.CreateElement("saml:Issuer").SetText(p.EntityID)
-	subj := a.CreateElement("saml:Subject")
-	nid := subj.CreateElement("saml:NameID")
-	nid.CreateAttr("Format", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
-	nid.SetText(o.NameID)
-	sc := subj.CreateElement("saml:SubjectConfirmation")
-	sc.CreateAttr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
-	scd := sc.CreateElement("saml:SubjectConfirmationData")
-	if o.InResponseTo != "" {
-		scd.CreateAttr("InResponseTo", o.InResponseTo)
-	}
-	scd.CreateAttr("NotOnOrAfter", ts(5*time.Minute))
-	scd.CreateAttr("Recipient", to.ACSURL)
-	cond := a.CreateElement("saml:Conditions")
-	cond.CreateAttr("NotBefore", ts(-time.Minute))
-	cond.CreateAttr("NotOnOrAfter", ts(5*time.Minute))
-	cond.CreateElement("saml:AudienceRestriction").CreateElement("saml:Audience").SetText(to.EntityID)
-	as := a.CreateElement("saml:AuthnStatement")
-	as.CreateAttr("AuthnInstant", ts(-10*time.Second))
-	as.CreateAttr("SessionIndex", "_session-1")
-	as.CreateElement("saml:AuthnContext").CreateElement("saml:AuthnContextClassRef").
-		SetText("urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport")
-	if len(o.Attrs) > 0 {
-		st := a.CreateElement("saml:AttributeStatement")
-		names := make([]string, 0, len(o.Attrs))
-		for n := range o.Attrs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			at := st.CreateElement("saml:Attribute")
-			at.CreateAttr("Name", n)
-			for _, v := range o.Attrs[n] {
-				at.CreateElement("saml:AttributeValue").SetText(v)
-			}
-		}
-	}
-	signer := p
+	a := accountkittest.Assertion{InResponseTo: o.InResponseTo, NameID: o.NameID, Attributes: o.Attrs, AssertionID: o.AssertionID}
 	if o.SignWith != nil {
-		signer = o.SignWith
+		a.SignWith = o.SignWith.kit()
 	}
-	ctx, err := dsig.NewSigningContext(signer.Key, [][]byte{signer.Cert.Raw})
-	require.NoError(t, err)
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	require.NoError(t, ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod))
-	sig, err := ctx.ConstructSignature(r, true)
-	require.NoError(t, err)
-	r.InsertChildAt(r.SelectElement("Issuer").Index()+1, sig)
-	b, err := doc.WriteToBytes()
-	require.NoError(t, err)
-	return base64.StdEncoding.EncodeToString(b)
+	return p.kit().ResponseAt(t, now, to, a)
 }
 
 // authnRequest reads the AuthnRequest of an HTTP-Redirect URL: its ID and
 // the RelayState.
 func authnRequest(t testing.TB, location string) (id, relay string) {
 	t.Helper()
-	u, err := url.Parse(location)
-	require.NoError(t, err)
-	raw, err := base64.StdEncoding.DecodeString(u.Query().Get("SAMLRequest"))
-	require.NoError(t, err)
-	xml, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
-	require.NoError(t, err)
-	doc := etree.NewDocument()
-	require.NoError(t, doc.ReadFromBytes(xml))
-	require.Equal(t, "AuthnRequest", doc.Root().Tag)
-	return doc.Root().SelectAttrValue("ID", ""), u.Query().Get("RelayState")
+	return accountkittest.ParseAuthnRequest(t, location)
 }
 
 // browser is an HTTP client that does not follow redirects and keeps the
@@ -219,6 +113,7 @@ type page struct {
 	Location string
 	Body     string
 	Cookies  []*http.Cookie
+	Header   http.Header
 }
 
 func (b *browser) do(t testing.TB, method, path string, form url.Values) *page {
@@ -253,5 +148,5 @@ func (b *browser) send(t testing.TB, method, path, contentType string, body io.R
 			b.cookies[c.Name] = c.Value
 		}
 	}
-	return &page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(data), Cookies: resp.Cookies()}
+	return &page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(data), Cookies: resp.Cookies(), Header: resp.Header}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/accountkit/accountkit"
@@ -46,6 +47,9 @@ const (
 	// (Options.TwoFactorPath); the sign-in is refused rather than the
 	// factor skipped.
 	ReasonTwoFactorUnavailable = "two_factor_unavailable"
+	// ReasonTooManyRequests: the client posted too many responses to the
+	// ACS in a short time (Options.ACSPerIP).
+	ReasonTooManyRequests = "too_many_requests"
 	// ReasonInternal: a store or other internal failure.
 	ReasonInternal = "internal_error"
 )
@@ -159,11 +163,13 @@ type ACSInput struct {
 	// SAMLResponse and RelayState are the form values posted by the IdP.
 	SAMLResponse string
 	RelayState   string
-	// BoundRequestID is the request ID bound to the browser when it
-	// started the sign-in ("" when the browser holds none).
-	BoundRequestID string
-	IP             string
-	UserAgent      string
+	// BoundRequestIDs are the IDs of the requests bound to the browser
+	// (one per sign-in it started and has not completed; none when it
+	// holds no binding cookie). A response to a request must answer one
+	// of them.
+	BoundRequestIDs []string
+	IP              string
+	UserAgent       string
 }
 
 // LoginOutcome is a successful sign-in, or a sign-in that continues with
@@ -177,6 +183,9 @@ type LoginOutcome struct {
 	// SafeReturnPath accepts it, else "/"; for a second-factor step,
 	// Options.TwoFactorPath with the status and return_to parameters.
 	Redirect string
+	// RequestID is the ID of the request the response answered ("" for
+	// an IdP-initiated sign-in): its browser binding can go.
+	RequestID string
 }
 
 // FinishLogin validates a posted SAML response with the account's
@@ -198,12 +207,15 @@ type LoginOutcome struct {
 // the sign-in with method sso. Every refusal is audited ("SSO login
 // failed." with details reason=<code>) and returned as a *LoginError.
 func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, error) {
+	// The ACS is anonymous: bound what one client can make it do (parse,
+	// verify, write failures) before anything else.
+	if err := s.throttle.Take(ctx, scopeACSIP, in.IP, s.opts.ACSPerIP); err != nil {
+		return nil, err
+	}
 	acc, c, err := s.enabledConfig(ctx, in.Slug)
 	if err != nil {
-		var le *LoginError
-		if acc != nil && c != nil && errors.As(err, &le) {
-			s.recordFailure(ctx, acc.ID, in, nil, le)
-		}
+		// No SSO here: nothing of the account's to report, and nothing
+		// written to its audit log on an anonymous post.
 		return nil, err
 	}
 	sp, idp := s.provider(acc, c)
@@ -223,7 +235,7 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 	}
 	// The assertion and the request are used up now, in their own
 	// statements: a sign-in refused below cannot be retried with them.
-	if a.InResponseTo != "" && a.InResponseTo != in.BoundRequestID {
+	if a.InResponseTo != "" && !slices.Contains(in.BoundRequestIDs, a.InResponseTo) {
 		le := refuse(ReasonRequestBinding, accountkit.Forbidden)
 		s.recordFailure(ctx, acc.ID, in, nil, le)
 		return nil, le
@@ -236,7 +248,12 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 	}
 	var res *auth.LoginResult
 	var who *users.User
-	actx := security.WithPrincipal(context.WithoutCancel(ctx), &security.Principal{AccountID: acc.ID, IP: in.IP, UserAgent: in.UserAgent})
+	// The sign-in completes even if the browser goes away mid-way (a
+	// half-done JIT creation would otherwise roll back after the IdP's
+	// assertion was spent), but within the runtime's bound: a frozen
+	// database cannot hold the request forever.
+	actx, cancel := s.rt.Detach(security.WithPrincipal(ctx, &security.Principal{AccountID: acc.ID, IP: in.IP, UserAgent: in.UserAgent}))
+	defer cancel()
 	err = s.store.InTx(actx, func(ctx context.Context) error {
 		res, who = nil, nil
 		if ok, err := s.accountEnabled(ctx, acc.ID); err != nil {
@@ -261,11 +278,9 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			if !c.AutoCreateUsers {
 				return refuse(ReasonUserNotFound, accountkit.Forbidden)
 			}
-			email := nameID
-			if attr := normalizeNameID(first(a.Attributes[AttrEmailAddress])); attr != "" {
-				email = attr
-			}
-			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: email, Source: string(users.LoginSSO),
+			// The user's address is the NameID that identifies them, not
+			// the email attribute (see findUser).
+			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: nameID, Source: string(users.LoginSSO),
 				FirstName: first(a.Attributes[AttrGivenName]), LastName: first(a.Attributes[AttrSurname])})
 			if err != nil {
 				if code := accountkit.ErrorCode(err); code == accountkit.Conflict || code == accountkit.Invalid {
@@ -321,7 +336,7 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		}
 		redirect = s.opts.TwoFactorPath + "?" + q.Encode()
 	}
-	return &LoginOutcome{Result: res, Redirect: redirect}, nil
+	return &LoginOutcome{Result: res, Redirect: redirect, RequestID: a.InResponseTo}, nil
 }
 
 // findUser returns the (row-locked) user the assertion signs in as, or nil
@@ -338,23 +353,22 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	} else if accountkit.ErrorCode(err) != accountkit.NotFound {
 		return nil, err
 	}
-	emails := []string{nameID}
-	if attr := normalizeNameID(first(a.Attributes[AttrEmailAddress])); attr != "" && attr != nameID {
-		emails = append(emails, attr)
+	// Only the NameID identifies: it is the subject the IdP asserts. An
+	// email attribute is a claim about the subject, which a user may be
+	// able to edit at the IdP (their profile's "email"), so it never
+	// selects an existing user: that would let anyone sign in as the
+	// account's administrator by naming the administrator's address.
+	found, err := s.store.FindUsersByEmail(ctx, nameID)
+	if err != nil {
+		return nil, err
 	}
 	elsewhere := false
-	for _, email := range emails {
-		found, err := s.store.FindUsersByEmail(ctx, email)
-		if err != nil {
-			return nil, err
+	for _, u := range found {
+		if u.AccountID == acc.ID {
+			return s.store.GetUserForUpdate(ctx, u.ID)
 		}
-		for _, u := range found {
-			if u.AccountID == acc.ID {
-				return s.store.GetUserForUpdate(ctx, u.ID)
-			}
-			if u.MainAccountID == acc.MainID() {
-				elsewhere = true
-			}
+		if u.MainAccountID == acc.MainID() {
+			elsewhere = true
 		}
 	}
 	if elsewhere {
@@ -395,7 +409,18 @@ func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInp
 		e.TargetType, e.TargetID, e.TargetName = "user", u.ID, u.Username
 	}
 	cause := accountkit.Errorf(le.Code, "single sign-on failed (%s)", le.Reason)
-	actx := security.WithPrincipal(context.WithoutCancel(ctx), p)
+	if u == nil {
+		// Anyone can post junk to an account's ACS: the failures that
+		// name no user are written at the rate Options.FailureAuditPerAccount
+		// allows, the rest only logged, so that a flood cannot bury the
+		// account's audit log.
+		if err := s.throttle.Take(ctx, scopeFailureAudit, accountID, s.opts.FailureAuditPerAccount); err != nil {
+			s.rt.Logger.WarnContext(ctx, "sso: failed sign-in not audited (too many)", "account_id", accountID, "reason", le.Reason)
+			return
+		}
+	}
+	actx, cancel := s.rt.Detach(security.WithPrincipal(ctx, p))
+	defer cancel()
 	err := s.store.InTx(actx, func(ctx context.Context) error { return s.audit.RecordFailureTx(ctx, e, cause) })
 	if err != nil {
 		s.rt.Logger.ErrorContext(ctx, "sso: recording a failed sign-in failed", "reason", le.Reason, "err", err)

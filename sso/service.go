@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -75,6 +76,40 @@ type Options struct {
 	// RequestMaxAge is how long a sign-in started at the IdP may take
 	// (default saml.DefaultRequestMaxAge, 10 minutes).
 	RequestMaxAge time.Duration
+	// ACSPerIP bounds the responses one client IP may post to the ACS
+	// (default 30 at once, then one every 2 s); over it the ACS answers
+	// 429 with Retry-After before reading the response.
+	ACSPerIP security.RateLimit
+	// FailureAuditPerAccount bounds the "SSO login failed." events written
+	// to an account's audit log for failures that name no user (a bad
+	// signature, junk, a replay), which anyone can cause (default 30 at
+	// once, then one every 10 s); the others are logged only. Failures of
+	// a known user (locked, disabled, …) are always written. A negative
+	// Burst turns either limit off.
+	FailureAuditPerAccount security.RateLimit
+	// Resolver verifies claimed email domains (domains.go); default
+	// net.DefaultResolver. kit passes the customization's Resolver.
+	Resolver account.Resolver
+	// DNSTimeout bounds one domain verification (default 10 s).
+	DNSTimeout time.Duration
+	// DiscoverPerIP bounds Discover requests from one client IP (default
+	// 30 at once, then one every 2 s; a negative Burst turns it off).
+	DiscoverPerIP security.RateLimit
+}
+
+// The throttle scopes of the ACS.
+const (
+	scopeACSIP        = "sso-acs:ip"
+	scopeFailureAudit = "sso-failure-audit:account"
+)
+
+func (o *Options) limitDefaults() {
+	if o.ACSPerIP.Burst == 0 && o.ACSPerIP.Every == 0 {
+		o.ACSPerIP = security.RateLimit{Burst: 30, Every: 2 * time.Second}
+	}
+	if o.FailureAuditPerAccount.Burst == 0 && o.FailureAuditPerAccount.Every == 0 {
+		o.FailureAuditPerAccount = security.RateLimit{Burst: 30, Every: 10 * time.Second}
+	}
 }
 
 // Deps is what the service needs from the installation.
@@ -103,6 +138,10 @@ type Service struct {
 	base     string // BaseURL without a trailing slash; "" when unset
 	basePath string // the path of base, for cookie paths
 
+	resolver   account.Resolver
+	dnsTimeout time.Duration
+	throttle   *security.Throttle
+
 	purgeMu   sync.Mutex
 	nextPurge time.Time
 }
@@ -127,8 +166,19 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 		return nil, errors.New("sso: Deps.Teams (or Options.Groups) is required")
 	}
 	rt, _ := deps.Runtime.WithDefaults()
+	opts.limitDefaults()
 	s := &Service{store: deps.Store, users: deps.Users, auth: deps.Auth, groups: opts.Groups, authz: security.NewAuthorizer(deps.Store),
-		audit: rec, rt: rt, opts: opts}
+		audit: rec, rt: rt, opts: opts, resolver: opts.Resolver, dnsTimeout: opts.DNSTimeout,
+		throttle: security.NewThrottle(deps.Store, rt.Clock)}
+	if s.resolver == nil {
+		s.resolver = net.DefaultResolver
+	}
+	if s.dnsTimeout <= 0 {
+		s.dnsTimeout = 10 * time.Second
+	}
+	if s.opts.DiscoverPerIP.Burst == 0 && s.opts.DiscoverPerIP.Every == 0 {
+		s.opts.DiscoverPerIP = security.RateLimit{Burst: 30, Every: 2 * time.Second}
+	}
 	if s.groups == nil {
 		s.groups = deps.Teams
 	}

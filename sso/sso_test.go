@@ -95,8 +95,9 @@ func (f *fixture) start(t *testing.T, b *browser, returnTo string) (string, stri
 	p := b.do(t, http.MethodGet, path, nil)
 	require.Equal(t, http.StatusFound, p.Status, p.Body)
 	require.True(t, strings.HasPrefix(p.Location, "https://idp.contoso.example/sso?"), p.Location)
-	require.NotEmpty(t, b.cookies[sso.RequestCookie], "the sign-in is bound to the browser")
-	return authnRequest(t, p.Location)
+	id, relay := authnRequest(t, p.Location)
+	require.Equal(t, id, b.cookies[sso.RequestCookieName(id)], "the sign-in is bound to the browser")
+	return id, relay
 }
 
 // post sends a response to the ACS.
@@ -172,7 +173,7 @@ func TestSSO_Flow(t *testing.T) {
 			require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 			require.Equal(t, "/dashboard?tab=1", p.Location)
 			require.NotEmpty(t, b.cookies[auth.SessionCookie])
-			_, bound := b.cookies[sso.RequestCookie]
+			_, bound := b.cookies[sso.RequestCookieName(id)]
 			require.False(t, bound, "the binding cookie is single-use")
 
 			status, me := f.me(t, b)
@@ -188,13 +189,13 @@ func TestSSO_Flow(t *testing.T) {
 
 			// The same response again: refused, on this instance ...
 			b2 := newBrowser(env)
-			b2.cookies[sso.RequestCookie] = id
+			b2.cookies[sso.RequestCookieName(id)] = id
 			requireRefused(t, f.post(t, b2, resp, relay), http.StatusForbidden, "replayed")
 			// ... and on a second instance sharing the store.
 			env2 := kittest.NewWithStore(t, env.Store)
 			env2.Clock.Set(env.Clock.Now())
 			b3 := newBrowser(env2)
-			b3.cookies[sso.RequestCookie] = id
+			b3.cookies[sso.RequestCookieName(id)] = id
 			requireRefused(t, b3.do(t, http.MethodPost, "/login/saml/contoso/acs", url.Values{"SAMLResponse": {resp}}), http.StatusForbidden, "replayed")
 			ev = lastSSOFailure(t, env, f.acc.ID)
 			require.Equal(t, "replayed", ev.Details["reason"])
@@ -243,14 +244,17 @@ func TestSSO_AutoCreateUsers(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 		us, err := env.Store.FindUsersByEmail(context.Background(), "new.comer@contoso.test")
 		require.NoError(t, err)
-		require.Len(t, us, 1)
+		require.Empty(t, us, "the email attribute is not the user's address")
+		us, err = env.Store.FindUsersByEmail(context.Background(), "new.comer+x@contoso.test")
+		require.NoError(t, err)
+		require.Len(t, us, 1, "the NameID is")
 		u := us[0]
 		assert.Equal(t, users.StatusActive, u.Status)
 		assert.True(t, u.EmailVerified)
 		assert.Empty(t, u.PasswordHash)
 		assert.Equal(t, "Néw", u.FirstName)
 		assert.Equal(t, "Co\u200bmer", u.LastName)
-		assert.Equal(t, "new.comer@contoso.test", u.Username, "derived from the email")
+		assert.Equal(t, "new.comer-x@contoso.test", u.Username, "derived from the email")
 		assert.Equal(t, f.acc.ID, u.AccountID)
 		assert.Empty(t, u.Roles, "no roles are granted")
 		status, _ := f.me(t, b)
@@ -261,7 +265,7 @@ func TestSSO_AutoCreateUsers(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 		us, err = env.Store.FindUsersByEmail(context.Background(), "new.comer+x@contoso.test")
 		require.NoError(t, err)
-		require.Empty(t, us, "no second user")
+		require.Len(t, us, 1, "no second user")
 
 		// A colliding username gets a suffix.
 		for i, email := range []string{"new+comer@contoso.test", "new-comer@contoso.test"} {
@@ -278,6 +282,28 @@ func TestSSO_AutoCreateUsers(t *testing.T) {
 func TestSSO_Matching(t *testing.T) {
 	env := kittest.New(t)
 	f := newFixture(t, env)
+
+	// The attack: a user of the customer's IdP edits their profile's email
+	// to the Account Manager's address. The email attribute never selects
+	// a user; only the NameID (or a link made from it) does.
+	t.Run("EmailAttributeTakeover", func(t *testing.T) {
+		evil := respOpts{NameID: "eve.self@contoso.test", Attrs: map[string][]string{sso.AttrEmailAddress: {f.admin.Email}}}
+		requireRefused(t, f.signIn(t, newBrowser(env), evil, ""), http.StatusForbidden, sso.ReasonUserNotFound)
+
+		f.configure(t, map[string]any{"auto_create_users": true}, http.StatusOK)
+		defer f.configure(t, map[string]any{"auto_create_users": false}, http.StatusOK)
+		b := newBrowser(env)
+		require.Equal(t, http.StatusSeeOther, f.signIn(t, b, evil, "").Status)
+		_, me := f.me(t, b)
+		user := me["user"].(map[string]any)
+		require.NotEqual(t, f.admin.ID, user["id"], "not signed in as the Account Manager")
+		require.Equal(t, "eve.self@contoso.test", user["email"])
+		// And the link made stays Eve's.
+		b = newBrowser(env)
+		require.Equal(t, http.StatusSeeOther, f.signIn(t, b, evil, "").Status)
+		_, me = f.me(t, b)
+		require.Equal(t, user["id"], me["user"].(map[string]any)["id"])
+	})
 
 	t.Run("LinkSurvivesEmailChange", func(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, f.signIn(t, newBrowser(env), respOpts{NameID: "alice@contoso.test"}, "").Status)
@@ -530,16 +556,35 @@ func TestSSO_Logout(t *testing.T) {
 	f := newFixture(t, env)
 	b := newBrowser(env)
 	require.Equal(t, http.StatusSeeOther, f.signIn(t, b, respOpts{NameID: "alice@contoso.test"}, "").Status)
-	p := b.do(t, http.MethodGet, "/login/saml/contoso/logout", nil)
+	status, me := f.me(t, b)
+	require.Equal(t, http.StatusOK, status)
+	csrf, _ := me["csrf_token"].(string)
+	require.NotEmpty(t, csrf)
+
+	// Another site cannot sign the user out: a link or image (GET) is not
+	// a logout, and a form posted without the session's token is refused.
+	get := b.do(t, http.MethodGet, "/login/saml/contoso/logout", nil)
+	require.Contains(t, []int{http.StatusNotFound, http.StatusMethodNotAllowed}, get.Status)
+	status, _ = f.me(t, b)
+	require.Equal(t, http.StatusOK, status, "a GET ends nothing")
+	for _, form := range []url.Values{{}, {"csrf_token": {"wrong"}}, {"csrf_token": {auth.CSRFToken("aks_someone-else")}}} {
+		p := b.do(t, http.MethodPost, "/login/saml/contoso/logout", form)
+		require.Equal(t, http.StatusForbidden, p.Status, p.Body)
+		status, _ = f.me(t, b)
+		require.Equal(t, http.StatusOK, status, "the session stays")
+	}
+
+	p := b.do(t, http.MethodPost, "/login/saml/contoso/logout", url.Values{"csrf_token": {csrf}})
 	require.Equal(t, http.StatusFound, p.Status)
 	require.Equal(t, "https://idp.contoso.example/slo", p.Location)
-	status, _ := f.me(t, b)
+	status, _ = f.me(t, b)
 	require.Equal(t, http.StatusUnauthorized, status, "the session ended")
 	require.True(t, strings.HasPrefix(env.LastEvent(t, f.acc.ID).Description, "User logged out"))
 	require.Equal(t, "alice", env.LastEvent(t, f.acc.ID).ActorName)
 
+	// Without a session there is nothing to protect: straight on.
 	f.configure(t, map[string]any{"idp_logout_url": ""}, http.StatusOK)
-	p = newBrowser(env).do(t, http.MethodGet, "/login/saml/contoso/logout", nil)
+	p = newBrowser(env).do(t, http.MethodPost, "/login/saml/contoso/logout", url.Values{})
 	require.Equal(t, "/", p.Location)
 }
 

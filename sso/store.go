@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -14,6 +15,11 @@ import (
 // implement it; storagetest checks them.
 type Store interface {
 	users.Store
+	// BucketStore keeps the ACS rate limits (Options.ACSPerIP,
+	// Options.FailureAuditPerAccount).
+	security.BucketStore
+	// DomainStore keeps the claimed email domains (domains.go).
+	DomainStore
 
 	// GetSSOConfig returns the account's configuration. Errors: NotFound.
 	GetSSOConfig(ctx context.Context, accountID string) (*Config, error)

@@ -13,10 +13,11 @@ import (
 // RoleInput describes a custom role.
 type RoleInput struct {
 	// AccountID defaults to the principal's account (create only).
-	AccountID   string   `json:"account_id,omitempty"`
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Permissions []string `json:"permissions"`
+	AccountID   string `json:"account_id,omitempty"`
+	Name        string `json:"name" required:"true"`
+	Description string `json:"description"`
+	// Permissions is required: an empty list must be given as [].
+	Permissions []string `json:"permissions" required:"true"`
 }
 
 // RoleView is a role as listed: installation roles by key, custom roles by

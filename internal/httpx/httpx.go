@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,36 +23,6 @@ import (
 
 // DefaultMaxBody is the default limit on a request body.
 const DefaultMaxBody = 1 << 20
-
-// DecodeJSON reads r's body into v. The body must be application/json, at
-// most maxBytes long (DefaultMaxBody when <= 0), hold exactly one JSON value
-// and no field that v does not have. Failures are Invalid errors (or
-// LimitExceeded for an oversized body) safe to return to the client.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, maxBytes int64, v any) error {
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBody
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return accountkit.Errorf(accountkit.Invalid, "the body must be application/json")
-		}
-	}
-	body := http.MaxBytesReader(w, r.Body, maxBytes)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
-		return accountkit.Errorf(accountkit.Invalid, "the body must hold a single JSON value")
-	}
-	return nil
-}
 
 func decodeError(err error) error {
 	var (

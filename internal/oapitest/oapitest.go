@@ -56,6 +56,11 @@ type Validator struct {
 
 	mu   sync.Mutex
 	seen map[string]bool
+
+	// checking serializes Check: the validation library builds and
+	// caches schemas lazily without locks of its own, and parallel tests
+	// share the Default validator (the race detector caught it in CI).
+	checking sync.Mutex
 }
 
 // Operation is a documented operation.
@@ -114,6 +119,8 @@ func New(spec []byte) (*Validator, error) {
 // ValidateDocument checks the document itself against the OpenAPI 3.1
 // schema.
 func (v *Validator) ValidateDocument() []string {
+	v.checking.Lock()
+	defer v.checking.Unlock()
 	ok, errs := v.lib.ValidateDocument()
 	if ok {
 		return nil
@@ -169,6 +176,8 @@ type Exchange struct {
 // Check returns what in the exchange disagrees with the document, each
 // line naming the operation and status; none when they agree.
 func (v *Validator) Check(x Exchange) []string {
+	v.checking.Lock()
+	defer v.checking.Unlock()
 	r := x.Request
 	op := v.Find(r)
 	if op == nil {

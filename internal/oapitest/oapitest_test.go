@@ -146,3 +146,37 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestValidator_ParallelChecks: parallel tests share one validator, and
+// the validation library builds its schemas lazily; checks from many
+// goroutines at once, on a validator whose caches are cold, must not
+// race (run with -race; CI caught one before Check was serialized).
+func TestValidator_ParallelChecks(t *testing.T) {
+	t.Parallel()
+	v, err := oapitest.New([]byte(spec))
+	require.NoError(t, err)
+	exchanges := []oapitest.Exchange{
+		{Request: httptest.NewRequest("GET", "/things/7", nil), Status: 200,
+			Header: http.Header{"Content-Type": {"application/json"}}, ResponseBody: []byte(`{"name":"seven","tags":["a"],"note":null}`)},
+		{Request: httptest.NewRequest("POST", "/things", strings.NewReader(`{"name":"eight","tags":[],"note":"n"}`)), RequestBody: []byte(`{"name":"eight","tags":[],"note":"n"}`), Status: 201,
+			Header: http.Header{"Content-Type": {"application/json"}}, ResponseBody: []byte(`{"name":"eight","tags":[],"note":"n"}`)},
+		{Request: httptest.NewRequest("GET", "/things/9", nil), Status: 404,
+			Header: http.Header{"Content-Type": {"application/problem+json"}}, ResponseBody: []byte(`{"title":"no"}`)},
+	}
+	exchanges[1].Request.Header.Set("Content-Type", "application/json")
+	done := make(chan []string)
+	for i := 0; i < 16; i++ {
+		go func() {
+			var all []string
+			for _, x := range exchanges {
+				c := x
+				c.Request = x.Request.Clone(x.Request.Context())
+				all = append(all, v.Check(c)...)
+			}
+			done <- all
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		assert.Empty(t, <-done)
+	}
+}

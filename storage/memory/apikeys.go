@@ -40,6 +40,13 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *apikeys.Key) error {
 		if _, ok := s.apiKeys.byHash[k.Hash]; ok {
 			return conflict("API key")
 		}
+		if k.IdempotencyKey != "" {
+			for _, o := range s.apiKeys.byID {
+				if o.AccountID == k.AccountID && o.IdempotencyKey == k.IdempotencyKey {
+					return conflict("API key")
+				}
+			}
+		}
 		s.apiKeys.byID[k.ID] = copyAPIKey(k)
 		s.apiKeys.byHash[k.Hash] = k.ID
 		t.onRollback(func() {
@@ -48,6 +55,21 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *apikeys.Key) error {
 		})
 		return nil
 	})
+}
+
+// GetAPIKeyByIdempotencyKey implements apikeys.Store.
+func (s *Store) GetAPIKeyByIdempotencyKey(ctx context.Context, accountID, idempotencyKey string) (*apikeys.Key, error) {
+	var out *apikeys.Key
+	err := s.read(ctx, func() error {
+		for _, k := range s.apiKeys.byID {
+			if idempotencyKey != "" && k.AccountID == accountID && k.IdempotencyKey == idempotencyKey {
+				out = copyAPIKey(k)
+				return nil
+			}
+		}
+		return notFound("API key")
+	})
+	return out, err
 }
 
 // GetAPIKey implements apikeys.Store.

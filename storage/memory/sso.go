@@ -16,6 +16,7 @@ type ssoState struct {
 	links      map[linkKey]*sso.Link
 	requests   map[string]samlRequest // by request ID
 	assertions map[string]time.Time   // replay key -> expiry
+	domains    map[string]*sso.Domain // claimed email domains by ID (domains.go)
 }
 
 type linkKey struct{ account, idp, nameID string }
@@ -31,6 +32,7 @@ func newSSOState() ssoState {
 		links:      map[linkKey]*sso.Link{},
 		requests:   map[string]samlRequest{},
 		assertions: map[string]time.Time{},
+		domains:    map[string]*sso.Domain{},
 	}
 }
 

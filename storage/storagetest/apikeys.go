@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ func testAPIKeys(t *testing.T, h Harness) {
 	runAll(t, h, []subtest{
 		{name: "CreateGet", run: testAPIKeyCreateGet},
 		{name: "Conflict", run: testAPIKeyConflict},
+		{name: "IdempotencyKey", run: testAPIKeyIdempotency},
 		{name: "Update", run: testAPIKeyUpdate},
 		{name: "Touch", run: testAPIKeyTouch},
 		{name: "List", run: testAPIKeyList},
@@ -87,6 +89,38 @@ func testAPIKeyConflict(t *testing.T, s storage.Store) {
 	sameID.ID = k.ID
 	requireCode(t, accountkit.Conflict, s.CreateAPIKey(ctx(), sameID))
 	_, err := s.GetAPIKeyByHash(ctx(), sameID.Hash)
+	requireCode(t, accountkit.NotFound, err)
+}
+
+// testAPIKeyIdempotency: an idempotency key is unique within its
+// account, not across accounts, and keys without one never collide.
+func testAPIKeyIdempotency(t *testing.T, s storage.Store) {
+	a, b := newMain("keys-idem-a"), newMain("keys-idem-b")
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	idem := strings.Repeat("f", 64)
+	k := newAPIKey(a.ID, "one", 1)
+	k.IdempotencyKey = idem
+	require.NoError(t, s.CreateAPIKey(ctx(), k))
+	got, err := s.GetAPIKeyByIdempotencyKey(ctx(), a.ID, idem)
+	require.NoError(t, err)
+	requireAPIKey(t, k, got)
+
+	again := newAPIKey(a.ID, "two", 2)
+	again.IdempotencyKey = idem
+	requireCode(t, accountkit.Conflict, s.CreateAPIKey(ctx(), again))
+	_, err = s.GetAPIKey(ctx(), again.ID)
+	requireCode(t, accountkit.NotFound, err)
+
+	other := newAPIKey(b.ID, "three", 3)
+	other.IdempotencyKey = idem
+	require.NoError(t, s.CreateAPIKey(ctx(), other), "another account may use the same value")
+	_, err = s.GetAPIKeyByIdempotencyKey(ctx(), b.ID, strings.Repeat("e", 64))
+	requireCode(t, accountkit.NotFound, err)
+	for i := 0; i < 2; i++ {
+		require.NoError(t, s.CreateAPIKey(ctx(), newAPIKey(a.ID, "plain", 4+i)), "keys without one never collide")
+	}
+	_, err = s.GetAPIKeyByIdempotencyKey(ctx(), a.ID, "")
 	requireCode(t, accountkit.NotFound, err)
 }
 

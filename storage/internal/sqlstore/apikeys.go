@@ -30,6 +30,9 @@ type apiKeyRow struct {
 	ExpiresAt     time.Time  `bun:"expires_at,notnull"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
 	LastUsedAt    *time.Time `bun:"last_used_at"`
+	// IdempotencyKey is NULL when the key was created without one, so the
+	// unique index (account_id, idempotency_key) holds only the set ones.
+	IdempotencyKey *string `bun:"idempotency_key"`
 }
 
 func toAPIKeyRow(k *apikeys.Key) (*apiKeyRow, error) {
@@ -43,13 +46,24 @@ func toAPIKeyRow(k *apikeys.Key) (*apiKeyRow, error) {
 	}
 	return &apiKeyRow{ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Hash: k.Hash, Permissions: string(b),
 		CreatedBy: k.CreatedBy, CreatedByName: k.CreatedByName, CreatedAt: k.CreatedAt.UTC(), UpdatedAt: k.UpdatedAt.UTC(),
-		ValidFrom: k.ValidFrom.UTC(), ExpiresAt: k.ExpiresAt.UTC(), RevokedAt: utcPtr(k.RevokedAt), LastUsedAt: utcPtr(k.LastUsedAt)}, nil
+		ValidFrom: k.ValidFrom.UTC(), ExpiresAt: k.ExpiresAt.UTC(), RevokedAt: utcPtr(k.RevokedAt), LastUsedAt: utcPtr(k.LastUsedAt),
+		IdempotencyKey: nullString(k.IdempotencyKey)}, nil
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (r *apiKeyRow) key() (*apikeys.Key, error) {
 	k := &apikeys.Key{ID: r.ID, AccountID: r.AccountID, Name: r.Name, Prefix: r.Prefix, Hash: r.Hash,
 		CreatedBy: r.CreatedBy, CreatedByName: r.CreatedByName, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		ValidFrom: r.ValidFrom.UTC(), ExpiresAt: r.ExpiresAt.UTC(), RevokedAt: utcPtr(r.RevokedAt), LastUsedAt: utcPtr(r.LastUsedAt)}
+	if r.IdempotencyKey != nil {
+		k.IdempotencyKey = *r.IdempotencyKey
+	}
 	if err := json.Unmarshal([]byte(r.Permissions), &k.Permissions); err != nil {
 		return nil, translate(err, "API key")
 	}
@@ -77,6 +91,16 @@ func (s *Store) getAPIKey(ctx context.Context, where string, arg any) (*apikeys.
 // GetAPIKey returns a key by ID. Errors: NotFound.
 func (s *Store) GetAPIKey(ctx context.Context, id string) (*apikeys.Key, error) {
 	return s.getAPIKey(ctx, "id = ?", id)
+}
+
+// GetAPIKeyByIdempotencyKey returns the account's key created with the
+// idempotency key. Errors: NotFound.
+func (s *Store) GetAPIKeyByIdempotencyKey(ctx context.Context, accountID, idempotencyKey string) (*apikeys.Key, error) {
+	r := new(apiKeyRow)
+	if err := s.idb(ctx).NewSelect().Model(r).Where("account_id = ?", accountID).Where("idempotency_key = ?", idempotencyKey).Scan(ctx); err != nil {
+		return nil, translate(err, "API key")
+	}
+	return r.key()
 }
 
 // GetAPIKeyByHash returns the key with the secret hash. Errors: NotFound.

@@ -107,7 +107,9 @@ func (s *Store) withSessionLock(ctx context.Context, lockSQL, unlockSQL string, 
 		// A fresh context: the lock must be released even if ctx is done.
 		// Closing the connection would release it too, but it returns to
 		// the pool instead.
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), unlockSQL, key)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, _ = conn.ExecContext(uctx, unlockSQL, key)
 	}()
 	return fn()
 }
