@@ -28,7 +28,7 @@ var layers = [][]string{
 	{"account"},
 	{"users"},
 	{"auth", "teams", "seats", "apikeys", "notifications"},
-	{"sso"},
+	{"sso", "scim"},
 	{"web"},
 	{"storage"},
 	{"storage/internal/sqlstore", "storage/memory"},

@@ -12,8 +12,8 @@ import (
 )
 
 // Prefixes are the path prefixes Handler serves: the JSON API and the
-// SAML sign-in routes. Register mounts Handler under each of them.
-var Prefixes = []string{"/api/v1/", "/login/saml/"}
+// SAML sign-in routes and SCIM. Register mounts Handler under each of them.
+var Prefixes = []string{"/api/v1/", "/login/saml/", "/scim/v2/"}
 
 // mountMethods are the methods Mount registers a prefix for. GET covers
 // HEAD.

@@ -25,6 +25,7 @@ import (
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -89,6 +90,9 @@ type Options struct {
 	// to call the API from another origin, with credentials; preflights
 	// from them answer 204. Empty (the default) sets no CORS headers.
 	CORSOrigins []string
+	// SCIM configures the SCIM 2.0 service provider (served under
+	// /scim/v2/, see docs/scim.md).
+	SCIM scim.Options
 }
 
 // Kit holds the wired services.
@@ -118,6 +122,9 @@ type Kit struct {
 	Notifications *notifications.Service
 	// APIKeys manages API keys; it is also the API key Authenticator.
 	APIKeys *apikeys.Service
+	// SCIM is the SCIM 2.0 service provider: identity providers provision
+	// users and teams through it with an API key holding scim.provision.
+	SCIM *scim.Service
 
 	handler     http.Handler
 	store       storage.Store
@@ -183,6 +190,9 @@ func New(opts Options) (*Kit, error) {
 	if k.SSO, err = sso.NewService(sso.Deps{Runtime: rt, Store: st, Users: k.Users, Auth: k.Auth, Teams: k.Teams}, ssoOpts); err != nil {
 		return nil, err
 	}
+	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams}, opts.SCIM); err != nil {
+		return nil, err
+	}
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
@@ -225,15 +235,18 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	// the IdP's cross-site POST carries no CSRF token.
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
+	// SCIM authenticates on its own (API keys only) and answers SCIM
+	// error bodies.
+	outer.Handle(scim.Base+"/", scim.NewHandler(k.SCIM, logger, k.APIKeys))
 	outer.Handle("/", h)
 	return httpx.WithRequestID(cors(opts.CORSOrigins, httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer))))
 }
 
-// Handler returns every accountkit route (under /api/v1/, and the SAML
-// sign-in routes under /login/saml/: see Prefixes) as one handler. Mount
-// it beside the host's own routes with Register, or serve it at the root
-// of its own server. A wrong method on an existing route answers 405 with
-// an Allow header.
+// Handler returns every accountkit route (under /api/v1/, the SAML
+// sign-in routes under /login/saml/ and SCIM under /scim/v2/: see
+// Prefixes) as one handler. Mount it beside the host's own routes with
+// Register, or serve it at the root of its own server. A wrong method on
+// an existing route answers 405 with an Allow header.
 func (k *Kit) Handler() http.Handler { return k.handler }
 
 // RunInactivityJob disables inactive users (see users.Service.DisableInactive)

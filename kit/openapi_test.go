@@ -18,7 +18,9 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -35,6 +37,7 @@ import (
 
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/api"
+	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/internal/oapitest"
 	"github.com/accountkit/accountkit/kit"
@@ -442,6 +445,28 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("GET", key, boss, nil, 200)
 	js("PATCH", key, boss, map[string]any{"name": "CI-2"}, 200)
 	js("POST", key+"/revoke", boss, nil, 200)
+
+	// SCIM, with an API key holding scim.provision.
+	// (Minted by the system: the scenario's boss is no stored user, and a
+	// key stops when its creator is gone.)
+	sk, err := env.Kit.APIKeys.Create(sys, main.ID, apikeys.CreateInput{Name: "Okta", Permissions: []security.Permission{security.PermSCIMProvision}})
+	require.NoError(t, err)
+	scimKey := sk.Secret
+	js("GET", "/scim/v2/ServiceProviderConfig", "", nil, 200)
+	js("GET", "/scim/v2/ResourceTypes", "", nil, 200)
+	js("GET", "/scim/v2/Schemas", "", nil, 200)
+	su := "/scim/v2/Users/" + js("POST", "/scim/v2/Users", scimKey, map[string]any{"userName": "scim.user@acme.test", "externalId": "00u1", "name": map[string]any{"givenName": "Sc", "familyName": "Im"}}, 201)["id"].(string)
+	js("GET", "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "scim.user@acme.test"`), scimKey, nil, 200)
+	js("GET", su, scimKey, nil, 200)
+	js("PUT", su, scimKey, map[string]any{"userName": "scim.user@acme.test", "emails": []map[string]any{{"value": "scim.user@acme.test", "primary": true}}, "active": true}, 200)
+	js("PATCH", su, scimKey, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": []map[string]any{{"op": "replace", "value": map[string]any{"active": false}}}}, 200)
+	sg := "/scim/v2/Groups/" + js("POST", "/scim/v2/Groups", scimKey, map[string]any{"displayName": "SCIM group"}, 201)["id"].(string)
+	js("GET", "/scim/v2/Groups", scimKey, nil, 200)
+	js("GET", sg, scimKey, nil, 200)
+	js("PUT", sg, scimKey, map[string]any{"displayName": "SCIM group 2", "members": []map[string]any{{"value": path.Base(su)}}}, 200)
+	js("PATCH", sg, scimKey, map[string]any{"Operations": []map[string]any{{"op": "remove", "path": `members[value eq "` + path.Base(su) + `"]`}}}, 200)
+	js("DELETE", sg, scimKey, nil, 204)
+	js("DELETE", su, scimKey, nil, 204)
 
 	// Notifications.
 	_, err = env.Kit.Notifications.Publish(sys, notifications.PublishInput{AccountID: main.ID, Type: notifications.CampaignEvents, Title: "Campaign sent", Body: "details"})

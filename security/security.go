@@ -48,6 +48,10 @@ const (
 	PermSeatsManage Permission = "seats.manage"
 	// PermAPIKeysManage allows creating, updating and revoking API keys.
 	PermAPIKeysManage Permission = "apikeys.manage"
+	// PermSCIMProvision allows provisioning the users and teams of an
+	// account through SCIM 2.0 (the scim package): an API key holding it
+	// is the bearer token an identity provider connects with.
+	PermSCIMProvision Permission = "scim.provision"
 )
 
 // AccountSettingsPermissions lists every built-in permission; the built-in
@@ -55,7 +59,7 @@ const (
 var AccountSettingsPermissions = []Permission{
 	PermAccountsManage, PermAccountSettings, PermAuditRead, PermUsersManage,
 	PermUsersRead, PermTeamsManage, PermRolesManage, PermSecurityManage,
-	PermSSOManage, PermSeatsManage, PermAPIKeysManage,
+	PermSSOManage, PermSeatsManage, PermAPIKeysManage, PermSCIMProvision,
 }
 
 // PermissionSet is an immutable set of permissions.

@@ -11,6 +11,7 @@ import (
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/teams"
@@ -30,6 +31,7 @@ type Store interface {
 	notifications.Store
 	apikeys.Store
 	teams.Store
+	scim.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

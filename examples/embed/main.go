@@ -143,7 +143,7 @@ func newHost(store storage.Store, baseURL string, dev bool) (*kit.Kit, http.Hand
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", home) // the host's own routes
 	mux.Handle("GET /hello", k.RequireSignedIn(http.HandlerFunc(hello)))
-	k.Register(mux)                    // the API under /api/v1/, SAML under /login/saml/
+	k.Register(mux)                    // the API, SAML and SCIM (kit.Prefixes)
 	kit.Mount(mux, "/account/", pages) // one pattern per method: no clash with "GET /"
 	return k, k.Middleware(mux), nil   // the host's routes see who is signed in
 }

@@ -77,6 +77,9 @@ type Store struct {
 
 	// Password histories by user ID, oldest first (passwords.go).
 	passwords map[string][]pastPassword
+
+	// SCIM external IDs (scim.go).
+	scim scimState
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -68,6 +68,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, h) })
 	t.Run("PasswordHistory", func(t *testing.T) { testPasswordHistory(t, h) })
 	t.Run("Domains", func(t *testing.T) { testDomains(t, h) })
+	t.Run("SCIM", func(t *testing.T) { testSCIM(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.

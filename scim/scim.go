@@ -1,0 +1,44 @@
+// Package scim is a SCIM 2.0 service provider (RFC 7643 schema, RFC 7644
+// protocol): a customer's identity provider (Okta, Microsoft Entra ID, …)
+// creates, updates, deactivates and deletes the users of one account and
+// fills its teams ("Groups"), over /scim/v2/.
+//
+// A SCIM client authenticates with an API key of the account holding
+// security.PermSCIMProvision (see NewService); every request is confined
+// to exactly that account. The rules stay in the users and teams
+// services: the SCIM service calls them, so seats, the last Account
+// Manager guard, the Leaving reactions (seat freed, API keys revoked) and
+// the audit log hold as for any other client. What scim keeps of its own
+// is the clients' externalId of each resource (Store).
+//
+// It imports the root package, security, audit, internal/httpx, users,
+// teams and apikeys; it must not import auth, seats, sso, storage or kit.
+package scim
+
+import "time"
+
+// Kind is a SCIM resource type as stored with an external ID.
+type Kind string
+
+// The resource types.
+const (
+	KindUser  Kind = "User"
+	KindGroup Kind = "Group"
+)
+
+// ExternalID links a SCIM resource (a user or a team of an account) to
+// the identifier the provisioning client gave it ("externalId"). Within
+// an account and a Kind, an external ID names at most one resource.
+type ExternalID struct {
+	AccountID string
+	Kind      Kind
+	// ResourceID is the user's or the team's ID.
+	ResourceID string
+	// ExternalID is case-exact (RFC 7643 §3.1), at most
+	// MaxExternalIDLength bytes.
+	ExternalID string
+	CreatedAt  time.Time
+}
+
+// MaxExternalIDLength bounds an externalId, in bytes.
+const MaxExternalIDLength = 255

@@ -1,0 +1,28 @@
+package scim
+
+import (
+	"context"
+
+	"github.com/accountkit/accountkit/teams"
+)
+
+// Store is what the scim package needs from storage: the users and teams
+// (teams.Store, which brings users.Store) and the external IDs clients
+// give resources. Adapters implement it; storagetest checks them.
+type Store interface {
+	teams.Store
+
+	// SetSCIMExternalID stores x, replacing the external ID the resource
+	// (x.Kind, x.ResourceID) had. Errors: Conflict when another resource
+	// of x.AccountID and x.Kind has x.ExternalID (nothing changes).
+	SetSCIMExternalID(ctx context.Context, x *ExternalID) error
+	// DeleteSCIMExternalID removes the external ID of the resource, if it
+	// has one.
+	DeleteSCIMExternalID(ctx context.Context, kind Kind, resourceID string) error
+	// SCIMExternalIDs returns the external IDs of those of the resources
+	// that have one, by resource ID.
+	SCIMExternalIDs(ctx context.Context, kind Kind, resourceIDs []string) (map[string]string, error)
+	// FindSCIMExternalID returns the link of the account's resource of the
+	// kind with the external ID (compared byte for byte). Errors: NotFound.
+	FindSCIMExternalID(ctx context.Context, accountID string, kind Kind, externalID string) (*ExternalID, error)
+}

@@ -1,0 +1,14 @@
+-- SCIM external IDs (scim.ExternalID): the identifier a provisioning
+-- client gave a user or a team, unique per account and kind, case-exact.
+CREATE TABLE IF NOT EXISTS accountkit_scim_external_ids (
+    kind        VARCHAR(16)  COLLATE "C" NOT NULL,
+    resource_id VARCHAR(36)  COLLATE "C" NOT NULL,
+    account_id  VARCHAR(36)  COLLATE "C" NOT NULL,
+    external_id VARCHAR(255) COLLATE "C" NOT NULL,
+    created_at  TIMESTAMPTZ  NOT NULL,
+    PRIMARY KEY (kind, resource_id)
+)
+
+--bun:split
+
+CREATE UNIQUE INDEX IF NOT EXISTS accountkit_scim_external_ids_key ON accountkit_scim_external_ids (account_id, kind, external_id)

@@ -1,0 +1,78 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/accountkit/accountkit/scim"
+)
+
+// scimExternalIDRow is a link in accountkit_scim_external_ids.
+type scimExternalIDRow struct {
+	bun.BaseModel `bun:"table:accountkit_scim_external_ids"`
+
+	Kind       string    `bun:"kind,pk"`
+	ResourceID string    `bun:"resource_id,pk"`
+	AccountID  string    `bun:"account_id,notnull"`
+	ExternalID string    `bun:"external_id,notnull"`
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+}
+
+// SetSCIMExternalID deletes the resource's link and inserts the new one.
+// Inside a transaction both run in a savepoint, so a Conflict leaves the
+// caller's transaction usable (PostgreSQL aborts a transaction after a
+// failed statement) and the old link in place.
+func (s *Store) SetSCIMExternalID(ctx context.Context, x *scim.ExternalID) error {
+	row := &scimExternalIDRow{Kind: string(x.Kind), ResourceID: x.ResourceID, AccountID: x.AccountID,
+		ExternalID: x.ExternalID, CreatedAt: x.CreatedAt.UTC()}
+	set := func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewDelete().Model((*scimExternalIDRow)(nil)).
+			Where("kind = ?", row.Kind).Where("resource_id = ?", row.ResourceID).Exec(ctx); err != nil {
+			return translate(err, "external ID")
+		}
+		_, err := db.NewInsert().Model(row).Exec(ctx)
+		return translate(err, "external ID")
+	}
+	if tx, ok := ctx.Value(txKey{}).(*bun.Tx); ok {
+		return tx.RunInTx(ctx, nil, func(ctx context.Context, sp bun.Tx) error { return set(ctx, sp) })
+	}
+	return s.InTx(ctx, func(ctx context.Context) error { return set(ctx, s.idb(ctx)) })
+}
+
+// DeleteSCIMExternalID removes the resource's link, if any.
+func (s *Store) DeleteSCIMExternalID(ctx context.Context, kind scim.Kind, resourceID string) error {
+	_, err := s.idb(ctx).NewDelete().Model((*scimExternalIDRow)(nil)).
+		Where("kind = ?", string(kind)).Where("resource_id = ?", resourceID).Exec(ctx)
+	return translate(err, "external ID")
+}
+
+// SCIMExternalIDs returns the external IDs of the resources that have one.
+func (s *Store) SCIMExternalIDs(ctx context.Context, kind scim.Kind, resourceIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(resourceIDs) == 0 {
+		return out, nil
+	}
+	var rows []scimExternalIDRow
+	if err := s.idb(ctx).NewSelect().Model(&rows).Where("kind = ?", string(kind)).
+		Where("resource_id IN (?)", bun.List(resourceIDs)).Scan(ctx); err != nil {
+		return nil, translate(err, "external ID")
+	}
+	for _, r := range rows {
+		out[r.ResourceID] = r.ExternalID
+	}
+	return out, nil
+}
+
+// FindSCIMExternalID returns the account's link of the kind with the
+// external ID. Errors: NotFound.
+func (s *Store) FindSCIMExternalID(ctx context.Context, accountID string, kind scim.Kind, externalID string) (*scim.ExternalID, error) {
+	r := new(scimExternalIDRow)
+	if err := s.idb(ctx).NewSelect().Model(r).Where("account_id = ?", accountID).Where("kind = ?", string(kind)).
+		Where("external_id = ?", externalID).Scan(ctx); err != nil {
+		return nil, translate(err, "external ID")
+	}
+	return &scim.ExternalID{AccountID: r.AccountID, Kind: scim.Kind(r.Kind), ResourceID: r.ResourceID,
+		ExternalID: r.ExternalID, CreatedAt: r.CreatedAt.UTC()}, nil
+}

@@ -1,0 +1,97 @@
+package memory
+
+import (
+	"context"
+
+	"github.com/accountkit/accountkit/scim"
+)
+
+// scimState holds the SCIM external IDs; its maps are made on first write.
+type scimState struct {
+	byResource map[string]*scim.ExternalID // kind "\x00" resource ID -> link
+	byExternal map[string]string           // account "\x00" kind "\x00" external ID -> resource key
+}
+
+func scimResourceKey(kind scim.Kind, id string) string { return string(kind) + "\x00" + id }
+
+func scimExternalKey(accountID string, kind scim.Kind, ext string) string {
+	return accountID + "\x00" + string(kind) + "\x00" + ext
+}
+
+// SetSCIMExternalID implements scim.Store.
+func (s *Store) SetSCIMExternalID(ctx context.Context, x *scim.ExternalID) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		if st.byResource == nil {
+			st.byResource, st.byExternal = map[string]*scim.ExternalID{}, map[string]string{}
+		}
+		rk, ek := scimResourceKey(x.Kind, x.ResourceID), scimExternalKey(x.AccountID, x.Kind, x.ExternalID)
+		if holder, ok := st.byExternal[ek]; ok && holder != rk {
+			return conflict("external ID")
+		}
+		old := st.byResource[rk]
+		if old != nil {
+			delete(st.byExternal, scimExternalKey(old.AccountID, old.Kind, old.ExternalID))
+		}
+		c := *x
+		c.CreatedAt = normTime(x.CreatedAt)
+		st.byResource[rk], st.byExternal[ek] = &c, rk
+		t.onRollback(func() {
+			delete(st.byExternal, ek)
+			delete(st.byResource, rk)
+			if old != nil {
+				st.byResource[rk] = old
+				st.byExternal[scimExternalKey(old.AccountID, old.Kind, old.ExternalID)] = rk
+			}
+		})
+		return nil
+	})
+}
+
+// DeleteSCIMExternalID implements scim.Store.
+func (s *Store) DeleteSCIMExternalID(ctx context.Context, kind scim.Kind, resourceID string) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		rk := scimResourceKey(kind, resourceID)
+		old := st.byResource[rk]
+		if old == nil {
+			return nil
+		}
+		ek := scimExternalKey(old.AccountID, old.Kind, old.ExternalID)
+		delete(st.byResource, rk)
+		delete(st.byExternal, ek)
+		t.onRollback(func() {
+			st.byResource[rk], st.byExternal[ek] = old, rk
+		})
+		return nil
+	})
+}
+
+// SCIMExternalIDs implements scim.Store.
+func (s *Store) SCIMExternalIDs(ctx context.Context, kind scim.Kind, resourceIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.read(ctx, func() error {
+		for _, id := range resourceIDs {
+			if x := s.scim.byResource[scimResourceKey(kind, id)]; x != nil {
+				out[id] = x.ExternalID
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FindSCIMExternalID implements scim.Store.
+func (s *Store) FindSCIMExternalID(ctx context.Context, accountID string, kind scim.Kind, externalID string) (*scim.ExternalID, error) {
+	var out *scim.ExternalID
+	err := s.read(ctx, func() error {
+		rk, ok := s.scim.byExternal[scimExternalKey(accountID, kind, externalID)]
+		if !ok {
+			return notFound("external ID")
+		}
+		c := *s.scim.byResource[rk]
+		out = &c
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,155 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/scim"
+	"github.com/accountkit/accountkit/storage"
+)
+
+func testSCIM(t *testing.T, h Harness) {
+	runAll(t, h, []subtest{
+		{name: "SetFind", run: testSCIMSetFind},
+		{name: "Replace", run: testSCIMReplace},
+		{name: "Conflict", run: testSCIMConflict},
+		{name: "ConflictInTx", run: testSCIMConflictInTx},
+		{name: "Delete", run: testSCIMDelete},
+		{name: "Rollback", run: testSCIMRollback},
+		{name: "OtherAccount", run: testSCIMOtherAccount},
+	})
+}
+
+func extID(accountID string, kind scim.Kind, resourceID, ext string) *scim.ExternalID {
+	return &scim.ExternalID{AccountID: accountID, Kind: kind, ResourceID: resourceID, ExternalID: ext, CreatedAt: at(1)}
+}
+
+func testSCIMSetFind(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-set")
+	mustCreate(t, s, a)
+	u, g := newID(), newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "00u1ÄbC")))
+	// The same external ID names a group too: kinds are apart.
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindGroup, g, "00u1ÄbC")))
+
+	got, err := s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "00u1ÄbC")
+	require.NoError(t, err)
+	requireUTC(t, at(1), got.CreatedAt, "CreatedAt")
+	got.CreatedAt = at(1)
+	require.Equal(t, extID(a.ID, scim.KindUser, u, "00u1ÄbC"), got)
+	got, err = s.FindSCIMExternalID(ctx, a.ID, scim.KindGroup, "00u1ÄbC")
+	require.NoError(t, err)
+	require.Equal(t, g, got.ResourceID)
+
+	// Case-exact: another case is another ID.
+	_, err = s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "00u1äbc")
+	requireCode(t, accountkit.NotFound, err)
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, newID(), "00u1äbc")))
+
+	m, err := s.SCIMExternalIDs(ctx, scim.KindUser, []string{u, g, newID()})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{u: "00u1ÄbC"}, m)
+	m, err = s.SCIMExternalIDs(ctx, scim.KindUser, nil)
+	require.NoError(t, err)
+	require.Empty(t, m)
+}
+
+func testSCIMReplace(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-replace")
+	mustCreate(t, s, a)
+	u := newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "old")))
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "new")))
+	_, err := s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "old")
+	requireCode(t, accountkit.NotFound, err, "the old external ID is freed")
+	got, err := s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "new")
+	require.NoError(t, err)
+	require.Equal(t, u, got.ResourceID)
+	// Setting the same value again is no conflict with itself.
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "new")))
+	// The freed ID is usable by another resource.
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, newID(), "old")))
+}
+
+func testSCIMConflict(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-conflict")
+	mustCreate(t, s, a)
+	u1, u2 := newID(), newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u1, "ext-1")))
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u2, "ext-2")))
+	requireCode(t, accountkit.Conflict, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u2, "ext-1")))
+	// Nothing changed: u2 keeps its ID, u1 its own.
+	m, err := s.SCIMExternalIDs(ctx, scim.KindUser, []string{u1, u2})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{u1: "ext-1", u2: "ext-2"}, m)
+}
+
+func testSCIMConflictInTx(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-conflict-tx")
+	mustCreate(t, s, a)
+	u1, u2 := newID(), newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u1, "ext-1")))
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		requireCode(t, accountkit.Conflict, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u2, "ext-1")))
+		// The transaction is still usable after the conflict.
+		return s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u2, "ext-2"))
+	})
+	require.NoError(t, err)
+	m, err := s.SCIMExternalIDs(ctx, scim.KindUser, []string{u1, u2})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{u1: "ext-1", u2: "ext-2"}, m)
+}
+
+func testSCIMDelete(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-delete")
+	mustCreate(t, s, a)
+	u := newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "ext")))
+	require.NoError(t, s.DeleteSCIMExternalID(ctx, scim.KindGroup, u), "another kind: nothing to delete")
+	require.NoError(t, s.DeleteSCIMExternalID(ctx, scim.KindUser, u))
+	require.NoError(t, s.DeleteSCIMExternalID(ctx, scim.KindUser, u), "deleting twice is no error")
+	_, err := s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "ext")
+	requireCode(t, accountkit.NotFound, err)
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, newID(), "ext")))
+}
+
+func testSCIMRollback(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-rollback")
+	mustCreate(t, s, a)
+	u, v := newID(), newID()
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "keep")))
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u, "changed")))
+		require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, v, "keep")))
+		require.NoError(t, s.DeleteSCIMExternalID(ctx, scim.KindUser, v))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	m, err := s.SCIMExternalIDs(ctx, scim.KindUser, []string{u, v})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{u: "keep"}, m)
+	_, err = s.FindSCIMExternalID(ctx, a.ID, scim.KindUser, "changed")
+	requireCode(t, accountkit.NotFound, err)
+}
+
+func testSCIMOtherAccount(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a, b := newMain("scim-a"), newMain("scim-b")
+	mustCreate(t, s, a, b)
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, newID(), "same")))
+	// Another account may use the same external ID, and sees nothing of a's.
+	_, err := s.FindSCIMExternalID(ctx, b.ID, scim.KindUser, "same")
+	requireCode(t, accountkit.NotFound, err)
+	require.NoError(t, s.SetSCIMExternalID(ctx, extID(b.ID, scim.KindUser, newID(), "same")))
+}
