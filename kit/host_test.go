@@ -334,3 +334,21 @@ func TestKit_CORS(t *testing.T) {
 		assert.ErrorContains(t, err, "Options.CORSOrigins", bad)
 	}
 }
+
+// TestNew_LinksLeadToPages: without Users.LinkBaseURL the emailed links
+// lead to the web pages at their default path under SSO.BaseURL; a host's
+// own LinkBaseURL wins.
+func TestNew_LinksLeadToPages(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ link, want string }{
+		{"", "https://app.test/account/accept-invitation?token="},
+		{"https://pages.example/me", "https://pages.example/me/accept-invitation?token="},
+	} {
+		env := kittest.NewWithStore(t, memory.New(), func(o *kit.Options) { o.Users.LinkBaseURL = c.link })
+		acc := env.MainAccount(t, "acme")
+		_, err := env.Kit.Users.Create(env.System(), users.CreateInput{AccountID: acc.ID, Username: "ivy", Email: "ivy@acme.test"})
+		require.NoError(t, err)
+		m := env.Mail.Last(t, "ivy@acme.test", users.MailInvitation)
+		assert.True(t, strings.HasPrefix(m.URL, c.want), "%q: %s", c.link, m.URL)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accountkit/accountkit"
@@ -32,6 +33,7 @@ import (
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/web"
 )
 
 // Options configures New. Only Store is required.
@@ -152,6 +154,7 @@ func New(opts Options) (*Kit, error) {
 		return nil, err
 	}
 	opts.devSenders(rt.Logger)
+	opts.pageDefaults()
 	if opts.Auth.Production && opts.Users.SMS == nil {
 		rt.Logger.Warn("kit: no Options.Users.SMS: phone verification is refused until a sender is set")
 	}
@@ -307,5 +310,18 @@ func (o *Options) devSenders(logger *slog.Logger) {
 	}
 	if o.Users.SMS == nil {
 		o.Users.SMS = users.LogSMS{Logger: logger}
+	}
+}
+
+// pageDefaults points the emailed links at the web pages (Kit.Pages) at
+// their default path, web.DefaultPath, when the host did not set
+// Users.LinkBaseURL: with SSO.BaseURL they are BaseURL + "/account/…". A
+// host that mounts the pages elsewhere, or has pages of its own, sets
+// Users.LinkBaseURL. (SSO.TwoFactorPath is not defaulted: an account's
+// local second factor must fail closed on a host that serves no page for
+// it; hosts mounting the pages set it to web.TwoFactorPath("").)
+func (o *Options) pageDefaults() {
+	if o.Users.LinkBaseURL == "" && o.SSO.BaseURL != "" {
+		o.Users.LinkBaseURL = strings.TrimRight(o.SSO.BaseURL, "/") + web.DefaultPath
 	}
 }
