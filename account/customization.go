@@ -18,8 +18,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/image/webp"
+	"golang.org/x/net/idna"
 	"golang.org/x/text/language"
 
 	"github.com/accountkit/accountkit"
@@ -543,86 +545,18 @@ func checkLabel(l string) string {
 }
 
 // validPunycode reports whether s decodes as RFC 3492 punycode to at least
-// one non-ASCII code point.
+// one non-ASCII code point (golang.org/x/net/idna decodes it).
 func validPunycode(s string) bool {
-	const (
-		base, tmin, tmax, skew, damp = 36, 1, 26, 38, 700
-		initialBias, initialN        = 72, 128
-	)
-	if s == "" {
+	u, err := idna.Punycode.ToUnicode("xn--" + s)
+	if err != nil || u == "xn--"+s {
 		return false
 	}
-	out := []rune{}
-	if i := strings.LastIndexByte(s, '-'); i >= 0 {
-		for _, r := range s[:i] {
-			out = append(out, r)
+	for _, r := range u {
+		if r >= utf8.RuneSelf {
+			return true
 		}
-		s = s[i+1:]
 	}
-	n, bias, i := initialN, initialBias, 0
-	adapt := func(delta, numPoints int, first bool) int {
-		if first {
-			delta /= damp
-		} else {
-			delta /= 2
-		}
-		delta += delta / numPoints
-		k := 0
-		for delta > ((base-tmin)*tmax)/2 {
-			delta /= base - tmin
-			k += base
-		}
-		return k + (base-tmin+1)*delta/(delta+skew)
-	}
-	nonASCII := false
-	for pos := 0; pos < len(s); {
-		oldi, w := i, 1
-		for k := base; ; k += base {
-			if pos >= len(s) {
-				return false
-			}
-			c := s[pos]
-			pos++
-			var digit int
-			switch {
-			case c >= 'a' && c <= 'z':
-				digit = int(c - 'a')
-			case c >= '0' && c <= '9':
-				digit = int(c-'0') + 26
-			default:
-				return false
-			}
-			i += digit * w
-			if i > 1<<24 {
-				return false
-			}
-			t := k - bias
-			if t < tmin {
-				t = tmin
-			} else if t > tmax {
-				t = tmax
-			}
-			if digit < t {
-				break
-			}
-			w *= base - t
-			if w > 1<<24 {
-				return false
-			}
-		}
-		bias = adapt(i-oldi, len(out)+1, oldi == 0)
-		n += i / (len(out) + 1)
-		i %= len(out) + 1
-		if n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF) {
-			return false
-		}
-		if n >= 0x80 {
-			nonASCII = true
-		}
-		out = slices.Insert(out, i, rune(n))
-		i++
-	}
-	return nonASCII
+	return false
 }
 
 // SetLogo replaces the account's logo. The declared contentType must be
