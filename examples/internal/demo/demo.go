@@ -20,9 +20,11 @@ import (
 
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/kit"
+	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 	"github.com/accountkit/accountkit/web"
 )
@@ -47,7 +49,9 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	k, err := kit.New(kit.Options{Store: store, Logger: logger, Development: true,
 		Users: users.Options{Mailer: users.LogMailer{Logger: printer}, SMS: users.LogSMS{Logger: printer},
 			LinkBaseURL: "http://" + addr + "/account"},
-		SSO: sso.Options{TwoFactorPath: web.TwoFactorPath("/account")}})
+		// BaseURL lets an account configure SAML single sign-on (its SP
+		// URLs are on this address; http is allowed to 127.0.0.1).
+		SSO: sso.Options{BaseURL: "http://" + addr, TwoFactorPath: web.TwoFactorPath("/account")}})
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +75,43 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 		return nil, err
 	}
 	password := base64.RawURLEncoding.EncodeToString(b[:])
-	_, err = k.Auth.Bootstrap(sys, users.CreateInput{AccountID: main.ID, Username: "admin", FirstName: "Ada", LastName: "Admin",
+	admin, err := k.Auth.Bootstrap(sys, users.CreateInput{AccountID: main.ID, Username: "admin", FirstName: "Ada", LastName: "Admin",
 		Email: "admin@acme.example", Roles: []string{security.RoleAccountManager}}, password)
 	if err != nil {
 		return nil, err
 	}
+	if err := sample(sys, k, main, admin); err != nil {
+		return nil, err
+	}
 	return &Installation{Kit: k, Main: main, Password: password, Handler: mux}, nil
+}
+
+// sample gives the installation something to look at: 25 purchased seats
+// (the administrator holds one), a team with a member, an invited user
+// (the invitation link is printed with the emails and opens the
+// accept-invitation page), a notification in every inbox, and the audit
+// events all of this writes.
+func sample(sys context.Context, k *kit.Kit, main *account.Account, admin *users.User) error {
+	if _, err := k.Seats.SetPurchased(sys, main.ID, 25); err != nil {
+		return err
+	}
+	if _, err := k.Seats.Assign(sys, admin.ID); err != nil {
+		return err
+	}
+	team, err := k.Teams.Create(sys, teams.CreateInput{AccountID: main.ID, Name: "Support", Description: "Answers customers"})
+	if err != nil {
+		return err
+	}
+	if _, err := k.Teams.AddMembers(sys, team.ID, []string{admin.ID}); err != nil {
+		return err
+	}
+	if _, err := k.Users.Create(sys, users.CreateInput{AccountID: main.ID, Username: "sam", FirstName: "Sam", LastName: "Sample",
+		Email: "sam@acme.example", Roles: []string{security.RoleMember}}); err != nil {
+		return err
+	}
+	_, err = k.Notifications.Publish(sys, notifications.PublishInput{AccountID: main.ID, Type: notifications.CampaignEvents,
+		Title: "Welcome to accountkit", Body: "This notification was published by the quickstart."})
+	return err
 }
 
 // Run bootstraps store and serves it on addr until SIGINT or SIGTERM, then
@@ -102,6 +137,11 @@ Main account %q (id %s) and its administrator:
   password: %s
 
 Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
+
+Sample data: 25 purchased seats (admin holds one), the team "Support", the
+invited user sam (the invitation email above carries a working link), a
+notification in every inbox, and the audit events of all of it. Single
+sign-on can be configured per account (its URLs are on this address).
 
 Sign in, then call the API with the session token:
   TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,6 +52,23 @@ func TestSetup(t *testing.T) {
 	require.NoError(t, err)
 	resp3.Body.Close()
 	assert.Equal(t, http.StatusOK, resp3.StatusCode, path)
+
+	// The sample data: a team, seats with one held, a notification, an
+	// invited user.
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	assert.Contains(t, get("/api/v1/teams"), `"name":"Support"`)
+	assert.Contains(t, get("/api/v1/seats"), `"purchased":25`)
+	assert.Contains(t, get("/api/v1/notifications"), "Welcome to accountkit")
+	assert.Contains(t, out.String(), "to=sam@acme.example")
 }
 
 // TestSetup_Pages: the quickstart serves the sign-in page, and the
