@@ -25,6 +25,21 @@ func (s *Store) idb(ctx context.Context) bun.IDB {
 	return s.db
 }
 
+// IDB returns the transaction that InTx carries in ctx, or the database
+// when ctx carries none. Host code runs its own SQL with it inside
+// accountkit's transaction, so that its rows and accountkit's change (and
+// the audit event) commit or roll back together:
+//
+//	err := store.InTx(ctx, func(ctx context.Context) error {
+//		u, err := k.Users.Create(ctx, in)
+//		if err != nil {
+//			return err
+//		}
+//		_, err = store.IDB(ctx).NewInsert().Model(&Profile{UserID: u.ID}).Exec(ctx)
+//		return err
+//	})
+func (s *Store) IDB(ctx context.Context) bun.IDB { return s.idb(ctx) }
+
 // inTx reports whether ctx carries a transaction.
 func inTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(*bun.Tx)
