@@ -45,8 +45,8 @@ type JobOptions struct {
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
-	// Holder names this replica in the leases (default: host name,
-	// process ID and a random suffix).
+	// Holder names this replica in the leases, at most 128 bytes
+	// (default: host name, process ID and a random suffix).
 	Holder string
 }
 
