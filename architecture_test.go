@@ -22,7 +22,7 @@ const module = "github.com/accountkit/accountkit"
 // they are placed.
 var layers = [][]string{
 	{"", "api", "sso/saml"},
-	{"security"},
+	{"security", "jobs"},
 	{"internal/httpx"},
 	{"audit"},
 	{"account"},

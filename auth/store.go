@@ -25,6 +25,10 @@ type SessionStore interface {
 	// DeleteAccountSessions removes every session of the users of the
 	// accounts and returns how many it removed.
 	DeleteAccountSessions(ctx context.Context, accountIDs []string) (int, error)
+	// PurgeSessions deletes the sessions ended at now — ExpiresAt at or
+	// before now, or LastSeenAt + IdleTimeout at or before now — and
+	// returns how many it deleted.
+	PurgeSessions(ctx context.Context, now time.Time) (int, error)
 }
 
 // TwoFactorStore persists TOTP enrollments. It is part of Store.

@@ -25,6 +25,7 @@ import (
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
+	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
@@ -95,6 +96,9 @@ type Options struct {
 	// SCIM configures the SCIM 2.0 service provider (served under
 	// /scim/v2/, see docs/scim.md).
 	SCIM scim.Options
+	// Jobs configures the background jobs run by RunJobs (see
+	// docs/jobs.md).
+	Jobs JobOptions
 }
 
 // Kit holds the wired services.
@@ -133,6 +137,7 @@ type Kit struct {
 	auths       []security.Authenticator
 	trusted     []netip.Prefix
 	development bool
+	jobs        *jobs.Runner
 }
 
 // New builds every service on one Store and one Runtime, and their
@@ -199,6 +204,9 @@ func New(opts Options) (*Kit, error) {
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
+	if k.jobs, err = k.newJobs(opts.Jobs, opts.jobLimits(), rt.Logger); err != nil {
+		return nil, err
+	}
 	k.handler = k.newHandler(opts)
 	return k, nil
 }
@@ -253,27 +261,20 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 func (k *Kit) Handler() http.Handler { return k.handler }
 
 // RunInactivityJob disables inactive users (see users.Service.DisableInactive)
-// now and then every interval until ctx is done. Run it in one instance of
-// the host, in its own goroutine.
+// now and then every interval until ctx is done, logging to logger (nil:
+// the Kit's). It takes the same lease as RunJobs' inactivity job, so it
+// is safe in every replica; RunJobs does this and the purges.
 func (k *Kit) RunInactivityJob(ctx context.Context, every time.Duration, logger *slog.Logger) {
 	if logger == nil {
-		logger = slog.Default()
+		logger = k.Runtime.Logger
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		n, err := k.Users.DisableInactive(security.AsSystem(ctx))
-		if err != nil {
-			logger.ErrorContext(ctx, "inactivity job failed", "err", err)
-		} else if n > 0 {
-			logger.InfoContext(ctx, "inactivity job disabled users", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	r, err := jobs.NewRunner(k.store, []jobs.Job{{Name: JobInactivity, Every: every, Run: k.Users.DisableInactive}},
+		jobs.Options{Holder: k.jobs.Holder(), Logger: logger, Clock: k.Runtime.Clock})
+	if err != nil {
+		logger.ErrorContext(ctx, "inactivity job not started", "err", err)
+		return
 	}
+	r.Run(security.AsSystem(ctx))
 }
 
 // Close waits for background work (emails being sent) to finish. It does

@@ -10,6 +10,7 @@ import (
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
+	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
@@ -32,6 +33,7 @@ type Store interface {
 	apikeys.Store
 	teams.Store
 	scim.Store
+	jobs.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

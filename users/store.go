@@ -28,6 +28,9 @@ type TokenStore interface {
 	DeleteTokens(ctx context.Context, userID string, kind TokenKind) error
 	// ListTokens returns the user's tokens of the kind, newest first.
 	ListTokens(ctx context.Context, userID string, kind TokenKind) ([]*Token, error)
+	// PurgeTokens deletes the tokens of every kind expired at now
+	// (ExpiresAt at or before now) and returns how many it deleted.
+	PurgeTokens(ctx context.Context, now time.Time) (int, error)
 }
 
 // Store is what the users package needs from storage: users, custom roles

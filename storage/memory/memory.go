@@ -24,6 +24,7 @@ import (
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage"
 )
@@ -80,6 +81,9 @@ type Store struct {
 
 	// SCIM external IDs (scim.go).
 	scim scimState
+
+	// Job leases by job name (jobs.go), made on first use.
+	leases map[string]jobs.Lease
 }
 
 var _ storage.Store = (*Store)(nil)

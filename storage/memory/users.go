@@ -711,3 +711,35 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (
 	})
 	return n, err
 }
+
+// PurgeSessions implements auth.Store.
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		for _, sess := range s.sessions {
+			if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(sess.IdleTimeout)) {
+				s.usersState.removeSession(t, sess)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PurgeTokens implements users.Store.
+func (s *Store) PurgeTokens(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *tx) error {
+		st := &s.usersState
+		for hash, tk := range st.tokens {
+			if !now.Before(tk.ExpiresAt) {
+				delete(st.tokens, hash)
+				t.onRollback(func() { st.tokens[hash] = tk })
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

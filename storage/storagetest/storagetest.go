@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("PasswordHistory", func(t *testing.T) { testPasswordHistory(t, h) })
 	t.Run("Domains", func(t *testing.T) { testDomains(t, h) })
 	t.Run("SCIM", func(t *testing.T) { testSCIM(t, h) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.
