@@ -26,6 +26,13 @@ type Store interface {
 	// PutSSOConfig inserts or replaces the account's configuration.
 	PutSSOConfig(ctx context.Context, c *Config) error
 
+	// GetOIDCConfig returns the account's OpenID Connect connection.
+	// Errors: NotFound.
+	GetOIDCConfig(ctx context.Context, accountID string) (*OIDCConfig, error)
+	// PutOIDCConfig inserts or replaces the account's OpenID Connect
+	// connection.
+	PutOIDCConfig(ctx context.Context, c *OIDCConfig) error
+
 	// GetSSOLink returns the link of (accountID, idpEntityID, nameID).
 	// Errors: NotFound.
 	GetSSOLink(ctx context.Context, accountID, idpEntityID, nameID string) (*Link, error)
