@@ -305,3 +305,32 @@ func TestOIDC_ConfigAPI(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, env.Do(t, http.MethodGet, path, eve, nil).Status)
 	require.Equal(t, http.StatusNotFound, env.Do(t, http.MethodPut, path, eve, map[string]any{"enabled": false}).Status)
 }
+
+// TestOIDC_DomainsAndDiscover: discovery routes a verified domain to the
+// OIDC initiation route, and once the account has verified a domain, JIT
+// creation is limited to it.
+func TestOIDC_DomainsAndDiscover(t *testing.T) {
+	t.Parallel()
+	env, dns := newDomainEnv(t)
+	f := newOIDCFixture(t, env)
+	acc, err := env.Store.GetAccount(context.Background(), f.accID)
+	require.NoError(t, err)
+	boss := env.Tokens.Issue(kittest.Manager(f.accID, "boss"))
+	d := addDomain(t, env, acc, boss, "contoso.example")
+	dns.set(d.Record.Name, d.Record.Value)
+	require.Equal(t, "verified", verifyDomain(t, env, acc, boss, d.ID).Status)
+
+	status, got, body := discover(t, env, "ada@contoso.example")
+	require.Equal(t, http.StatusOK, status, string(body))
+	require.Equal(t, discoveryJSON{Method: "sso", URL: kittest.BaseURL + "/login/oidc/contoso/"}, got)
+	f.configure(t, map[string]any{"enabled": false}, http.StatusOK)
+	_, got, _ = discover(t, env, "ada@contoso.example")
+	require.Equal(t, "password", got.Method)
+	f.configure(t, map[string]any{"enabled": true, "auto_create_users": true}, http.StatusOK)
+
+	f.idp.SetClaims(map[string]any{"sub": "out", "email": "newcomer@elsewhere.example", "email_verified": true})
+	requireRefused(t, f.signIn(t, newBrowser(env), ""), http.StatusForbidden, sso.ReasonDomainNotVerified)
+	f.idp.SetClaims(map[string]any{"sub": "in", "email": "newcomer@contoso.example", "email_verified": true})
+	p := f.signIn(t, newBrowser(env), "")
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+}
