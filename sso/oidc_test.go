@@ -2,6 +2,8 @@ package sso_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/accountkit/accountkit/internal/oidctest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -28,7 +31,7 @@ type oidcFixture struct {
 	alice      *users.User
 }
 
-func newOIDCFixture(t *testing.T, env *kittest.Env) *oidcFixture {
+func newOIDCFixture(t testing.TB, env *kittest.Env) *oidcFixture {
 	t.Helper()
 	acc := env.MainAccount(t, "contoso")
 	env.ActiveUser(t, acc, "admin", security.RoleAccountManager)
@@ -42,7 +45,7 @@ func newOIDCFixture(t *testing.T, env *kittest.Env) *oidcFixture {
 	return f
 }
 
-func (f *oidcFixture) configure(t *testing.T, body map[string]any, status int) map[string]any {
+func (f *oidcFixture) configure(t testing.TB, body map[string]any, status int) map[string]any {
 	t.Helper()
 	r := f.env.Do(t, http.MethodPut, "/api/v1/accounts/"+f.accID+"/sso/oidc", f.adminToken, body)
 	require.Equal(t, status, r.Status, string(r.Body))
@@ -53,7 +56,7 @@ func (f *oidcFixture) configure(t *testing.T, body map[string]any, status int) m
 
 // start opens the initiation route and returns the provider's
 // authorization URL.
-func (f *oidcFixture) start(t *testing.T, b *browser, returnTo string) *url.URL {
+func (f *oidcFixture) start(t testing.TB, b *browser, returnTo string) *url.URL {
 	t.Helper()
 	path := "/login/oidc/contoso/"
 	if returnTo != "" {
@@ -80,7 +83,7 @@ func (f *oidcFixture) start(t *testing.T, b *browser, returnTo string) *url.URL 
 
 // authorize follows the authorization URL at the provider and returns the
 // callback path (with its query) it sends the browser to.
-func (f *oidcFixture) authorize(t *testing.T, u *url.URL) string {
+func (f *oidcFixture) authorize(t testing.TB, u *url.URL) string {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(u.String())
@@ -95,7 +98,7 @@ func (f *oidcFixture) authorize(t *testing.T, u *url.URL) string {
 
 // signIn runs the whole flow in the browser and returns the callback's
 // answer.
-func (f *oidcFixture) signIn(t *testing.T, b *browser, returnTo string) *page {
+func (f *oidcFixture) signIn(t testing.TB, b *browser, returnTo string) *page {
 	t.Helper()
 	return b.do(t, http.MethodGet, f.authorize(t, f.start(t, b, returnTo)), nil)
 }
@@ -169,6 +172,22 @@ func TestOIDC_JITAndDomains(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, us, 1)
 	require.Equal(t, "New", us[0].FirstName)
+	require.Equal(t, "Comer", us[0].LastName)
+
+	// Group sync: the SSO teams follow the groups claim.
+	f.configure(t, map[string]any{"auto_create_groups": true}, http.StatusOK)
+	f.idp.SetClaims(map[string]any{"sub": "nc", "email": "newcomer@contoso.test", "email_verified": true, "groups": []string{"Staff", "Ops"}})
+	require.Equal(t, http.StatusSeeOther, f.signIn(t, newBrowser(env), "").Status)
+	acc, err := env.Store.GetAccount(context.Background(), f.accID)
+	require.NoError(t, err)
+	admin := env.UserCtx(t, env.ActiveUser(t, acc, "boss", security.RoleAccountManager))
+	page, err := env.Kit.Teams.List(admin, teams.ListInput{Limit: 100})
+	require.NoError(t, err)
+	names := map[string]teams.Source{}
+	for _, tm := range page.Teams {
+		names[tm.Name] = tm.Source
+	}
+	require.Equal(t, map[string]teams.Source{"Staff": teams.SourceSSO, "Ops": teams.SourceSSO}, names)
 }
 
 // TestOIDC_Attacks: each forged or unfit answer of the provider is
@@ -194,6 +213,14 @@ func TestOIDC_Attacks(t *testing.T) {
 		{name: "AlgNone", mutate: func(c map[string]any) (string, bool) { return oidctest.Unsigned(c), true }, reason: sso.ReasonOIDCIDTokenInvalid},
 		{name: "UnknownKey", mutate: func(c map[string]any) (string, bool) {
 			tok, err := oidctest.Sign(oidctest.OtherKey(t), "k1", c)
+			require.NoError(t, err)
+			return tok, true
+		}, reason: sso.ReasonOIDCIDTokenInvalid},
+		{name: "HS256WithThePublicKey", mutate: func(c map[string]any) (string, bool) {
+			der, err := x509.MarshalPKIXPublicKey(f.idp.PublicKey())
+			require.NoError(t, err)
+			pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+			tok, err := oidctest.SignHMAC(pemKey, "k1", c)
 			require.NoError(t, err)
 			return tok, true
 		}, reason: sso.ReasonOIDCIDTokenInvalid},

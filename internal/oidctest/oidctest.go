@@ -247,3 +247,43 @@ func OtherKey(t testing.TB) *rsa.PrivateKey {
 	}
 	return key
 }
+
+// PublicKey returns the provider's current public signing key.
+func (p *Provider) PublicKey() *rsa.PublicKey {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return &p.key.PublicKey
+}
+
+// SignHMAC returns the claims as a compact HS256 JWS with the secret (for
+// the attack that signs with the provider's public key as an HMAC key).
+func SignHMAC(secret []byte, kid string, claims map[string]any) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: secret, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return jws.CompactSerialize()
+}
+
+// IDToken returns an ID token for the client signed with the current key,
+// with iss, aud, iat and exp (five minutes) set and the claims added.
+func (p *Provider) IDToken(claims map[string]any) (string, error) {
+	now := p.Now()
+	c := map[string]any{"iss": p.Issuer, "aud": p.ClientID, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}
+	for k, v := range claims {
+		c[k] = v
+	}
+	p.mu.Lock()
+	key, kid := p.key, p.kid
+	p.mu.Unlock()
+	return Sign(key, kid, c)
+}
