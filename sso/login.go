@@ -401,11 +401,12 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, pol signIn
 	} else if accountkit.ErrorCode(err) != accountkit.NotFound {
 		return nil, err
 	}
-	// Only the NameID identifies: it is the subject the IdP asserts. An
-	// email attribute is a claim about the subject, which a user may be
-	// able to edit at the IdP (their profile's "email"), so it never
-	// selects an existing user: that would let anyone sign in as the
-	// account's administrator by naming the administrator's address.
+	// Only the NameID identifies (for OIDC: the email claim the provider
+	// says is verified): it is the subject the IdP asserts. An email
+	// attribute is a claim about the subject, which a user may be able to
+	// edit at the IdP (their profile's "email"), so it never selects an
+	// existing user: that would let anyone sign in as the account's
+	// administrator by naming the administrator's address.
 	found, err := s.store.FindUsersByEmail(ctx, nameID)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,9 @@ type Store interface {
 	PutSSOLink(ctx context.Context, l *Link) error
 
 	// SaveSAMLRequest records an issued AuthnRequest ID (at most 128
-	// bytes) for the IdP until expiresAt. Errors: Conflict when the ID is
+	// bytes) for the IdP until expiresAt. The OIDC sign-in records its
+	// state values here too (idpEntityID "oidc:" + account ID), for the
+	// same single use. Errors: Conflict when the ID is
 	// recorded already.
 	SaveSAMLRequest(ctx context.Context, id, idpEntityID string, expiresAt time.Time) error
 	// ConsumeSAMLRequest deletes the request ID and returns its IdP; ok is
