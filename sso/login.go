@@ -174,6 +174,9 @@ type ACSInput struct {
 	BoundRequestIDs []string
 	IP              string
 	UserAgent       string
+	// protocol is "oidc" for OIDC sign-ins ("" for SAML): the failure
+	// audit names it.
+	protocol string
 }
 
 // LoginOutcome is a successful sign-in, or a sign-in that continues with
@@ -538,6 +541,9 @@ func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInp
 	p := &security.Principal{AccountID: accountID, IP: in.IP, UserAgent: in.UserAgent}
 	e := audit.Entry{AccountID: accountID, Item: audit.ItemUser, Action: audit.ActionLogin,
 		FailureDescription: "SSO login failed.", Details: map[string]string{"method": string(users.LoginSSO), "reason": le.Reason}}
+	if in.protocol != "" {
+		e.Details["protocol"] = in.protocol
+	}
 	if u != nil {
 		p = userPrincipal(u, in)
 		e.TargetType, e.TargetID, e.TargetName = "user", u.ID, u.Username

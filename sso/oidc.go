@@ -588,7 +588,7 @@ func (s *Service) FinishOIDCLogin(ctx context.Context, in OIDCCallbackInput) (*L
 	if err != nil {
 		return nil, err
 	}
-	ain := ACSInput{Slug: in.Slug, IP: in.IP, UserAgent: in.UserAgent}
+	ain := ACSInput{Slug: in.Slug, IP: in.IP, UserAgent: in.UserAgent, protocol: "oidc"}
 	fail := func(le *LoginError) (*LoginOutcome, error) {
 		s.recordFailure(ctx, acc.ID, ain, nil, le)
 		return nil, le

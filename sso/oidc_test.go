@@ -244,6 +244,7 @@ func TestOIDC_Attacks(t *testing.T) {
 			requireRefused(t, f.signIn(t, newBrowser(env), ""), http.StatusForbidden, tc.reason)
 			ev := lastSSOFailure(t, env, f.accID)
 			require.Equal(t, tc.reason, ev.Details["reason"])
+			require.Equal(t, "oidc", ev.Details["protocol"])
 		})
 	}
 
@@ -253,6 +254,29 @@ func TestOIDC_Attacks(t *testing.T) {
 		// The attacker's callback URL opened in the victim's browser
 		// (login CSRF): no state cookie.
 		requireRefused(t, newBrowser(env).do(t, http.MethodGet, cb, nil), http.StatusForbidden, sso.ReasonRequestBinding)
+	})
+
+	t.Run("StateOfAnotherAccount", func(t *testing.T) {
+		// A second account with its own connection: the state and cookie
+		// of a sign-in started there do not open here.
+		other := env.MainAccount(t, "fabrikam")
+		env.ActiveUser(t, other, "fboss", security.RoleAccountManager)
+		tok := env.Login(t, "fboss", kittest.Password)
+		r := env.Do(t, http.MethodPut, "/api/v1/accounts/"+other.ID+"/sso/oidc", tok, map[string]any{"enabled": true,
+			"issuer_url": f.idp.Issuer, "client_id": "accountkit-client", "client_secret": oidcSecret})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+		b := newBrowser(env)
+		p := b.do(t, http.MethodGet, "/login/oidc/fabrikam/", nil)
+		require.Equal(t, http.StatusFound, p.Status, p.Body)
+		u, err := url.Parse(p.Location)
+		require.NoError(t, err)
+		state := u.Query().Get("state")
+		cookie := b.cookies[sso.OIDCStateCookieName(state)]
+		require.NotEmpty(t, cookie)
+		b2 := newBrowser(env)
+		b2.cookies[sso.OIDCStateCookieName(state)] = cookie
+		p = b2.do(t, http.MethodGet, "/login/oidc/contoso/callback?code=x&state="+url.QueryEscape(state), nil)
+		requireRefused(t, p, http.StatusForbidden, sso.ReasonRequestBinding)
 	})
 
 	t.Run("ProviderError", func(t *testing.T) {
