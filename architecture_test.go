@@ -34,7 +34,7 @@ var layers = [][]string{
 	{"storage/internal/sqlstore", "storage/memory"},
 	{"storage/sqlite", "storage/postgres", "storage/mysql", "storage/storagetest"},
 	{"kit"},
-	{"internal/dbtest", "internal/oapitest"},
+	{"internal/dbtest", "internal/oapitest", "internal/oidctest"},
 	{"accountkittest"},
 	{"internal/kittest"},
 	{"examples/internal/demo"},

@@ -6,6 +6,8 @@ require (
 	github.com/beevik/etree v1.8.1
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
 	github.com/chromedp/chromedp v0.14.2
+	github.com/coreos/go-oidc/v3 v3.17.0
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.8.0
@@ -25,6 +27,7 @@ require (
 	golang.org/x/crypto v0.48.0
 	golang.org/x/image v0.35.0
 	golang.org/x/net v0.49.0
+	golang.org/x/oauth2 v0.35.0
 	golang.org/x/text v0.34.0
 )
 

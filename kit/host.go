@@ -11,9 +11,10 @@ import (
 	"github.com/accountkit/accountkit/web"
 )
 
-// Prefixes are the path prefixes Handler serves: the JSON API and the
-// SAML sign-in routes and SCIM. Register mounts Handler under each of them.
-var Prefixes = []string{"/api/v1/", "/login/saml/", "/scim/v2/"}
+// Prefixes are the path prefixes Handler serves: the JSON API, the SAML
+// and OpenID Connect sign-in routes and SCIM. Register mounts Handler under
+// each of them.
+var Prefixes = []string{"/api/v1/", "/login/saml/", "/login/oidc/", "/scim/v2/"}
 
 // mountMethods are the methods Mount registers a prefix for. GET covers
 // HEAD.

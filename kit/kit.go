@@ -242,8 +242,9 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	var h http.Handler = mux
 	k.auths = append([]security.Authenticator{k.Auth, k.APIKeys}, opts.Authenticators...)
 	h = httpx.Authenticate(logger, k.auths, h)
-	// The SAML sign-in routes (/login/saml/...) authenticate on their own:
-	// the IdP's cross-site POST carries no CSRF token.
+	// The SAML and OIDC sign-in routes (/login/saml/..., /login/oidc/...)
+	// authenticate on their own: the IdP's cross-site POST carries no CSRF
+	// token, the OIDC callback is bound by its state cookie.
 	outer := http.NewServeMux()
 	ssoHandler.RegisterLogin(outer)
 	// SCIM authenticates on its own (API keys only) and answers SCIM

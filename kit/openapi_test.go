@@ -40,6 +40,7 @@ import (
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/internal/oapitest"
+	"github.com/accountkit/accountkit/internal/oidctest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/security"
@@ -503,6 +504,15 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	call("GET", "/login/saml/acme/", "", "", nil, 302)
 	call("POST", "/login/saml/acme/acs", "", "application/x-www-form-urlencoded", "SAMLResponse=bm90LXhtbA%3D%3D", 400)
 	call("POST", "/login/saml/acme/logout", "", "application/x-www-form-urlencoded", "csrf_token=x", 302)
+
+	// The OIDC connection and its routes, against the in-process test
+	// provider (sso's tests run the whole flow); a callback without the
+	// browser's state cookie shows the documented error page.
+	op := oidctest.New(t, "acme-client", "acme-secret", env.Clock.Now)
+	js("PUT", acc+"/sso/oidc", boss, map[string]any{"enabled": true, "issuer_url": op.Issuer, "client_id": "acme-client", "client_secret": "acme-secret"}, 200)
+	js("GET", acc+"/sso/oidc", boss, nil, 200)
+	call("GET", "/login/oidc/acme/", "", "", nil, 302)
+	call("GET", "/login/oidc/acme/callback?state=forged&code=x", "", "", nil, 403)
 
 	// Claimed email domains and sign-in discovery.
 	dom := js("POST", acc+"/sso/domains", boss, map[string]any{"domain": "acme.example"}, 201)

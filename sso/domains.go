@@ -329,7 +329,8 @@ const noAccountID = "00000000-0000-0000-0000-000000000000"
 // Discover tells a sign-in page where to send the user with the email
 // address: to the SSO initiation URL of the account that holds the
 // email's domain verified, when that account is enabled and has single
-// sign-on enabled; otherwise to the password form. It needs no principal.
+// sign-on enabled (its SAML initiation URL, else the one of its enabled
+// OIDC connection); otherwise to the password form. It needs no principal.
 // Unknown domains, pending or failed claims and accounts without SSO all
 // answer DiscoverPassword, with the same store reads, so the answer tells
 // no more than that a verified domain uses SSO (see docs/domains.md).
@@ -354,16 +355,24 @@ func (s *Service) Discover(ctx context.Context, email string) (*Discovery, error
 	}
 	acc, accErr := s.store.GetAccount(ctx, accountID)
 	c, cfgErr := s.store.GetSSOConfig(ctx, accountID)
-	for _, err := range []error{accErr, cfgErr} {
+	oc, oidcErr := s.store.GetOIDCConfig(ctx, accountID)
+	for _, err := range []error{accErr, cfgErr, oidcErr} {
 		if err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
 			return nil, err
 		}
 	}
-	if accountID == noAccountID || accErr != nil || cfgErr != nil || s.base == "" ||
-		acc.Status != account.StatusEnabled || !c.Enabled {
+	if accountID == noAccountID || accErr != nil || s.base == "" || acc.Status != account.StatusEnabled {
 		return password, nil
 	}
-	return &Discovery{Method: DiscoverSSO, URL: s.urls(acc, c).InitiationURL, Slug: acc.Slug}, nil
+	// SAML first when both connections are enabled (a migration from
+	// SAML to OIDC switches when SAML is turned off).
+	switch {
+	case cfgErr == nil && c.Enabled:
+		return &Discovery{Method: DiscoverSSO, URL: s.urls(acc, c).InitiationURL, Slug: acc.Slug}, nil
+	case oidcErr == nil && oc.Enabled:
+		return &Discovery{Method: DiscoverSSO, URL: s.base + OIDCRoutePath(acc.Slug, ""), Slug: acc.Slug}, nil
+	}
+	return password, nil
 }
 
 // scopeDiscoverIP is the throttle scope of Discover.

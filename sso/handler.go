@@ -80,6 +80,7 @@ func (h *Handler) RegisterAPI(mux *http.ServeMux) {
 	mux.HandleFunc(RouteUpdateConfig, h.updateConfig)
 	mux.HandleFunc(RouteImportMetadata, h.importMetadata)
 	h.registerDomains(mux)
+	h.registerOIDCAPI(mux)
 }
 
 // RegisterLogin adds the browser sign-in routes to mux. They authenticate
@@ -91,6 +92,7 @@ func (h *Handler) RegisterLogin(mux *http.ServeMux) {
 	mux.HandleFunc(RouteACS, h.acs)
 	mux.HandleFunc(RouteMetadata, h.metadata)
 	mux.HandleFunc(RouteLogout, h.logout)
+	h.registerOIDCLogin(mux)
 }
 
 // initiate serves RouteInitiate: 302 to the IdP with an AuthnRequest. The

@@ -174,6 +174,9 @@ type ACSInput struct {
 	BoundRequestIDs []string
 	IP              string
 	UserAgent       string
+	// protocol is "oidc" for OIDC sign-ins ("" for SAML): the failure
+	// audit names it.
+	protocol string
 }
 
 // LoginOutcome is a successful sign-in, or a sign-in that continues with
@@ -250,22 +253,60 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		s.recordFailure(ctx, acc.ID, in, nil, le)
 		return nil, le
 	}
+	si := &signIn{issuer: idp.EntityID, subject: nameID, email: nameID, linkEmail: first(a.Attributes[AttrEmailAddress]),
+		firstName: first(a.Attributes[AttrGivenName]), lastName: first(a.Attributes[AttrSurname]), groups: a.Attributes[c.groupAttribute()]}
+	pol := signInPolicy{autoCreateUsers: c.AutoCreateUsers, autoCreateGroups: c.AutoCreateGroups,
+		localTwoFactor: c.LocalTwoFactor, linkByEmail: c.LinkByEmailAttribute}
+	return s.completeSignIn(ctx, acc, pol, si, in, in.RelayState, a.InResponseTo)
+}
+
+// signIn is what a validated sign-in of either protocol (SAML or OpenID
+// Connect) asserts about the user.
+type signIn struct {
+	// issuer and subject key the remembered link: the SAML IdP entity ID
+	// and NameID, or the OIDC issuer and sub.
+	issuer, subject string
+	// email is the address that identifies the user when no link matches
+	// (the NameID; a verified email claim) and that a new user gets.
+	email string
+	// linkEmail is the SAML email attribute (Config.LinkByEmailAttribute).
+	linkEmail           string
+	firstName, lastName string
+	// groups are the raw group values received.
+	groups []string
+}
+
+// signInPolicy is what the account's connection allows a sign-in.
+type signInPolicy struct {
+	autoCreateUsers, autoCreateGroups, localTwoFactor, linkByEmail bool
+}
+
+// completeSignIn is the one completion path of SAML and OIDC sign-ins
+// after the protocol checks: it finds the user (remembered link, then the
+// identifying email among the account's users, then the optional email
+// attribute link), creates one just in time when the policy allows and the
+// domain rule (mayCreateIn) does, activates invited users, remembers the
+// link, syncs the SSO teams and completes through auth.Service.Complete,
+// all in one transaction. Refusals are audited and returned as a
+// *LoginError. returnTo becomes the redirect when SafeReturnPath accepts
+// it; requestID is handed back in the outcome.
+func (s *Service) completeSignIn(ctx context.Context, acc *account.Account, pol signInPolicy, si *signIn, in ACSInput, returnTo, requestID string) (*LoginOutcome, error) {
 	var res *auth.LoginResult
 	var who *users.User
 	// The sign-in completes even if the browser goes away mid-way (a
 	// half-done JIT creation would otherwise roll back after the IdP's
-	// assertion was spent), but within the runtime's bound: a frozen
-	// database cannot hold the request forever.
+	// assertion or code was spent), but within the runtime's bound: a
+	// frozen database cannot hold the request forever.
 	actx, cancel := s.rt.Detach(security.WithPrincipal(ctx, &security.Principal{AccountID: acc.ID, IP: in.IP, UserAgent: in.UserAgent}))
 	defer cancel()
-	err = s.store.InTx(actx, func(ctx context.Context) error {
+	err := s.store.InTx(actx, func(ctx context.Context) error {
 		res, who = nil, nil
 		if ok, err := s.accountEnabled(ctx, acc.ID); err != nil {
 			return err
 		} else if !ok {
 			return refuse(ReasonAccountDisabled, accountkit.Forbidden)
 		}
-		u, err := s.findUser(ctx, acc, c, a, nameID)
+		u, err := s.findUser(ctx, acc, pol, si)
 		if err != nil {
 			return err
 		}
@@ -279,18 +320,18 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			}
 		}
 		if u == nil {
-			if !c.AutoCreateUsers {
+			if !pol.autoCreateUsers {
 				return refuse(ReasonUserNotFound, accountkit.Forbidden)
 			}
-			if ok, err := s.mayCreateIn(ctx, acc, nameID); err != nil {
+			if ok, err := s.mayCreateIn(ctx, acc, si.email); err != nil {
 				return err
 			} else if !ok {
 				return refuse(ReasonDomainNotVerified, accountkit.Forbidden)
 			}
-			// The user's address is the NameID that identifies them, not
-			// the email attribute (see findUser).
-			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: nameID, Source: string(users.LoginSSO),
-				FirstName: first(a.Attributes[AttrGivenName]), LastName: first(a.Attributes[AttrSurname])})
+			// The user's address is the identifying email (the NameID),
+			// not the email attribute (see findUser).
+			u, err = s.users.Provision(ctx, users.ProvisionInput{AccountID: acc.ID, Email: si.email, Source: string(users.LoginSSO),
+				FirstName: si.firstName, LastName: si.lastName})
 			if err != nil {
 				if code := accountkit.ErrorCode(err); code == accountkit.Conflict || code == accountkit.Invalid {
 					return &LoginError{Reason: ReasonUserCreate, Code: accountkit.Conflict, cause: err}
@@ -304,11 +345,11 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 			}
 		}
 		ctx = security.WithPrincipal(ctx, userPrincipal(u, in))
-		if err := s.store.PutSSOLink(ctx, &Link{AccountID: acc.ID, IdPEntityID: idp.EntityID, NameID: nameID, UserID: u.ID, CreatedAt: s.now()}); err != nil {
+		if err := s.store.PutSSOLink(ctx, &Link{AccountID: acc.ID, IdPEntityID: si.issuer, NameID: si.subject, UserID: u.ID, CreatedAt: s.now()}); err != nil {
 			return err
 		}
-		if c.AutoCreateGroups && s.groups != nil {
-			names := groupNames(a.Attributes[c.groupAttribute()])
+		if pol.autoCreateGroups && s.groups != nil {
+			names := groupNames(si.groups)
 			if err := s.groups.SetSSOMemberships(ctx, u.ID, acc.ID, names); err != nil {
 				if accountkit.ErrorCode(err) == accountkit.Internal {
 					return err
@@ -316,10 +357,10 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 				return &LoginError{Reason: ReasonGroupSync, Code: accountkit.Invalid, cause: err}
 			}
 		}
-		if c.LocalTwoFactor && s.opts.TwoFactorPath == "" { // fail closed: never skip a factor the account asked for
+		if pol.localTwoFactor && s.opts.TwoFactorPath == "" { // fail closed: never skip a factor the account asked for
 			return refuse(ReasonTwoFactorUnavailable, accountkit.Internal)
 		}
-		res, err = s.auth.Complete(ctx, auth.Attempt{User: u, Method: users.LoginSSO, SecondFactor: c.LocalTwoFactor, IP: in.IP, UserAgent: in.UserAgent})
+		res, err = s.auth.Complete(ctx, auth.Attempt{User: u, Method: users.LoginSSO, SecondFactor: pol.localTwoFactor, IP: in.IP, UserAgent: in.UserAgent})
 		var refused *auth.Refusal
 		if errors.As(err, &refused) {
 			return refusalError(refused)
@@ -335,8 +376,8 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		return nil, le
 	}
 	redirect := "/"
-	if SafeReturnPath(in.RelayState) {
-		redirect = in.RelayState
+	if SafeReturnPath(returnTo) {
+		redirect = returnTo
 	}
 	if res.Session == nil {
 		q := url.Values{"status": {string(res.Status)}}
@@ -345,13 +386,14 @@ func (s *Service) FinishLogin(ctx context.Context, in ACSInput) (*LoginOutcome, 
 		}
 		redirect = s.opts.TwoFactorPath + "?" + q.Encode()
 	}
-	return &LoginOutcome{Result: res, Redirect: redirect, RequestID: a.InResponseTo}, nil
+	return &LoginOutcome{Result: res, Redirect: redirect, RequestID: requestID}, nil
 }
 
-// findUser returns the (row-locked) user the assertion signs in as, or nil
-// when none matches and one may be created.
-func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config, a *saml.Assertion, nameID string) (*users.User, error) {
-	if l, err := s.store.GetSSOLink(ctx, acc.ID, c.IdPEntityID, nameID); err == nil {
+// findUser returns the (row-locked) user the sign-in is for, or nil when
+// none matches and one may be created.
+func (s *Service) findUser(ctx context.Context, acc *account.Account, pol signInPolicy, si *signIn) (*users.User, error) {
+	nameID := si.email
+	if l, err := s.store.GetSSOLink(ctx, acc.ID, si.issuer, si.subject); err == nil {
 		u, err := s.store.GetUserForUpdate(ctx, l.UserID)
 		switch {
 		case err == nil && u.AccountID == acc.ID:
@@ -362,11 +404,12 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	} else if accountkit.ErrorCode(err) != accountkit.NotFound {
 		return nil, err
 	}
-	// Only the NameID identifies: it is the subject the IdP asserts. An
-	// email attribute is a claim about the subject, which a user may be
-	// able to edit at the IdP (their profile's "email"), so it never
-	// selects an existing user: that would let anyone sign in as the
-	// account's administrator by naming the administrator's address.
+	// Only the NameID identifies (for OIDC: the email claim the provider
+	// says is verified): it is the subject the IdP asserts. An email
+	// attribute is a claim about the subject, which a user may be able to
+	// edit at the IdP (their profile's "email"), so it never selects an
+	// existing user: that would let anyone sign in as the account's
+	// administrator by naming the administrator's address.
 	found, err := s.store.FindUsersByEmail(ctx, nameID)
 	if err != nil {
 		return nil, err
@@ -383,8 +426,8 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 	if elsewhere {
 		return nil, refuse(ReasonEmailElsewhere, accountkit.Forbidden)
 	}
-	if c.LinkByEmailAttribute {
-		return s.linkByEmail(ctx, acc, a, nameID)
+	if pol.linkByEmail {
+		return s.linkByEmail(ctx, acc, si.linkEmail, nameID)
 	}
 	return nil, nil
 }
@@ -393,8 +436,8 @@ func (s *Service) findUser(ctx context.Context, acc *account.Account, c *Config,
 // email attribute, when the account opted in (Config.LinkByEmailAttribute)
 // and the address lies in a domain the account verified; the link the
 // sign-in then stores is audited here.
-func (s *Service) linkByEmail(ctx context.Context, acc *account.Account, a *saml.Assertion, nameID string) (*users.User, error) {
-	email := normalizeNameID(first(a.Attributes[AttrEmailAddress]))
+func (s *Service) linkByEmail(ctx context.Context, acc *account.Account, attr, nameID string) (*users.User, error) {
+	email := normalizeNameID(attr)
 	if email == "" || email == nameID {
 		return nil, nil
 	}
@@ -498,6 +541,9 @@ func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInp
 	p := &security.Principal{AccountID: accountID, IP: in.IP, UserAgent: in.UserAgent}
 	e := audit.Entry{AccountID: accountID, Item: audit.ItemUser, Action: audit.ActionLogin,
 		FailureDescription: "SSO login failed.", Details: map[string]string{"method": string(users.LoginSSO), "reason": le.Reason}}
+	if in.protocol != "" {
+		e.Details["protocol"] = in.protocol
+	}
 	if u != nil {
 		p = userPrincipal(u, in)
 		e.TargetType, e.TargetID, e.TargetName = "user", u.ID, u.Username

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"net"
+	"net/http"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -95,6 +96,10 @@ type Options struct {
 	// DiscoverPerIP bounds Discover requests from one client IP (default
 	// 30 at once, then one every 2 s; a negative Burst turns it off).
 	DiscoverPerIP security.RateLimit
+	// OIDCHTTPClient makes the requests to OpenID providers (discovery,
+	// JWKS, token and userinfo endpoints); default a client with a 10 s
+	// timeout.
+	OIDCHTTPClient *http.Client
 }
 
 // The throttle scopes of the ACS.
@@ -141,6 +146,8 @@ type Service struct {
 	resolver   account.Resolver
 	dnsTimeout time.Duration
 	throttle   *security.Throttle
+
+	providers oidcProviders // discovered OIDC providers (oidc.go)
 
 	purgeMu   sync.Mutex
 	nextPurge time.Time

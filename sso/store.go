@@ -26,6 +26,13 @@ type Store interface {
 	// PutSSOConfig inserts or replaces the account's configuration.
 	PutSSOConfig(ctx context.Context, c *Config) error
 
+	// GetOIDCConfig returns the account's OpenID Connect connection.
+	// Errors: NotFound.
+	GetOIDCConfig(ctx context.Context, accountID string) (*OIDCConfig, error)
+	// PutOIDCConfig inserts or replaces the account's OpenID Connect
+	// connection.
+	PutOIDCConfig(ctx context.Context, c *OIDCConfig) error
+
 	// GetSSOLink returns the link of (accountID, idpEntityID, nameID).
 	// Errors: NotFound.
 	GetSSOLink(ctx context.Context, accountID, idpEntityID, nameID string) (*Link, error)
@@ -35,7 +42,9 @@ type Store interface {
 	PutSSOLink(ctx context.Context, l *Link) error
 
 	// SaveSAMLRequest records an issued AuthnRequest ID (at most 128
-	// bytes) for the IdP until expiresAt. Errors: Conflict when the ID is
+	// bytes) for the IdP until expiresAt. The OIDC sign-in records its
+	// state values here too (idpEntityID "oidc:" + account ID), for the
+	// same single use. Errors: Conflict when the ID is
 	// recorded already.
 	SaveSAMLRequest(ctx context.Context, id, idpEntityID string, expiresAt time.Time) error
 	// ConsumeSAMLRequest deletes the request ID and returns its IdP; ok is

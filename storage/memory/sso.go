@@ -14,9 +14,10 @@ var _ sso.Store = (*Store)(nil)
 type ssoState struct {
 	configs    map[string]*sso.Config // by account ID
 	links      map[linkKey]*sso.Link
-	requests   map[string]samlRequest // by request ID
-	assertions map[string]time.Time   // replay key -> expiry
-	domains    map[string]*sso.Domain // claimed email domains by ID (domains.go)
+	requests   map[string]samlRequest     // by request ID
+	assertions map[string]time.Time       // replay key -> expiry
+	domains    map[string]*sso.Domain     // claimed email domains by ID (domains.go)
+	oidc       map[string]*sso.OIDCConfig // OIDC connections by account ID (sso_oidc.go)
 }
 
 type linkKey struct{ account, idp, nameID string }
@@ -33,6 +34,7 @@ func newSSOState() ssoState {
 		requests:   map[string]samlRequest{},
 		assertions: map[string]time.Time{},
 		domains:    map[string]*sso.Domain{},
+		oidc:       map[string]*sso.OIDCConfig{},
 	}
 }
 

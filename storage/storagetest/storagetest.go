@@ -58,6 +58,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, h) })
 	t.Run("SSO", func(t *testing.T) { testSSO(t, h) })
+	t.Run("SSOOIDC", func(t *testing.T) { testSSOOIDC(t, h) })
 	t.Run("Seats", func(t *testing.T) { testSeats(t, h) })
 	t.Run("TwoFactor", func(t *testing.T) { testTwoFactor(t, h) })
 	t.Run("Customization", func(t *testing.T) { testCustomization(t, h) })
