@@ -136,7 +136,9 @@ func (s *Service) SecuritySettings(ctx context.Context, accountID string) (*Secu
 // requires PermSecurityManage; values out of range are refused naming the
 // field and its range. Audited as "Account security options updated" and,
 // when the two-factor requirement changes, "Two-factor authentication
-// enabled/disabled for all users". Errors: Unauthenticated, NotFound,
+// enabled/disabled for all users" and "Two-factor authentication settings
+// updated" (item 2FA); a refused request that sets the requirement is also
+// audited as a 2FA Enable/Disable failure. Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
 func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, u SecurityUpdate) (*SecuritySettings, error) {
 	entry := securityEntry(accountID)
@@ -168,10 +170,25 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 			if err := s.audit.Record(ctx, e); err != nil {
 				return err
 			}
+			e.Action, e.Description = audit.ActionUpdate, "Two-factor authentication settings updated."
+			e.Details = map[string]string{"two_factor_required": entry.Details["two_factor_required"]}
+			if err := s.audit.Record(ctx, e); err != nil {
+				return err
+			}
 		}
 		out = cur
 		return nil
 	})
+	if err != nil && u.TwoFactorRequired != nil {
+		// A refused change of the two-factor requirement is filed under 2FA
+		// too, so the 2FA filter shows it.
+		e := audit.Entry{AccountID: accountID, Item: audit.Item2FA, Action: audit.ActionDisable,
+			FailureDescription: "Disabling two-factor authentication failed.", TargetType: "account", TargetID: accountID}
+		if *u.TwoFactorRequired {
+			e.Action, e.FailureDescription = audit.ActionEnable, "Enabling two-factor authentication failed."
+		}
+		s.audit.RecordFailure(ctx, e, err)
+	}
 	return out, err
 }
 

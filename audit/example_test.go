@@ -19,7 +19,10 @@ func ExampleService_List() {
 	main, _ := k.Accounts.CreateMain(ctx, account.CreateInput{Name: "Acme", Slug: "acme"})
 	_, _ = k.Accounts.CreateSub(ctx, main.ID, account.CreateInput{Name: "Acme EU", Slug: "acme-eu"})
 
-	// A host application records its own items next to the built-in ones.
+	// A host application registers its own events in the catalogue (the API
+	// serves them with the built-in ones) and records them next to the
+	// built-in ones.
+	_ = audit.Register(audit.CatalogueEntry{Item: "Chatbot", Action: "Activate", Success: "Chatbot activated."})
 	_ = k.Recorder.Record(ctx, audit.Entry{AccountID: main.ID, Item: "Chatbot", Action: "Activate", Description: "Chatbot activated."})
 
 	page, _ := k.Audit.List(ctx, audit.Query{AccountID: main.ID, IncludeSubaccounts: true})

@@ -14,6 +14,8 @@ const (
 	RouteList   = "GET /api/v1/audit/events"
 	RouteExport = "GET /api/v1/audit/events/export"
 	RouteVerify = "GET /api/v1/audit/verify"
+	// RouteCatalogue serves the event catalogue (for filter drop-downs).
+	RouteCatalogue = "GET /api/v1/audit/catalogue"
 )
 
 // Handler serves the audit log API. It calls only the Service.
@@ -29,6 +31,7 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 		{Pattern: RouteList, Serve: h.list},
 		{Pattern: RouteExport, Serve: h.export},
 		{Pattern: RouteVerify, Serve: h.verify},
+		{Pattern: RouteCatalogue, Serve: h.catalogue},
 	}...)
 	return h
 }
@@ -84,6 +87,18 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+// catalogue serves RouteCatalogue: every event the installation records
+// (built-in and registered by the host), and the distinct items and
+// actions, sorted, for filter drop-downs.
+func (h *Handler) catalogue(w http.ResponseWriter, r *http.Request) {
+	c, err := h.svc.Catalogue(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
 func parseQuery(r *http.Request) (Query, error) {

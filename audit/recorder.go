@@ -137,6 +137,9 @@ func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID 
 }
 
 func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string) error {
+	if err := checkCatalogue(e.Item, e.Action, status, desc); err != nil {
+		return err
+	}
 	return r.store.InTx(ctx, func(ctx context.Context) error {
 		path, err := r.store.AccountAncestry(ctx, e.AccountID)
 		if err != nil {

@@ -382,3 +382,19 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 	}
 	return res, nil
 }
+
+// Catalogue returns the event catalogue (see View) for filter drop-downs.
+// It requires PermAuditRead on the principal's account. Errors:
+// Unauthenticated, Forbidden.
+func (s *Service) Catalogue(ctx context.Context) (*CatalogueView, error) {
+	p := security.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
+	}
+	if !p.System {
+		if _, err := s.authz.Require(ctx, security.PermAuditRead, p.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	return View(), nil
+}

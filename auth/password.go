@@ -355,7 +355,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, password string)
 
 // ResetPassword sets a new password through a reset link (forgot password
 // or unlock). The link works once; every session of the user ends.
-// Audited ("Password updated"). Errors: Invalid.
+// Audited ("Password for user restored."). Errors: Invalid.
 func (s *Service) ResetPassword(ctx context.Context, secret, password string) error {
 	t, u, err := s.redeem(ctx, secret, users.TokenPasswordReset, password)
 	if err != nil {
@@ -364,7 +364,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) er
 	if err := s.passwordAllowed(ctx, u); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, u, password, func(ctx context.Context, cur *users.User) error {
+	return s.setPasswordAudited(ctx, restoredEntry(u), u, password, func(ctx context.Context, cur *users.User) error {
 		if _, err := s.store.ConsumeToken(ctx, t.Hash, users.TokenPasswordReset, s.now()); err != nil {
 			return accountkit.InvalidField("token", "the link is invalid or has expired")
 		}
@@ -374,6 +374,11 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) er
 		cur.FailedLogins = 0
 		return nil
 	}, "")
+}
+
+// restoredEntry is the audit entry of a password set through a reset link.
+func restoredEntry(u *users.User) *audit.Entry {
+	return entry(u, audit.ItemPassword, audit.ActionUpdate, "Password for user restored.", "Password for user failed.")
 }
 
 // ChangePassword changes the signed-in user's password; the current one
@@ -455,6 +460,11 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, changeToken, passwo
 // check runs first on the locked row, every session but keepSession ends,
 // then the after hooks run.
 func (s *Service) setPassword(ctx context.Context, u *users.User, password string, check func(context.Context, *users.User) error, keepSession string, after ...func(context.Context, *users.User) error) error {
+	return s.setPasswordAudited(ctx, entry(u, audit.ItemPassword, audit.ActionUpdated, "Password updated.", "Password update failed."), u, password, check, keepSession, after...)
+}
+
+// setPasswordAudited is setPassword audited as e.
+func (s *Service) setPasswordAudited(ctx context.Context, e *audit.Entry, u *users.User, password string, check func(context.Context, *users.User) error, keepSession string, after ...func(context.Context, *users.User) error) error {
 	if err := s.checkReuse(ctx, u, password); err != nil {
 		return err
 	}
@@ -465,7 +475,7 @@ func (s *Service) setPassword(ctx context.Context, u *users.User, password strin
 	if security.PrincipalFrom(ctx) == nil {
 		ctx = userPrincipal(ctx, u, "", "")
 	}
-	return s.audit.Run(ctx, entry(u, audit.ItemPassword, audit.ActionUpdated, "Password updated.", "Password update failed."), func(ctx context.Context) error {
+	return s.audit.Run(ctx, e, func(ctx context.Context) error {
 		cur, err := s.store.GetUserForUpdate(ctx, u.ID)
 		if err != nil {
 			return err

@@ -200,7 +200,10 @@ func TestService_ForgotAndReset(t *testing.T) {
 
 	assert.Equal(t, accountkit.Invalid, code(env.Kit.Auth.ResetPassword(context.Background(), m.Token, "short")))
 	require.NoError(t, env.Kit.Auth.ResetPassword(context.Background(), m.Token, "another-good-pass"))
-	assert.Equal(t, "Password updated.", env.LastEvent(t, main.ID).Description)
+	ev := env.LastEvent(t, main.ID)
+	assert.Equal(t, "Password for user restored.", ev.Description, "a reset is filed as the reference's Password Update")
+	assert.Equal(t, audit.ItemPassword, ev.Item)
+	assert.Equal(t, audit.ActionUpdate, ev.Action)
 	assert.Equal(t, accountkit.Invalid, code(env.Kit.Auth.ResetPassword(context.Background(), m.Token, "another-good-pass2")), "single use")
 	_, _, err := env.Kit.Auth.SessionPrincipal(context.Background(), token)
 	assert.Equal(t, accountkit.Unauthenticated, code(err), "a reset ends every session")

@@ -484,6 +484,7 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("GET", "/api/v1/audit/events?range=last_15_minutes&account_id="+main.ID, boss, nil, 200)
 	call("GET", "/api/v1/audit/events/export?account_id="+main.ID, boss, "", nil, 200)
 	js("GET", "/api/v1/audit/verify?account_id="+main.ID, boss, nil, 200)
+	js("GET", "/api/v1/audit/catalogue", boss, nil, 200)
 
 	// A password that expired: sign-in asks for a new one.
 	js("PATCH", acc+"/security", boss, map[string]any{"password_validity_days": 1}, 200)

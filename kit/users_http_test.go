@@ -97,7 +97,7 @@ func TestHTTP_UserLifecycle(t *testing.T) {
 			r = env.Do(t, "GET", "/api/v1/audit/events?limit=200", admin, nil)
 			require.Equal(t, http.StatusOK, r.Status)
 			for _, want := range []string{"User created.", "Email with password sent to user.", "User accepted.", "User disabled.",
-				"User enabled.", "User locked.", "User unlocked.", "Password updated.", "User login failed."} {
+				"User enabled.", "User locked.", "User unlocked.", "Password for user restored.", "User login failed."} {
 				assert.Contains(t, string(r.Body), want)
 			}
 			assert.NotContains(t, string(r.Body), link.Token)

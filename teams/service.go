@@ -208,7 +208,11 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Team, error) {
 
 func (s *Service) newTeam(accountID, name string, src Source) *Team {
 	now := s.rt.Now()
-	return &Team{ID: s.rt.IDs.NewID(), AccountID: accountID, Name: name, Source: src, CreatedAt: now, UpdatedAt: now}
+	t := &Team{ID: s.rt.IDs.NewID(), AccountID: accountID, Name: name, Source: src, CreatedAt: now, UpdatedAt: now}
+	if src == SourceSSO {
+		t.ExternalKey = NameKey(name)
+	}
+	return t
 }
 
 // Get returns a team with its member count. It requires PermTeamsManage or
@@ -293,7 +297,9 @@ func (s *Service) Update(ctx context.Context, id string, up Update) (*Team, erro
 }
 
 // Delete removes a team and its memberships; its members stay users and
-// lose the roles they held through it. It requires PermTeamsManage.
+// lose the roles they held through it. It requires PermTeamsManage. An SSO
+// team deleted while its group still exists at the identity provider is
+// created again, without roles, at the next sign-in of a group member.
 // Audited ("Group deleted."). Errors: Unauthenticated, NotFound, Forbidden.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	e := deleteEntry(id)

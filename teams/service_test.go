@@ -444,6 +444,26 @@ func TestService_SSOTeams(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, list, 2)
 		})
+		t.Run("RenameKeepsSync", func(t *testing.T) {
+			// Ops was renamed Operations (with a role) above; the IdP still
+			// sends "Ops": the same team, its roles and members stay.
+			ops, err := f.env.Store.GetTeamByName(context.Background(), f.main.ID, "Operations")
+			require.NoError(t, err)
+			assert.Equal(t, "ops", ops.ExternalKey)
+			require.NoError(t, svc.SetSSOMemberships(f.env.UserCtx(t, alice), alice.ID, f.main.ID, []string{"Ops"}))
+			_, err = f.env.Store.GetTeamByName(context.Background(), f.main.ID, "Ops")
+			assert.Equal(t, accountkit.NotFound, code(err), "no new team of the IdP's name")
+			got, err := svc.Get(f.mgr, ops.ID)
+			require.NoError(t, err)
+			assert.Equal(t, "Operations", got.Name)
+			assert.Equal(t, []string{security.RoleMember}, got.Roles)
+			assert.Equal(t, 1, got.MemberCount, "alice stays a member")
+			require.NoError(t, svc.SetSSOMemberships(sys, bob.ID, f.main.ID, []string{"ops"}))
+			got, err = svc.Get(f.mgr, ops.ID)
+			require.NoError(t, err)
+			assert.Equal(t, 2, got.MemberCount, "the group joins the renamed team")
+			require.NoError(t, svc.SetSSOMemberships(sys, bob.ID, f.main.ID, nil))
+		})
 		t.Run("ConvertToManual", func(t *testing.T) {
 			assert.Equal(t, accountkit.Forbidden, code(svc.ConvertSSOTeamsToManual(kittest.As(kittest.Member(f.main.ID, "x", security.PermTeamsManage)), f.main.ID)))
 			assert.Equal(t, accountkit.NotFound, code(svc.ConvertSSOTeamsToManual(f.rivalMgr, f.main.ID)))

@@ -13,11 +13,12 @@ type Store interface {
 	users.Store
 
 	// CreateTeam stores t (MemberCount is ignored). Errors: Conflict when
-	// the ID, or the name ignoring case within t.AccountID, exists.
+	// the ID, the name ignoring case, or a non-empty ExternalKey within
+	// t.AccountID exists.
 	CreateTeam(ctx context.Context, t *Team) error
-	// EnsureTeam stores t unless the account already has a team of that
-	// name (ignoring case), and returns the stored team and whether it was
-	// created. Concurrent calls for one name create one team and never
+	// EnsureTeam stores t unless the account already has a team of t's
+	// non-empty ExternalKey or, failing that, of t's name (ignoring case),
+	// and returns the stored team and whether it was created. Concurrent calls for one name create one team and never
 	// fail with Conflict, nor leave the transaction unusable.
 	EnsureTeam(ctx context.Context, t *Team) (*Team, bool, error)
 	// GetTeam returns a team with its member count. Errors: NotFound.
@@ -25,7 +26,8 @@ type Store interface {
 	// GetTeamByName returns the account's team whose lower-cased name is
 	// NameKey(name). Errors: NotFound.
 	GetTeamByName(ctx context.Context, accountID, name string) (*Team, error)
-	// UpdateTeam saves t's Name, Description, Source, Roles and UpdatedAt.
+	// UpdateTeam saves t's Name, Description, Source, Roles and UpdatedAt
+	// (never ExternalKey).
 	// Errors: NotFound, Conflict (name taken in the account).
 	UpdateTeam(ctx context.Context, t *Team) error
 	// DeleteTeam removes a team and all its memberships (the users stay).

@@ -35,6 +35,13 @@ type Team struct {
 	Name        string
 	Description string
 	Source      Source
+	// ExternalKey is the identity provider's group identifier of a team
+	// the SSO sync created (NameKey of the group name), "" for teams
+	// created by administrators. It never changes, not even when the team
+	// is renamed or converted to manual, and is unique within the account:
+	// the sync finds a group's team by it before matching names, so a
+	// renamed SSO team keeps its members and roles.
+	ExternalKey string
 	// Roles are role keys, as on users.User: built-in and host roles by
 	// key, custom roles by ID.
 	Roles     []string

@@ -7,11 +7,13 @@ package kittest
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit/accountkittest"
+	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/internal/oapitest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
@@ -63,6 +65,12 @@ func New(t testing.TB) *Env {
 // delivery hook).
 func NewWithStore(t testing.TB, store storage.Store, options ...func(*kit.Options)) *Env {
 	t.Helper()
+	audit.StrictCatalogue(true)
+	t.Cleanup(func() {
+		if u := audit.Uncatalogued(); len(u) > 0 {
+			t.Errorf("events recorded that audit.Catalogue lacks (add them to audit/catalogue.go):\n%s", strings.Join(u, "\n"))
+		}
+	})
 	v, err := oapitest.Default()
 	require.NoError(t, err, "api/openapi.json")
 	opts := []accountkittest.Option{accountkittest.WithStore(store),

@@ -100,9 +100,26 @@ func (s *Store) CreateTeam(ctx context.Context, tm *teams.Team) error {
 		if _, ok := st.names[teamKeyOf(tm)]; ok {
 			return conflict("team")
 		}
+		if st.byExternalKey(tm.AccountID, tm.ExternalKey) != nil {
+			return conflict("team")
+		}
 		st.insertTeam(t, tm)
 		return nil
 	})
+}
+
+// byExternalKey returns the account's team with external key key, or nil
+// (always nil for "").
+func (st *teamsState) byExternalKey(accountID, key string) *teams.Team {
+	if key == "" {
+		return nil
+	}
+	for _, tm := range st.teams {
+		if tm.AccountID == accountID && tm.ExternalKey == key {
+			return tm
+		}
+	}
+	return nil
 }
 
 // EnsureTeam implements teams.Store.
@@ -111,6 +128,10 @@ func (s *Store) EnsureTeam(ctx context.Context, tm *teams.Team) (*teams.Team, bo
 	var created bool
 	err := s.write(ctx, func(t *tx) error {
 		st := &s.teamsState
+		if k := st.byExternalKey(tm.AccountID, tm.ExternalKey); k != nil {
+			out = st.teamOut(k)
+			return nil
+		}
 		if id, ok := st.names[teamKeyOf(tm)]; ok {
 			out = st.teamOut(st.teams[id])
 			return nil

@@ -24,6 +24,7 @@ func testTeams(t *testing.T, h Harness) {
 		{name: "ConcurrentCreateSameName", run: testTeamConcurrentCreate},
 		{name: "Ensure", run: testTeamEnsure},
 		{name: "EnsureConcurrent", run: testTeamEnsureConcurrent},
+		{name: "ExternalKey", run: testTeamExternalKey},
 		{name: "GetByName", run: testTeamGetByName},
 		{name: "Update", run: testTeamUpdate},
 		{name: "Members", run: testTeamMembers},
@@ -195,6 +196,56 @@ func testTeamEnsure(t *testing.T, s storage.Store) {
 	})
 }
 
+// testTeamExternalKey: an SSO team's external key survives a rename and
+// is what EnsureTeam matches first; it is unique within the account.
+func testTeamExternalKey(t *testing.T, s storage.Store) {
+	main := newMain("teams-extkey")
+	mustCreate(t, s, main)
+	other := newMain("teams-extkey-other")
+	mustCreate(t, s, other)
+
+	eng := newTeam(main, "Eng")
+	eng.Source, eng.ExternalKey = teams.SourceSSO, "eng"
+	got, created, err := s.EnsureTeam(ctx(), eng)
+	require.NoError(t, err)
+	require.True(t, created)
+	requireTeam(t, eng, 0, got)
+
+	renamed := *got
+	renamed.Name, renamed.ExternalKey = "Engineering", "changed"
+	require.NoError(t, s.UpdateTeam(ctx(), &renamed))
+	got, err = s.GetTeam(ctx(), eng.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Engineering", got.Name)
+	assert.Equal(t, "eng", got.ExternalKey, "the external key never changes")
+
+	// A manual team now holds the old name; the key still wins.
+	manual := newTeam(main, "Eng")
+	mustCreateTeam(t, s, manual)
+	again := newTeam(main, "Eng")
+	again.Source, again.ExternalKey = teams.SourceSSO, "eng"
+	inTx(t, s, func(ctx context.Context) error {
+		got, created, err := s.EnsureTeam(ctx, again)
+		require.NoError(t, err)
+		assert.False(t, created)
+		assert.Equal(t, eng.ID, got.ID, "found by external key, not by name")
+		assert.Equal(t, "Engineering", got.Name)
+		return nil
+	})
+
+	dup := newTeam(main, "Another")
+	dup.Source, dup.ExternalKey = teams.SourceSSO, "eng"
+	requireCode(t, accountkit.Conflict, s.CreateTeam(ctx(), dup), "external key unique in the account")
+
+	// The same key in another account is another team.
+	theirs := newTeam(other, "Eng")
+	theirs.Source, theirs.ExternalKey = teams.SourceSSO, "eng"
+	got, created, err = s.EnsureTeam(ctx(), theirs)
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, theirs.ID, got.ID)
+}
+
 func testTeamEnsureConcurrent(t *testing.T, s storage.Store) {
 	main := newMain("teams-ensure-race")
 	mustCreate(t, s, main)
@@ -214,7 +265,7 @@ func testTeamEnsureConcurrent(t *testing.T, s storage.Store) {
 					return err
 				}
 				tm := newTeam(main, "Domain_Users")
-				tm.Source = teams.SourceSSO
+				tm.Source, tm.ExternalKey = teams.SourceSSO, "domain_users"
 				out, c, err := s.EnsureTeam(ctx, tm)
 				if err != nil {
 					return err

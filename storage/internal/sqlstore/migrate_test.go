@@ -71,3 +71,45 @@ func TestMigrate_TeamRolesToRows(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrate_TeamExternalKey checks that migration 065 gives the SSO
+// teams written before it their name key as external key (so their sync
+// survives a later rename) and manual teams none.
+func TestMigrate_TeamExternalKey(t *testing.T) {
+	for _, o := range openers {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			m := mustOpen(t, o, o.fresh(t))
+			s := innerStore(t, m)
+			if err := sqlstore.MigrateTo(ctx, s, "064"); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+			acc := newAccount(nil, "old-sso-teams", now)
+			if err := m.CreateAccount(ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+			sso, manual := ids.NewID(), ids.NewID()
+			for _, r := range []struct{ id, name, source string }{{sso, "Domain_Users", "sso"}, {manual, "Finance", "manual"}} {
+				err := sqlstore.ExecSQL(ctx, s, "INSERT INTO accountkit_teams (id, account_id, name, name_lower, description, source, created_at, updated_at) VALUES (?, ?, ?, ?, '', ?, ?, ?)",
+					r.id, acc.ID, r.name, teams.NameKey(r.name), r.source, now, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := m.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string]string{sso: "domain_users", manual: ""} {
+				got, err := m.GetTeam(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.ExternalKey != want {
+					t.Errorf("team %s external key = %q, want %q", got.Name, got.ExternalKey, want)
+				}
+			}
+		})
+	}
+}

@@ -25,6 +25,7 @@ type teamRow struct {
 	NameLower   string    `bun:"name_lower,notnull"`
 	Description string    `bun:"description,notnull"`
 	Source      string    `bun:"source,notnull"`
+	ExternalKey *string   `bun:"external_key"`
 	CreatedAt   time.Time `bun:"created_at,notnull"`
 	UpdatedAt   time.Time `bun:"updated_at,notnull"`
 	MemberCount int       `bun:"member_count,scanonly"`
@@ -54,6 +55,7 @@ func toTeamRow(t *teams.Team) *teamRow {
 		NameLower:   teams.NameKey(t.Name),
 		Description: t.Description,
 		Source:      string(t.Source),
+		ExternalKey: nullString(t.ExternalKey),
 		CreatedAt:   t.CreatedAt.UTC(),
 		UpdatedAt:   t.UpdatedAt.UTC(),
 	}
@@ -67,6 +69,7 @@ func (r *teamRow) team() *teams.Team {
 		Name:        r.Name,
 		Description: r.Description,
 		Source:      teams.Source(r.Source),
+		ExternalKey: fromNullString(r.ExternalKey),
 		CreatedAt:   r.CreatedAt.UTC(),
 		UpdatedAt:   r.UpdatedAt.UTC(),
 		MemberCount: r.MemberCount,
@@ -178,6 +181,21 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 	var out *teams.Team
 	var created bool
 	err := s.InTx(ctx, func(ctx context.Context) error {
+		var rows []teamRow
+		if row.ExternalKey != nil {
+			// Not a locking read: two first sign-ins of a group would
+			// deadlock on MySQL's gap locks. A team it misses is found by
+			// name (or by key, locking) after the insert below.
+			sel := s.idb(ctx).NewSelect().Model((*teamRow)(nil)).
+				Where("account_id = ?", row.AccountID).Where("external_key = ?", *row.ExternalKey)
+			if err := sel.Limit(1).Scan(ctx, &rows); err != nil {
+				return translate(err, "team")
+			}
+			if len(rows) == 1 {
+				out = rows[0].team()
+				return s.withTeamRoles(ctx, []*teams.Team{out})
+			}
+		}
 		q := s.idb(ctx).NewInsert().Model(row)
 		if s.dialect == MySQL {
 			q = q.Ignore()
@@ -203,9 +221,20 @@ func (s *Store) EnsureTeam(ctx context.Context, t *teams.Team) (*teams.Team, boo
 		if s.dialect != SQLite {
 			sel = sel.For("UPDATE")
 		}
-		var rows []teamRow
 		if err := sel.Limit(1).Scan(ctx, &rows); err != nil {
 			return translate(err, "team")
+		}
+		if len(rows) == 0 && row.ExternalKey != nil {
+			// MySQL's INSERT IGNORE skipped a team of this key but another
+			// name, committed since the first read.
+			sel = s.idb(ctx).NewSelect().Model((*teamRow)(nil)).
+				Where("account_id = ?", row.AccountID).Where("external_key = ?", *row.ExternalKey)
+			if s.dialect != SQLite {
+				sel = sel.For("UPDATE")
+			}
+			if err := sel.Limit(1).Scan(ctx, &rows); err != nil {
+				return translate(err, "team")
+			}
 		}
 		if len(rows) == 0 {
 			return notFound("team") // the ID was taken by a team of another name
@@ -432,4 +461,12 @@ func (s *Store) AccountUserIDs(ctx context.Context, accountID string, userIDs []
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// fromNullString is the inverse of nullString.
+func fromNullString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
