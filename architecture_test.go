@@ -23,7 +23,7 @@ const module = "github.com/accountkit/accountkit"
 var layers = [][]string{
 	{"", "api", "sso/saml"},
 	{"security", "jobs"},
-	{"internal/httpx"},
+	{"internal/httpx", "internal/telemetry"},
 	{"audit"},
 	{"account"},
 	{"users"},

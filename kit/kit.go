@@ -25,6 +25,7 @@ import (
 	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/httpx"
+	"github.com/accountkit/accountkit/internal/telemetry"
 	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/scim"
@@ -35,6 +36,8 @@ import (
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 	"github.com/accountkit/accountkit/web"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures New. Only Store is required.
@@ -93,6 +96,16 @@ type Options struct {
 	// to call the API from another origin, with credentials; preflights
 	// from them answer 204. Empty (the default) sets no CORS headers.
 	CORSOrigins []string
+	// TracerProvider receives a server span per request, named after the
+	// route pattern ("GET /api/v1/users/{id}", see docs/observability.md).
+	// Nil means the global provider (otel.GetTracerProvider), a no-op
+	// unless the host installs one.
+	TracerProvider trace.TracerProvider
+	// MeterProvider receives the request metrics (http.server.requests,
+	// http.server.request.duration) by method, route and status. Nil
+	// means the global provider (otel.GetMeterProvider), a no-op unless
+	// the host installs one.
+	MeterProvider metric.MeterProvider
 	// SCIM configures the SCIM 2.0 service provider (served under
 	// /scim/v2/, see docs/scim.md).
 	SCIM scim.Options
@@ -207,7 +220,11 @@ func New(opts Options) (*Kit, error) {
 	if k.jobs, err = k.newJobs(opts.Jobs, opts.jobLimits(), rt.Logger); err != nil {
 		return nil, err
 	}
-	k.handler = k.newHandler(opts)
+	tel, err := telemetry.NewHTTP(opts.TracerProvider, opts.MeterProvider)
+	if err != nil {
+		return nil, errors.New("kit: OpenTelemetry instruments: " + err.Error())
+	}
+	k.handler = tel.Handler(k.newHandler(opts))
 	return k, nil
 }
 
@@ -239,7 +256,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 		}
 		httpx.WriteError(w, r, logger, accountkit.Errorf(accountkit.NotFound, "no such endpoint"))
 	})
-	var h http.Handler = mux
+	var h http.Handler = telemetry.Inner(mux)
 	k.auths = append([]security.Authenticator{k.Auth, k.APIKeys}, opts.Authenticators...)
 	h = httpx.Authenticate(logger, k.auths, h)
 	// The SAML and OIDC sign-in routes (/login/saml/..., /login/oidc/...)
@@ -250,8 +267,8 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	// SCIM authenticates on its own (API keys only) and answers SCIM
 	// error bodies.
 	outer.Handle(scim.Base+"/", scim.NewHandler(k.SCIM, logger, k.APIKeys))
-	outer.Handle("/", h)
-	return httpx.WithRequestID(cors(opts.CORSOrigins, httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, outer))))
+	outer.Handle("/", telemetry.Defer(h))
+	return httpx.WithRequestID(cors(opts.CORSOrigins, httpx.Clients(opts.TrustedProxies, httpx.Recover(logger, telemetry.Route(outer)))))
 }
 
 // Handler returns every accountkit route (under /api/v1/, the SAML

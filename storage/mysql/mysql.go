@@ -19,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
@@ -43,6 +44,16 @@ type config struct {
 	migrate  bool
 	maxConns int
 	logger   *slog.Logger
+	tracing  bool
+	tracer   trace.TracerProvider
+}
+
+// WithTracing wraps every SQL statement in an OpenTelemetry client span
+// named after its operation (SELECT, INSERT, ...) with db.system and
+// db.operation.name only — never the statement or its arguments. A nil
+// tp means the global provider (otel.GetTracerProvider).
+func WithTracing(tp trace.TracerProvider) Option {
+	return func(c *config) { c.tracing, c.tracer = true, tp }
 }
 
 // WithMigrate makes Open run Migrate before it returns.
@@ -101,6 +112,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("mysql: connect: %w", err)
 	}
 	db := bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
+	if cfg.tracing {
+		sqlstore.TraceQueries(db, sqlstore.MySQL, cfg.tracer)
+	}
 	s := &Store{sqlstore.New(db, sqlstore.MySQL, cfg.logger)}
 	if cfg.migrate {
 		if err := s.Migrate(ctx); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
@@ -43,6 +44,16 @@ type config struct {
 	migrate  bool
 	maxConns int
 	logger   *slog.Logger
+	tracing  bool
+	tracer   trace.TracerProvider
+}
+
+// WithTracing wraps every SQL statement in an OpenTelemetry client span
+// named after its operation (SELECT, INSERT, ...) with db.system and
+// db.operation.name only — never the statement or its arguments. A nil
+// tp means the global provider (otel.GetTracerProvider).
+func WithTracing(tp trace.TracerProvider) Option {
+	return func(c *config) { c.tracing, c.tracer = true, tp }
 }
 
 // WithMigrate makes Open run Migrate before it returns.
@@ -92,6 +103,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 }
 
 func open(ctx context.Context, db *bun.DB, cfg config, borrowed bool) (*Store, error) {
+	if cfg.tracing {
+		sqlstore.TraceQueries(db, sqlstore.Postgres, cfg.tracer)
+	}
 	s := &Store{Store: sqlstore.New(db, sqlstore.Postgres, cfg.logger), borrowed: borrowed}
 	if cfg.migrate {
 		if err := s.Migrate(ctx); err != nil {
@@ -114,7 +128,9 @@ func OpenDB(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
 	return OpenBun(ctx, bun.NewDB(db, pgdialect.New()), opts...)
 }
 
-// OpenBun is OpenDB for the host's *bun.DB (PostgreSQL dialect).
+// OpenBun is OpenDB for the host's *bun.DB (PostgreSQL dialect). With
+// WithTracing the query hook is added to db itself, so the host's own
+// queries on it are traced too.
 func OpenBun(ctx context.Context, db *bun.DB, opts ...Option) (*Store, error) {
 	if db == nil || db.Dialect().Name() != dialect.PG {
 		return nil, errors.New("postgres: OpenBun needs a *bun.DB with the PostgreSQL dialect")

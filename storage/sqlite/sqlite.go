@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/sqliteshim"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accountkit/accountkit/storage"
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
@@ -45,6 +46,16 @@ type config struct {
 	migrate  bool
 	maxConns int
 	logger   *slog.Logger
+	tracing  bool
+	tracer   trace.TracerProvider
+}
+
+// WithTracing wraps every SQL statement in an OpenTelemetry client span
+// named after its operation (SELECT, INSERT, ...) with db.system and
+// db.operation.name only — never the statement or its arguments. A nil
+// tp means the global provider (otel.GetTracerProvider).
+func WithTracing(tp trace.TracerProvider) Option {
+	return func(c *config) { c.tracing, c.tracer = true, tp }
 }
 
 // WithMigrate makes Open run Migrate before it returns.
@@ -114,7 +125,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	s := &Store{sqlstore.New(bun.NewDB(sqldb, sqlitedialect.New()), sqlstore.SQLite, cfg.logger)}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if cfg.tracing {
+		sqlstore.TraceQueries(db, sqlstore.SQLite, cfg.tracer)
+	}
+	s := &Store{sqlstore.New(db, sqlstore.SQLite, cfg.logger)}
 	if cfg.migrate {
 		if err := s.Migrate(ctx); err != nil {
 			s.Close()
