@@ -159,7 +159,9 @@ type Opener func(t testing.TB) storage.Store
 
 // Stores returns the stores to run a test body on: memory always,
 // PostgreSQL and MariaDB/MySQL when ACCOUNTKIT_TEST_POSTGRES_DSN and
-// ACCOUNTKIT_TEST_MYSQL_DSN are set (both required under CI=true).
+// ACCOUNTKIT_TEST_MYSQL_DSN are set (both required under CI=true). A store
+// left out is announced on the terminal, as internal/dbtest announces a
+// skip (go test ./... hides a passing package's output).
 //
 //	for name, open := range accountkittest.Stores() {
 //		t.Run(name, func(t *testing.T) {
@@ -171,9 +173,13 @@ func Stores() map[string]Opener {
 	out := map[string]Opener{"memory": OpenMemory}
 	if os.Getenv(dbtest.PostgresEnv) != "" || os.Getenv("CI") == "true" {
 		out["postgres"] = OpenPostgres
+	} else {
+		dbtest.NotTested(dbtest.PostgresEnv)
 	}
 	if os.Getenv(dbtest.MySQLEnv) != "" || os.Getenv("CI") == "true" {
 		out["mysql"] = OpenMySQL
+	} else {
+		dbtest.NotTested(dbtest.MySQLEnv)
 	}
 	return out
 }

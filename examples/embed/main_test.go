@@ -28,11 +28,13 @@ func dsns(t *testing.T) map[string]func(t *testing.T) string {
 		out["postgres"] = func(t *testing.T) string { return dbtest.FreshPostgres(t) }
 	} else {
 		t.Logf("PostgreSQL not tested: %s is not set", dbtest.PostgresEnv)
+		dbtest.NotTested(dbtest.PostgresEnv)
 	}
 	if os.Getenv(dbtest.MySQLEnv) != "" || os.Getenv("CI") == "true" {
 		out["mysql"] = func(t *testing.T) string { return dbtest.FreshMySQL(t) }
 	} else {
 		t.Logf("MariaDB not tested: %s is not set", dbtest.MySQLEnv)
+		dbtest.NotTested(dbtest.MySQLEnv)
 	}
 	return out
 }

@@ -5,7 +5,9 @@
 // (postgres://postgres@127.0.0.1:5432/test?sslmode=disable) and
 // ACCOUNTKIT_TEST_MYSQL_DSN (root@tcp(127.0.0.1:3306)/test). Without the
 // variable a test is skipped, unless CI=true, where a missing DSN or an
-// unreachable server fails it.
+// unreachable server fails it. A local skip is also written to the
+// terminal (Announce), since go test ./... shows nothing of a passing
+// package but "ok".
 //
 // The package is for tests only and imports the database drivers only.
 package dbtest
@@ -15,9 +17,14 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,13 +38,68 @@ const (
 	MySQLEnv    = "ACCOUNTKIT_TEST_MYSQL_DSN"
 )
 
-// unavailable skips the test, or fails it when CI=true.
+// unavailable skips the test, or fails it when CI=true. A skip is also
+// announced on the terminal (see Announce).
 func unavailable(tb testing.TB, format string, args ...any) {
 	tb.Helper()
 	if os.Getenv("CI") == "true" {
 		tb.Fatalf(format, args...)
+		return
 	}
+	Announce(fmt.Sprintf(format, args...))
 	tb.Skipf(format, args...)
+}
+
+// Terminal opens where Announce writes: the process's controlling
+// terminal, /dev/tty. Tests replace it.
+var Terminal = func() (io.WriteCloser, error) { return os.OpenFile("/dev/tty", os.O_WRONLY, 0) }
+
+var (
+	announceMu   sync.Mutex
+	announceDone = map[string]bool{}
+)
+
+// Announce writes one line, once per reason and test binary, to the
+// terminal: "accountkit: <package>: database tests NOT run: <reason>".
+//
+// It exists because `go test ./...` (package-list mode) discards
+// everything a passing package prints, t.Skip messages and os.Stderr
+// included, unless -v is given; the package would show only "ok". The
+// test binary inherits go test's controlling terminal, so a line written
+// to /dev/tty reaches the person who ran the command. Without a terminal
+// (CI, an IDE, a cron job) nothing is written and the skip stays visible
+// only with -v. A cached result ("ok ... (cached)") replays no output:
+// -count=1 runs the package again. Under CI=true a missing database fails
+// instead, so nothing is announced.
+func Announce(reason string) {
+	announceMu.Lock()
+	defer announceMu.Unlock()
+	if announceDone[reason] {
+		return
+	}
+	announceDone[reason] = true
+	w, err := Terminal()
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	fmt.Fprintf(w, "accountkit: %s: database tests NOT run: %s\n", testedPackage(), reason)
+}
+
+// testedPackage names the package whose test binary this is, from its
+// build information (".test" trimmed), else from the binary's name.
+func testedPackage() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Path != "" {
+		return strings.TrimSuffix(bi.Path, ".test")
+	}
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+}
+
+// NotTested announces (see Announce) that the tests on the server named
+// by env do not run because env is unset, for tests that leave a store
+// out of a table instead of skipping.
+func NotTested(env string) {
+	Announce(env + " not set")
 }
 
 // PostgresDSN returns ACCOUNTKIT_TEST_POSTGRES_DSN; see the package doc for
