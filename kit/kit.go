@@ -97,7 +97,9 @@ type Options struct {
 	// from them answer 204. Empty (the default) sets no CORS headers.
 	CORSOrigins []string
 	// TracerProvider receives a server span per request, named after the
-	// route pattern ("GET /api/v1/users/{id}", see docs/observability.md).
+	// route pattern ("GET /api/v1/users/{id}"), and a span per service
+	// call that runs in a transaction, named after the service method
+	// ("accountkit.users.Create"); see docs/observability.md.
 	// Nil means the global provider (otel.GetTracerProvider), a no-op
 	// unless the host installs one.
 	TracerProvider trace.TracerProvider
@@ -176,8 +178,11 @@ func New(opts Options) (*Kit, error) {
 	if opts.Auth.Production && opts.Users.SMS == nil {
 		rt.Logger.Warn("kit: no Options.Users.SMS: phone verification is refused until a sender is set")
 	}
-	st := opts.Store
-	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(st), store: st, trusted: opts.TrustedProxies, development: opts.Development}
+	// The services share one store whose transactions open the service
+	// spans (accountkit.users.Create, ...); the kit's own checks (ready,
+	// jobs) use the host's store as given.
+	var st storage.Store = tracedStore{Store: opts.Store, spans: telemetry.NewServices(opts.TracerProvider)}
+	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(opts.Store), store: opts.Store, trusted: opts.TrustedProxies, development: opts.Development}
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
 		return nil, err
 	}

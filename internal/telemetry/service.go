@@ -1,0 +1,134 @@
+package telemetry
+
+import (
+	"context"
+	"runtime"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// Attribute keys of the service spans. Only the acting principal's
+// account and kind and the error code are recorded: never user names,
+// emails, tokens or the call's arguments.
+const (
+	keyAccount   = attribute.Key("accountkit.account.id")
+	keyPrincipal = attribute.Key("accountkit.principal.kind")
+	keyErrorCode = attribute.Key("accountkit.error.code")
+)
+
+// modulePrefix is how the module's functions are named in the call stack.
+const modulePrefix = "github.com/accountkit/accountkit/"
+
+// Services starts one internal span per service call that runs in a
+// transaction, named after the exported service method that opened it:
+// accountkit.<package>.<Method>, e.g. accountkit.users.Create. Every
+// service method that changes state runs in a transaction (its change and
+// its audit event commit together), so the transaction helper is the one
+// place that sees every such call; the method is read from the call stack,
+// so no service method carries tracing code.
+type Services struct {
+	tracer trace.Tracer
+}
+
+// NewServices returns the service tracer for tp (nil: the global
+// provider).
+func NewServices(tp trace.TracerProvider) *Services {
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	return &Services{tracer: tp.Tracer(ScopeName)}
+}
+
+// opKey marks a context inside a service span with its operation's name.
+type opKey struct{}
+
+// InTx runs inTx(ctx, fn) inside the span of the service method that
+// called it. A nested transaction of the same operation adds no span; one
+// opened by another service's method (a service calling another) is a
+// child span. Nothing is named or started when the caller's span is not
+// recorded (no SDK, or not sampled), so untraced installations pay for
+// one context lookup.
+func (s *Services) InTx(ctx context.Context, inTx func(context.Context, func(context.Context) error) error, fn func(context.Context) error) error {
+	if parent := trace.SpanContextFromContext(ctx); parent.IsValid() && !trace.SpanFromContext(ctx).IsRecording() {
+		return inTx(ctx, fn)
+	}
+	name := Operation(3)
+	if name == "" || ctx.Value(opKey{}) == name {
+		return inTx(ctx, fn)
+	}
+	attrs := make([]attribute.KeyValue, 0, 2)
+	if p := security.PrincipalFrom(ctx); p != nil {
+		attrs = append(attrs, keyPrincipal.String(principalKind(p)))
+		if p.AccountID != "" {
+			attrs = append(attrs, keyAccount.String(p.AccountID))
+		}
+	}
+	ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	defer span.End()
+	err := inTx(context.WithValue(ctx, opKey{}, name), fn)
+	if err != nil {
+		code := string(accountkit.ErrorCode(err))
+		span.SetAttributes(keyErrorCode.String(code))
+		span.SetStatus(codes.Error, code)
+	}
+	return err
+}
+
+// principalKind is "system", "apikey", "user" or "anonymous".
+func principalKind(p *security.Principal) string {
+	switch {
+	case p.System:
+		return "system"
+	case p.APIKeyID != "":
+		return "apikey"
+	case p.UserID != "":
+		return "user"
+	}
+	return "anonymous"
+}
+
+// Operation returns the span name of the innermost exported service
+// method on the call stack above skip frames (runtime.Callers counting):
+// for github.com/accountkit/accountkit/users.(*Service).Create (or a
+// closure in it) "accountkit.users.Create". It returns "" when no
+// service method is on the stack (a host's own transaction, a job
+// runner's lease).
+func Operation(skip int) string {
+	var pcs [32]uintptr
+	n := runtime.Callers(skip, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if name := serviceMethod(f.Function); name != "" {
+			return name
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+// serviceMethod maps a function's full name to its span name when it is
+// an exported method of a Service type of the module's packages, else "".
+func serviceMethod(fn string) string {
+	rest, ok := strings.CutPrefix(fn, modulePrefix)
+	if !ok {
+		return ""
+	}
+	pkg, rest, ok := strings.Cut(rest, ".(*Service).")
+	if !ok || strings.HasPrefix(pkg, "storage") || strings.HasPrefix(pkg, "internal") {
+		return ""
+	}
+	method, _, _ := strings.Cut(rest, ".") // Create.func1 is a closure in Create
+	if method == "" || method[0] < 'A' || method[0] > 'Z' {
+		return ""
+	}
+	return "accountkit." + strings.ReplaceAll(pkg, "/", ".") + "." + method
+}

@@ -1,0 +1,111 @@
+package kit_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/accountkit/accountkit/internal/kittest"
+	"github.com/accountkit/accountkit/kit"
+	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/storage/sqlite"
+)
+
+// TestKit_ServiceSpans: a request that changes state gives the nesting
+// HTTP server span → service span (accountkit.teams.Create, with the
+// principal's account and kind) → SQL statement spans; a refused change
+// carries the error code; no attribute holds the user's name, email or
+// token.
+func TestKit_ServiceSpans(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ak.db"), sqlite.WithMigrate(), sqlite.WithTracing(tp))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	env := kittest.NewWithStore(t, store, func(o *kit.Options) { o.TracerProvider = tp })
+	acc := env.MainAccount(t, "acme")
+	u := env.ActiveUser(t, acc, "ann", security.RoleAccountManager)
+	token := env.Login(t, "ann", kittest.Password)
+
+	spans.Reset()
+	res := env.Do(t, "POST", "/api/v1/teams", token, map[string]any{"name": "Support"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+
+	ended := spans.Ended()
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	var server, svc sdktrace.ReadOnlySpan
+	for _, s := range ended {
+		byID[s.SpanContext().SpanID()] = s
+		switch s.Name() {
+		case "POST /api/v1/teams":
+			server = s
+		case "accountkit.teams.Create":
+			svc = s
+		}
+	}
+	require.NotNil(t, server, "server span")
+	require.NotNil(t, svc, "service span among %v", spanNames(ended))
+	assert.Equal(t, server.SpanContext().SpanID(), svc.Parent().SpanID(), "the service span is a child of the server span")
+	assert.Equal(t, trace.SpanKindInternal, svc.SpanKind())
+	attrs := attribute.NewSet(svc.Attributes()...)
+	a, _ := attrs.Value("accountkit.account.id")
+	assert.Equal(t, acc.ID, a.AsString())
+	k, _ := attrs.Value("accountkit.principal.kind")
+	assert.Equal(t, "user", k.AsString())
+	assert.Equal(t, codes.Unset, svc.Status().Code)
+
+	var inserts int
+	for _, s := range ended {
+		if s.SpanKind() != trace.SpanKindClient {
+			continue
+		}
+		// Every statement of the request lies under the server span; the
+		// team's INSERT lies under the service span.
+		p, ok := byID[s.Parent().SpanID()]
+		require.True(t, ok, "SQL span %s has an ended parent", s.Name())
+		for p.Name() != "accountkit.teams.Create" && p.Name() != "POST /api/v1/teams" {
+			p, ok = byID[p.Parent().SpanID()]
+			require.True(t, ok)
+		}
+		if s.Name() == "INSERT" && p.Name() == "accountkit.teams.Create" {
+			inserts++
+		}
+	}
+	assert.GreaterOrEqual(t, inserts, 2, "the team and its audit event are inserted under the service span")
+	for _, s := range ended {
+		noSecrets(t, s.Attributes(), "ann", u.Email, token)
+	}
+
+	// A refused change: same span name, the error code, an Error status.
+	spans.Reset()
+	res = env.Do(t, "POST", "/api/v1/teams", token, map[string]any{"name": "support"})
+	require.Equal(t, http.StatusConflict, res.Status, string(res.Body))
+	var refused []sdktrace.ReadOnlySpan
+	for _, s := range spans.Ended() {
+		if s.Name() == "accountkit.teams.Create" {
+			refused = append(refused, s)
+		}
+	}
+	require.NotEmpty(t, refused)
+	attrs = attribute.NewSet(refused[0].Attributes()...)
+	c, _ := attrs.Value("accountkit.error.code")
+	assert.Equal(t, "conflict", c.AsString())
+	assert.Equal(t, codes.Error, refused[0].Status().Code)
+}
+
+func spanNames(spans []sdktrace.ReadOnlySpan) []string {
+	out := make([]string, len(spans))
+	for i, s := range spans {
+		out[i] = s.Name()
+	}
+	return out
+}
