@@ -3,8 +3,8 @@ package mysql_test
 import (
 	"context"
 	"database/sql"
-	"time"
 	"testing"
+	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
