@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/mysqldialect"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accountkit/accountkit/storage"
@@ -46,8 +47,7 @@ type config struct {
 	migrate  bool
 	maxConns int
 	logger   *slog.Logger
-	tracing  bool
-	tracer   trace.TracerProvider
+	tel      sqlstore.Telemetry
 }
 
 // WithTracing wraps every SQL statement in an OpenTelemetry client span
@@ -55,7 +55,16 @@ type config struct {
 // db.operation.name only — never the statement or its arguments. A nil
 // tp means the global provider (otel.GetTracerProvider).
 func WithTracing(tp trace.TracerProvider) Option {
-	return func(c *config) { c.tracing, c.tracer = true, tp }
+	return func(c *config) { c.tel.Tracing, c.tel.TracerProvider = true, tp }
+}
+
+// WithMetrics records a duration histogram (db.client.operation.duration,
+// seconds) and an error counter (db.client.operation.errors) for every
+// SQL statement, by db.system and db.operation.name only, through the
+// same query hook as WithTracing. A nil mp means the global provider
+// (otel.GetMeterProvider).
+func WithMetrics(mp metric.MeterProvider) Option {
+	return func(c *config) { c.tel.Metrics, c.tel.MeterProvider = true, mp }
 }
 
 // WithMigrate makes Open run Migrate before it returns.
@@ -117,8 +126,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 }
 
 func open(ctx context.Context, db *bun.DB, cfg config, borrowed bool) (*Store, error) {
-	if cfg.tracing {
-		sqlstore.TraceQueries(db, sqlstore.MySQL, cfg.tracer)
+	if err := sqlstore.Instrument(db, sqlstore.MySQL, cfg.tel); err != nil {
+		if !borrowed {
+			_ = db.Close()
+		}
+		return nil, fmt.Errorf("mysql: telemetry: %w", err)
 	}
 	s := &Store{Store: sqlstore.New(db, sqlstore.MySQL, cfg.logger), borrowed: borrowed}
 	if cfg.migrate {
@@ -149,8 +161,9 @@ func OpenDB(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
 
 // OpenBun is OpenDB for the host's *bun.DB (MySQL dialect; create it with
 // mysqldialect.WithTimeLocation("UTC") so times are written in UTC). The
-// pool is checked as OpenDB does. With WithTracing the query hook is added
-// to db itself, so the host's own queries on it are traced too.
+// pool is checked as OpenDB does. With WithTracing or WithMetrics the
+// query hook is added to db itself, so the host's own queries on it are
+// traced and measured too.
 func OpenBun(ctx context.Context, db *bun.DB, opts ...Option) (*Store, error) {
 	if db == nil || db.Dialect().Name() != dialect.MySQL {
 		return nil, errors.New("mysql: OpenBun needs a *bun.DB with the MySQL dialect")

@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/sqliteshim"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/accountkit/accountkit/storage"
@@ -46,8 +47,7 @@ type config struct {
 	migrate  bool
 	maxConns int
 	logger   *slog.Logger
-	tracing  bool
-	tracer   trace.TracerProvider
+	tel      sqlstore.Telemetry
 }
 
 // WithTracing wraps every SQL statement in an OpenTelemetry client span
@@ -55,7 +55,16 @@ type config struct {
 // db.operation.name only — never the statement or its arguments. A nil
 // tp means the global provider (otel.GetTracerProvider).
 func WithTracing(tp trace.TracerProvider) Option {
-	return func(c *config) { c.tracing, c.tracer = true, tp }
+	return func(c *config) { c.tel.Tracing, c.tel.TracerProvider = true, tp }
+}
+
+// WithMetrics records a duration histogram (db.client.operation.duration,
+// seconds) and an error counter (db.client.operation.errors) for every
+// SQL statement, by db.system and db.operation.name only, through the
+// same query hook as WithTracing. A nil mp means the global provider
+// (otel.GetMeterProvider).
+func WithMetrics(mp metric.MeterProvider) Option {
+	return func(c *config) { c.tel.Metrics, c.tel.MeterProvider = true, mp }
 }
 
 // WithMigrate makes Open run Migrate before it returns.
@@ -126,8 +135,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db := bun.NewDB(sqldb, sqlitedialect.New())
-	if cfg.tracing {
-		sqlstore.TraceQueries(db, sqlstore.SQLite, cfg.tracer)
+	if err := sqlstore.Instrument(db, sqlstore.SQLite, cfg.tel); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("sqlite: telemetry: %w", err)
 	}
 	s := &Store{sqlstore.New(db, sqlstore.SQLite, cfg.logger)}
 	if cfg.migrate {
