@@ -82,7 +82,7 @@ func TestKit_ServiceSpans(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, inserts, 2, "the team and its audit event are inserted under the service span")
 	for _, s := range ended {
-		noSecrets(t, s.Attributes(), "ann", u.Email, token)
+		noSecrets(t, s.Attributes(), "ann", u.Email, u.ID, token)
 	}
 
 	// A refused change: same span name, the error code, an Error status.
