@@ -6,7 +6,10 @@
 //	go run ./examples/quickstart
 //
 // Emails (invitations, password resets) are printed to the terminal in place
-// of a real mail server.
+// of a real mail server. The account also gets the custom hostname
+// acme.localhost, verified through a local DNS resolver the quickstart
+// fills in itself; every URL it prints answers (see
+// examples/internal/demo's TestInstructions_URLs).
 package main
 
 import (

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,7 +48,11 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	// messages are printed to out with their links (users.LogMailer,
 	// users.LogSMS) in place of a mail server.
 	printer := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	dns := newLocalDNS()
 	k, err := kit.New(kit.Options{Store: store, Logger: logger, Development: true,
+		// Custom hostnames point at HostnameTarget and are verified
+		// through the quickstart's own DNS (see localDNS).
+		Account: account.Options{Customization: account.CustomizationOptions{HostnameTarget: HostnameTarget, Resolver: dns}},
 		Users: users.Options{Mailer: users.LogMailer{Logger: printer}, SMS: users.LogSMS{Logger: printer},
 			LinkBaseURL: "http://" + addr + "/account"},
 		// BaseURL lets an account configure SAML single sign-on (its SP
@@ -60,6 +66,8 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	// The bare address (printed first) leads to the sign-in page.
+	mux.Handle("GET /{$}", http.RedirectHandler("/account/sign-in", http.StatusSeeOther))
 	mux.Handle("/account/", pages)
 	mux.Handle("/", k.Handler())
 	sys := security.AsSystem(ctx)
@@ -83,7 +91,30 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	if err := sample(sys, k, main, admin); err != nil {
 		return nil, err
 	}
+	if err := hostname(sys, k, main, dns); err != nil {
+		return nil, err
+	}
 	return &Installation{Kit: k, Main: main, Password: password, Handler: mux}, nil
+}
+
+// hostname gives the main account the custom hostname CustomHostname: it
+// sets it, publishes the two records accountkit asks for in the local
+// DNS (as the customer would at their DNS provider) and verifies them,
+// so the hostname is verified and its pages are branded.
+func hostname(sys context.Context, k *kit.Kit, main *account.Account, dns *localDNS) error {
+	setup, err := k.Accounts.SetHostname(sys, main.ID, CustomHostname)
+	if err != nil {
+		return err
+	}
+	dns.publish(setup.Records)
+	c, err := k.Accounts.VerifyHostname(sys, main.ID)
+	if err != nil {
+		return err
+	}
+	if c.HostnameStatus != account.HostnameVerified {
+		return fmt.Errorf("demo: custom hostname not verified: %s", c.HostnameError)
+	}
+	return nil
 }
 
 // sample gives the installation something to look at: 25 purchased seats
@@ -129,29 +160,7 @@ func Run(addr string, store storage.Store, out io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 
-	base := "http://" + addr + "/api/v1"
-	fmt.Fprintf(out, `accountkit quickstart listening on http://%s (Ctrl-C stops it)
-
-Main account %q (id %s) and its administrator:
-  username: admin
-  password: %s
-
-Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
-
-Sample data: 25 purchased seats (admin holds one), the team "Support", the
-invited user sam (the invitation email above carries a working link), a
-notification in every inbox, and the audit events of all of it. Single
-sign-on can be configured per account (its URLs are on this address).
-
-Sign in, then call the API with the session token:
-  TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \
-      -d '{"username":"admin","password":"%s"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
-  curl -s -H "Authorization: Bearer $TOKEN" %s/auth/me
-  curl -s -H "Authorization: Bearer $TOKEN" %s/accounts/%s/subaccounts
-  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-      -d '{"username":"jane","email":"jane@acme.example","roles":["member"]}' %s/users
-  curl -s -H "Authorization: Bearer $TOKEN" '%s/audit/events?range=today&include_subaccounts=true'
-`, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr, base, inst.Password, base, base, inst.Main.ID, base, base)
+	fmt.Fprint(out, inst.Instructions(addr))
 
 	select {
 	case err := <-errc:
@@ -165,4 +174,45 @@ Sign in, then call the API with the session token:
 	defer cancel()
 	fmt.Fprintln(out, "shutting down")
 	return srv.Shutdown(shutdown)
+}
+
+// Instructions is what Run prints once the server listens on addr: how to
+// sign in and every URL to try. Each URL answers (TestInstructions_URLs).
+func (inst *Installation) Instructions(addr string) string {
+	base := "http://" + addr + "/api/v1"
+	var b strings.Builder
+	fmt.Fprintf(&b, `accountkit quickstart listening on http://%s (Ctrl-C stops it)
+
+Main account %q (id %s) and its administrator:
+  username: admin
+  password: %s
+
+Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
+`, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr)
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		fmt.Fprintf(&b, `
+Custom hostname: %s, verified through the quickstart's
+local DNS resolver (CNAME %s -> %s and the TXT
+challenge record). Browsers and curl send *.localhost to this machine,
+so Acme's branded sign-in page answers at
+  http://%s:%s/account/sign-in
+`, CustomHostname, CustomHostname, HostnameTarget, CustomHostname, port)
+	}
+	fmt.Fprintf(&b, `
+Sample data: 25 purchased seats (admin holds one), the team "Support", the
+invited user sam (the invitation email above carries a working link), a
+notification in every inbox, and the audit events of all of it. Single
+sign-on can be configured per account (its URLs are on this address).
+
+Sign in, then call the API with the session token:
+  TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \
+      -d '{"username":"admin","password":"%s"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" %s/auth/me
+  curl -s -H "Authorization: Bearer $TOKEN" %s/accounts/%s/subaccounts
+  curl -s -H "Authorization: Bearer $TOKEN" %s/accounts/%s/customization
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d '{"username":"jane","email":"jane@acme.example","roles":["member"]}' %s/users
+  curl -s -H "Authorization: Bearer $TOKEN" '%s/audit/events?range=today&include_subaccounts=true'
+`, base, inst.Password, base, base, inst.Main.ID, base, inst.Main.ID, base, base)
+	return b.String()
 }
