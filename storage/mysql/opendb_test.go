@@ -11,6 +11,10 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/internal/dbtest"
@@ -113,4 +117,51 @@ func TestOpenDB_Refused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenBun_Telemetry: WithMetrics and WithTracing put their hook on
+// the host's *bun.DB, so the host's own statements are measured and
+// traced on MariaDB as accountkit's are.
+func TestOpenBun_Telemetry(t *testing.T) {
+	ctx := context.Background()
+	dsn, err := mysql.DSN(dbtest.FreshMySQL(t))
+	require.NoError(t, err)
+	sqldb, err := sql.Open("mysql", dsn)
+	require.NoError(t, err)
+	db := bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
+	defer db.Close()
+	reader := sdkmetric.NewManualReader()
+	spans := tracetest.NewSpanRecorder()
+	s, err := mysql.OpenBun(ctx, db, mysql.WithMigrate(),
+		mysql.WithMetrics(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
+		mysql.WithTracing(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))))
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = db.NewRaw("SELECT 1 FROM no_such_table").Exec(ctx)
+	require.Error(t, err)
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	var timed uint64
+	var failed int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch m.Name {
+			case "db.client.operation.duration":
+				for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+					sys, _ := dp.Attributes.Value("db.system")
+					require.Equal(t, "mysql", sys.AsString())
+					timed += dp.Count
+				}
+			case "db.client.operation.errors":
+				for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+					failed += dp.Value
+				}
+			}
+		}
+	}
+	require.NotZero(t, timed, "the migrations and the host's statement are timed")
+	require.EqualValues(t, 1, failed, "the host's failed statement is counted")
+	last := spans.Ended()[len(spans.Ended())-1]
+	require.Equal(t, "SELECT", last.Name())
 }
