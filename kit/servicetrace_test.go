@@ -84,6 +84,31 @@ func TestKit_ServiceSpans(t *testing.T) {
 	for _, s := range ended {
 		noSecrets(t, s.Attributes(), "ann", u.Email, u.ID, token)
 	}
+	notSelfNested(t, ended)
+
+	// A service method called in another's transaction is its child
+	// (the password sign-in completes through auth.Complete); a nested
+	// transaction of the same method opens no span of its own.
+	spans.Reset()
+	res = env.Do(t, "POST", "/api/v1/auth/login", "", map[string]any{"username": "ann", "password": kittest.Password})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	ended = spans.Ended()
+	byID = map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range ended {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	var complete sdktrace.ReadOnlySpan
+	notSelfNested(t, ended)
+	for _, s := range ended {
+		if s.Name() == "accountkit.auth.Complete" {
+			complete = s
+		}
+	}
+	require.NotNil(t, complete, "spans: %v", spanNames(ended))
+	parent, ok := byID[complete.Parent().SpanID()]
+	require.True(t, ok)
+	assert.Equal(t, "accountkit.auth.Login", parent.Name())
+	assert.Equal(t, "POST /api/v1/auth/login", byID[parent.Parent().SpanID()].Name())
 
 	// A refused change: same span name, the error code, an Error status.
 	spans.Reset()
@@ -108,4 +133,19 @@ func spanNames(spans []sdktrace.ReadOnlySpan) []string {
 		out[i] = s.Name()
 	}
 	return out
+}
+
+// notSelfNested fails when a service span's parent is a span of the same
+// method (a nested transaction of one call).
+func notSelfNested(t *testing.T, spans []sdktrace.ReadOnlySpan) {
+	t.Helper()
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	for _, s := range spans {
+		if p, ok := byID[s.Parent().SpanID()]; ok && s.SpanKind() == trace.SpanKindInternal {
+			assert.NotEqual(t, p.Name(), s.Name(), "a span nested in its own method")
+		}
+	}
 }

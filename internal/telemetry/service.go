@@ -49,30 +49,46 @@ func NewServices(tp trace.TracerProvider) *Services {
 // opKey marks a context inside a service span with its operation's name.
 type opKey struct{}
 
+// Unnamed is the span name of a transaction opened by the services with
+// no exported service method on the stack (none is known today).
+const Unnamed = "accountkit.transaction"
+
 // InTx runs inTx(ctx, fn) inside the span of the service method that
 // called it. A nested transaction of the same operation adds no span; one
 // opened by another service's method (a service calling another) is a
-// child span. Nothing is named or started when the caller's span is not
-// recorded (no SDK, or not sampled), so untraced installations pay for
-// one context lookup.
+// child span. The method is read from the call stack only once the span
+// is known to be recorded, so installations without an SDK (or calls not
+// sampled) pay for starting a no-op span; samplers see the provisional
+// name Unnamed.
 func (s *Services) InTx(ctx context.Context, inTx func(context.Context, func(context.Context) error) error, fn func(context.Context) error) error {
 	if parent := trace.SpanContextFromContext(ctx); parent.IsValid() && !trace.SpanFromContext(ctx).IsRecording() {
 		return inTx(ctx, fn)
 	}
-	name := Operation(3)
-	if name == "" || ctx.Value(opKey{}) == name {
-		return inTx(ctx, fn)
-	}
-	attrs := make([]attribute.KeyValue, 0, 2)
-	if p := security.PrincipalFrom(ctx); p != nil {
-		attrs = append(attrs, keyPrincipal.String(principalKind(p)))
-		if p.AccountID != "" {
-			attrs = append(attrs, keyAccount.String(p.AccountID))
+	var name string
+	if outer, nested := ctx.Value(opKey{}).(string); nested {
+		// Inside a service span: a span only for another method.
+		if name = Operation(3); name == "" || name == outer {
+			return inTx(ctx, fn)
 		}
 	}
-	ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	sctx, span := s.tracer.Start(ctx, Unnamed, trace.WithSpanKind(trace.SpanKindInternal))
+	if !span.IsRecording() {
+		return inTx(ctx, fn)
+	}
 	defer span.End()
-	err := inTx(context.WithValue(ctx, opKey{}, name), fn)
+	if name == "" {
+		if name = Operation(3); name == "" {
+			name = Unnamed
+		}
+	}
+	span.SetName(name)
+	if p := security.PrincipalFrom(ctx); p != nil {
+		span.SetAttributes(keyPrincipal.String(principalKind(p)))
+		if p.AccountID != "" {
+			span.SetAttributes(keyAccount.String(p.AccountID))
+		}
+	}
+	err := inTx(context.WithValue(sctx, opKey{}, name), fn)
 	if err != nil {
 		code := string(accountkit.ErrorCode(err))
 		span.SetAttributes(keyErrorCode.String(code))
