@@ -275,7 +275,7 @@ func (s *Service) view(acc *account.Account, c *Config, saved bool) *View {
 		}
 	}
 	if c.Enabled && c.BreakGlassUserID == "" {
-		v.Warnings = append(v.Warnings, "No break-glass Account Manager: if the IdP fails, nobody of the account can sign in with a password.")
+		v.Warnings = append(v.Warnings, noBreakGlassWarning)
 	}
 	return v
 }
@@ -578,30 +578,81 @@ func (s *Service) ImportMetadata(ctx context.Context, accountID string, data []b
 	return s.update(ctx, accountID, up, map[string]string{"source": "metadata"})
 }
 
-// PasswordLoginAllowed is the users.Options.PasswordLoginAllowed hook:
-// while the user's account has SSO enabled it refuses password sign-in and
-// password reset with a Forbidden error naming the initiation URL, except
-// for the account's break-glass Account Manager, whose every use is
-// audited ("SSO break-glass password use.").
-func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error {
-	c, err := s.store.GetSSOConfig(ctx, u.AccountID)
+// noBreakGlassWarning is the warning of a view whose enabled connection
+// leaves nobody a password.
+const noBreakGlassWarning = "No break-glass Account Manager: if the IdP fails, nobody of the account can sign in with a password."
+
+// Enforcement is whether an account enforces single sign-on, and who may
+// still use a password.
+type Enforcement struct {
+	// Enforced is true while the account has an enabled SSO connection of
+	// either kind: its SAML configuration (Config.Enabled) or its OpenID
+	// Connect connection (OIDCConfig.Enabled), or both.
+	Enforced bool
+	// BreakGlassUserID is the account's break-glass Account Manager
+	// (Config.BreakGlassUserID of the SAML configuration, which holds it
+	// for both kinds of connection); "" when none.
+	BreakGlassUserID string
+	// InitiationURL is where the account's users sign in instead: the
+	// SAML initiation URL when SAML is enabled, else the OIDC one; ""
+	// when nothing is enforced or without Options.BaseURL.
+	InitiationURL string
+}
+
+// Enforcement returns whether the account enforces single sign-on. It is
+// the one place that decides it: password sign-in and password reset
+// (PasswordLoginAllowed) ask it, whatever kind of connection the account
+// has. Errors: Internal (a store failure).
+func (s *Service) Enforcement(ctx context.Context, accountID string) (*Enforcement, error) {
+	samlCfg, _, err := s.load(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	oidcCfg, _, err := s.loadOIDC(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	e := &Enforcement{Enforced: samlCfg.Enabled || oidcCfg.Enabled, BreakGlassUserID: samlCfg.BreakGlassUserID}
+	if !e.Enforced || s.base == "" {
+		return e, nil
+	}
+	acc, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil
+			return e, nil
 		}
+		return nil, err
+	}
+	if samlCfg.Enabled {
+		e.InitiationURL = s.urls(acc, samlCfg).InitiationURL
+	} else {
+		e.InitiationURL = s.base + OIDCRoutePath(acc.Slug, "")
+	}
+	return e, nil
+}
+
+// PasswordLoginAllowed is the users.Options.PasswordLoginAllowed hook:
+// while the user's account enforces single sign-on (Enforcement: an
+// enabled SAML configuration or OpenID Connect connection) it refuses
+// password sign-in and password reset with a Forbidden error naming the
+// initiation URL, except for the account's break-glass Account Manager,
+// whose every use is audited ("SSO break-glass password use.").
+func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error {
+	e, err := s.Enforcement(ctx, u.AccountID)
+	if err != nil {
 		return err
 	}
-	if !c.Enabled {
+	if !e.Enforced {
 		return nil
 	}
-	if c.BreakGlassUserID == u.ID && u.Status == users.StatusActive && slices.Contains(u.Roles, security.RoleAccountManager) {
+	if e.BreakGlassUserID == u.ID && u.Status == users.StatusActive && slices.Contains(u.Roles, security.RoleAccountManager) {
 		return s.audit.Record(ctx, audit.Entry{AccountID: u.AccountID, Item: audit.ItemSSO, Action: audit.ActionLogin,
 			Description: "SSO break-glass password use.", TargetType: "user", TargetID: u.ID, TargetName: u.Username,
 			Details: map[string]string{"method": string(users.LoginPassword)}})
 	}
 	where := "the account's single sign-on page"
-	if acc, err := s.store.GetAccount(ctx, u.AccountID); err == nil && s.base != "" {
-		where = s.urls(acc, c).InitiationURL
+	if e.InitiationURL != "" {
+		where = e.InitiationURL
 	}
 	return accountkit.Errorf(accountkit.Forbidden, "password sign-in is disabled for this account: sign in with single sign-on at %s", where)
 }
