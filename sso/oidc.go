@@ -320,10 +320,12 @@ func (s *Service) applyOIDC(ctx context.Context, cur *OIDCConfig, up OIDCUpdate)
 	if up.IssuerURL != nil {
 		next.IssuerURL = strings.TrimSpace(*up.IssuerURL)
 		if next.IssuerURL != "" {
-			if msg := validateURL(next.IssuerURL, !s.opts.Production); msg != "" {
+			if msg := validateURL(next.IssuerURL, s.opts.OIDCAllowLocalIssuers); msg != "" {
 				v.Add("issuer_url", msg)
 			} else if strings.Contains(next.IssuerURL, "?") {
 				v.Add("issuer_url", "must not have a query")
+			} else if msg := issuerAddressProblem(next.IssuerURL); msg != "" && !s.opts.OIDCAllowLocalIssuers {
+				v.Add("issuer_url", msg)
 			}
 		}
 	}
@@ -472,14 +474,7 @@ type oidcProviderEntry struct {
 	at time.Time
 }
 
-func (s *Service) oidcClient() *http.Client {
-	if s.opts.OIDCHTTPClient != nil {
-		return s.opts.OIDCHTTPClient
-	}
-	return defaultOIDCClient
-}
-
-var defaultOIDCClient = &http.Client{Timeout: 10 * time.Second}
+func (s *Service) oidcClient() *http.Client { return s.oidcHTTP }
 
 // oidcProvider returns the provider of the issuer, discovering it at most
 // once per oidcProviderTTL.

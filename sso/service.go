@@ -97,9 +97,18 @@ type Options struct {
 	// 30 at once, then one every 2 s; a negative Burst turns it off).
 	DiscoverPerIP security.RateLimit
 	// OIDCHTTPClient makes the requests to OpenID providers (discovery,
-	// JWKS, token and userinfo endpoints); default a client with a 10 s
-	// timeout.
+	// JWKS, token and userinfo endpoints). The default client fetches only
+	// https URLs at public addresses, checked at every dial after DNS
+	// resolution (PublicAddressControl; redirects included), with a 10 s
+	// timeout and no proxy. A client given here replaces that guard: dial
+	// with PublicAddressControl to keep it.
 	OIDCHTTPClient *http.Client
+	// OIDCAllowLocalIssuers lets OIDC issuers be plain http to loopback
+	// and lets the default client fetch from loopback, private and other
+	// non-public addresses: for tests and local development with a
+	// provider on this machine (accountkittest turns it on), never in
+	// production — NewService refuses it together with Production.
+	OIDCAllowLocalIssuers bool
 }
 
 // The throttle scopes of the ACS.
@@ -148,6 +157,7 @@ type Service struct {
 	throttle   *security.Throttle
 
 	providers oidcProviders // discovered OIDC providers (oidc.go)
+	oidcHTTP  *http.Client  // fetches from OIDC providers (oidc_fetch.go)
 
 	purgeMu   sync.Mutex
 	nextPurge time.Time
@@ -202,6 +212,17 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 			return nil, errors.New("sso: Options.BaseURL must not have a query")
 		}
 		s.base, s.basePath = base, strings.TrimRight(u.Path, "/")
+	}
+	switch {
+	case opts.OIDCHTTPClient != nil:
+		s.oidcHTTP = opts.OIDCHTTPClient
+	case opts.OIDCAllowLocalIssuers:
+		if opts.Production {
+			return nil, errors.New("sso: Options.OIDCAllowLocalIssuers is for tests and development, not with Production")
+		}
+		s.oidcHTTP = &http.Client{Timeout: 10 * time.Second}
+	default:
+		s.oidcHTTP = guardedOIDCClient(PublicAddress)
 	}
 	if opts.TwoFactorPath != "" && !SafeReturnPath(opts.TwoFactorPath) {
 		return nil, errors.New("sso: Options.TwoFactorPath must be a path on this host, such as /login/two-factor")
