@@ -389,3 +389,92 @@ func TestCrossTenant(t *testing.T) {
 	status, _ := get(t, res.Client, kt.URL("/api/v1/auth/me"))
 	require.Equal(t, http.StatusUnauthorized, status)
 }
+
+func TestOIDCIssuer(t *testing.T) {
+	for name, open := range accountkittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			kt := accountkittest.New(t, accountkittest.WithStore(open(t)))
+			acc := kt.MainAccount(t, "contoso")
+			alice := kt.User(t, acc, "alice")
+			on := true
+			idp := kt.EnableOIDC(t, acc, sso.OIDCUpdate{AutoCreateUsers: &on, AutoCreateGroups: &on})
+
+			t.Run("SignIn", func(t *testing.T) {
+				res := idp.SignIn(t, "/home", accountkittest.IDToken{Subject: "alice-sub", Email: alice.Email})
+				require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+				require.Equal(t, "/home", res.Location)
+				status, body := get(t, res.Client, kt.URL("/api/v1/auth/me"))
+				require.Equal(t, http.StatusOK, status, body)
+				require.Contains(t, body, `"username":"alice"`)
+				status, body = post(t, res.Client, kt.URL("/api/v1/auth/sessions/end-others"), "")
+				require.Equal(t, http.StatusOK, status, "CSRF token adopted: %s", body)
+				// The link is by sub: a changed email still signs in alice.
+				res = idp.SignIn(t, "", accountkittest.IDToken{Subject: "alice-sub", Email: "alice.renamed@contoso.test"})
+				require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+				_, body = get(t, res.Client, kt.URL("/api/v1/auth/me"))
+				require.Contains(t, body, `"username":"alice"`)
+			})
+
+			t.Run("Refused", func(t *testing.T) {
+				for name, tc := range map[string]struct {
+					tok    accountkittest.IDToken
+					reason string
+				}{
+					"Expired":         {accountkittest.IDToken{Expired: true}, sso.ReasonOIDCIDTokenExpired},
+					"WrongAudience":   {accountkittest.IDToken{Audience: "another-client"}, sso.ReasonOIDCIDTokenInvalid},
+					"Unsigned":        {accountkittest.IDToken{Unsigned: true}, sso.ReasonOIDCIDTokenInvalid},
+					"OtherKey":        {accountkittest.IDToken{SignWithOtherKey: true}, sso.ReasonOIDCIDTokenInvalid},
+					"EmailUnverified": {accountkittest.IDToken{EmailUnverified: true}, sso.ReasonOIDCEmailNotVerified},
+				} {
+					t.Run(name, func(t *testing.T) {
+						tc.tok.Email = alice.Email
+						res := idp.SignIn(t, "", tc.tok)
+						require.Equal(t, tc.reason, res.Reason, res.Body)
+						require.GreaterOrEqual(t, res.Status, 400)
+						status, _ := get(t, res.Client, kt.URL("/api/v1/auth/me"))
+						require.Equal(t, http.StatusUnauthorized, status)
+					})
+				}
+			})
+
+			t.Run("JITAndGroups", func(t *testing.T) {
+				res := idp.SignIn(t, "", accountkittest.IDToken{Email: "new.comer@contoso.test", GivenName: "New", FamilyName: "Comer",
+					Groups: []string{"Engineering"}})
+				require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+				us, err := kt.Store.FindUsersByEmail(context.Background(), "new.comer@contoso.test")
+				require.NoError(t, err)
+				require.Len(t, us, 1)
+				assert.Equal(t, "New", us[0].FirstName)
+				tm, err := kt.Store.GetTeamByName(context.Background(), acc.ID, "Engineering")
+				require.NoError(t, err)
+				ts, err := kt.Store.ListUserTeams(context.Background(), us[0].ID)
+				require.NoError(t, err)
+				require.Len(t, ts, 1)
+				require.Equal(t, tm.ID, ts[0].ID)
+			})
+
+			t.Run("Enforced", func(t *testing.T) {
+				r := kt.TryLogin(t, "alice", accountkittest.Password)
+				require.Equal(t, http.StatusForbidden, r.Status, "an enabled OIDC connection turns passwords off")
+			})
+		})
+	}
+}
+
+func TestOIDCIssuer_LocalTwoFactor(t *testing.T) {
+	kt := accountkittest.New(t, accountkittest.WithKitOptions(func(o *kit.Options) { o.SSO.TwoFactorPath = "/account/2fa" }))
+	acc := kt.MainAccount(t, "contoso")
+	alice := kt.User(t, acc, "alice")
+	x := kt.EnrollTOTP(t, alice)
+	on := true
+	idp := kt.EnableOIDC(t, acc, sso.OIDCUpdate{LocalTwoFactor: &on})
+
+	res := idp.SignIn(t, "", accountkittest.IDToken{Email: alice.Email})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	require.True(t, strings.HasPrefix(res.Location, "/account/2fa"), res.Location)
+	status, _ := get(t, res.Client, kt.URL("/api/v1/auth/me"))
+	require.Equal(t, http.StatusUnauthorized, status, "no session before the second factor")
+	kt.CompleteTwoFactor(t, res.Client, x)
+	status, _ = get(t, res.Client, kt.URL("/api/v1/auth/me"))
+	require.Equal(t, http.StatusOK, status)
+}

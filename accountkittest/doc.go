@@ -5,8 +5,10 @@
 // seed helpers create accounts, users, teams, seats, security settings and
 // API keys with sensible defaults; sign-in helpers go through the real HTTP
 // flow (cookie and CSRF token handled, bearer tokens, TOTP); a test
-// identity provider signs SAML responses so single sign-on is tested
-// in-process; assertion helpers read the audit log and the seat state.
+// identity provider signs SAML responses, and a local OpenID Connect
+// issuer (EnableOIDC) runs the authorization code flow, so single sign-on
+// is tested in-process; assertion helpers read the audit log and the seat
+// state.
 //
 //	func TestReports(t *testing.T) {
 //		kt := accountkittest.New(t)
@@ -24,6 +26,6 @@
 //
 // The package is part of accountkit's stable API, like the rest of the
 // library. It depends on the library (and through it on the XML signature
-// packages and the database drivers the library already uses), the
-// standard library and testify.
+// and JOSE packages and the database drivers the library already uses),
+// the standard library and testify.
 package accountkittest

@@ -58,7 +58,9 @@ var off = security.RateLimit{Burst: -1}
 // New also turns off the SSO ACS limits (sso.Options.ACSPerIP and
 // FailureAuditPerAccount): a test may post many responses from one
 // address, and expects every failure in the audit log. Set them through
-// WithKitOptions to test them.
+// WithKitOptions to test them. It turns sso.Options.OIDCAllowLocalIssuers
+// on, so the local OIDC issuer (NewOIDCIssuer) on the loopback interface
+// can be used; a test of the address guard turns it off.
 
 // CheapArgon2 are the password-hashing parameters New uses: the PHC format
 // and the code paths are those of production, the cost is not.
@@ -200,7 +202,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	ko := kit.Options{Store: store, Clock: clock, Authenticators: []security.Authenticator{tokens},
 		Users: users.Options{Mailer: mail, SMS: sms, LinkBaseURL: LinkBaseURL},
 		Auth:  auth.Options{Hasher: security.NewPasswordHasher(CheapArgon2, 0), TOTPKey: TOTPKey, Limits: NoLimits},
-		SSO:   sso.Options{BaseURL: BaseURL, ACSPerIP: off, FailureAuditPerAccount: off}}
+		SSO: sso.Options{BaseURL: BaseURL, ACSPerIP: off, FailureAuditPerAccount: off,
+			OIDCAllowLocalIssuers: true}}
 	for _, fn := range c.kitOpts {
 		fn(&ko)
 	}

@@ -140,6 +140,36 @@ func Example_sso() {
 	// 400 expired
 }
 
+// Single sign-on through OpenID Connect against the local test issuer:
+// the whole authorization code flow signs alice in over HTTP; an expired
+// ID token and one for another client are refused; alice's password no
+// longer works while the connection is enabled.
+func Example_oidc() {
+	t := exampleT()
+	defer t.done()
+
+	kt := accountkittest.New(t)
+	acc := kt.MainAccount(t, "contoso")
+	alice := kt.User(t, acc, "alice")
+	issuer := kt.EnableOIDC(t, acc, sso.OIDCUpdate{})
+
+	res := issuer.SignIn(t, "/dashboard", accountkittest.IDToken{Subject: "alice-1", Email: alice.Email})
+	fmt.Println(res.Status, res.Location)
+	fmt.Println("me:", status(res.Client, kt.URL("/api/v1/auth/me")))
+
+	res = issuer.SignIn(t, "", accountkittest.IDToken{Email: alice.Email, Expired: true})
+	fmt.Println(res.Status, res.Reason)
+	res = issuer.SignIn(t, "", accountkittest.IDToken{Email: alice.Email, Audience: "another-client"})
+	fmt.Println(res.Status, res.Reason)
+	fmt.Println("password:", kt.TryLogin(t, "alice", accountkittest.Password).Status)
+	// Output:
+	// 303 /dashboard
+	// me: 200
+	// 403 oidc_id_token_expired
+	// 403 oidc_id_token_invalid
+	// password: 403
+}
+
 // A lockout test with the clock: three wrong passwords lock alice for
 // fifteen minutes; the right password works again once they have passed.
 func Example_lockout() {

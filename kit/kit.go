@@ -89,8 +89,10 @@ type Options struct {
 	// Development is for a developer's machine: the session cookie works
 	// on plain HTTP (Auth.Cookie.Insecure), and emails and text messages
 	// are logged with their links (users.LogMailer, users.LogSMS) unless
-	// Users.Mailer and Users.SMS are given. New refuses it together with
-	// Auth.Production. In Production, New requires Users.Mailer.
+	// Users.Mailer and Users.SMS are given, and OpenID providers on this
+	// machine or network may be used (sso.Options.OIDCAllowLocalIssuers,
+	// e.g. a Keycloak at http://localhost:8080). New refuses it together
+	// with Auth.Production. In Production, New requires Users.Mailer.
 	Development bool
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed
 	// to call the API from another origin, with credentials; preflights
@@ -210,6 +212,7 @@ func New(opts Options) (*Kit, error) {
 	}
 	ssoOpts := opts.SSO
 	ssoOpts.Production = ssoOpts.Production || opts.Auth.Production
+	ssoOpts.OIDCAllowLocalIssuers = ssoOpts.OIDCAllowLocalIssuers || opts.Development
 	if ssoOpts.Resolver == nil {
 		ssoOpts.Resolver = opts.Account.Customization.Resolver
 	}

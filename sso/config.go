@@ -4,8 +4,10 @@
 // /login/saml/{slug}/, are matched by email (or by the link remembered from
 // an earlier sign-in), created just in time when the account allows it, and
 // have their SSO-managed team memberships synced from the IdP's groups.
-// While SSO is enabled, password sign-in and password reset are refused for
-// the account's users (except one optional break-glass Account Manager).
+// While SSO is enabled — the SAML configuration or the OpenID Connect
+// connection (oidc.go), either decides (Service.Enforcement) — password
+// sign-in and password reset are refused for the account's users (except
+// one optional break-glass Account Manager).
 //
 // The SAML protocol itself (request, response validation, metadata) lives in
 // the sso/saml engine; this package maps accounts to its ServiceProvider and

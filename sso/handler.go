@@ -144,6 +144,14 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: RequestCookieName(out.RequestID), Value: "", Path: h.svc.basePath + RoutePath(slug, ""),
 			MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	}
+	h.signedIn(w, out)
+}
+
+// signedIn answers a completed sign-in of either protocol: the session
+// cookie, or for the second-factor step (Config.LocalTwoFactor,
+// OIDCConfig.LocalTwoFactor) the challenge cookie, then 303 to
+// out.Redirect.
+func (h *Handler) signedIn(w http.ResponseWriter, out *LoginOutcome) {
 	if res := out.Result; res.Session != nil {
 		h.svc.auth.SetCookie(w, res.Token, res.Session.ExpiresAt)
 	} else if res.ChallengeExpiresAt != nil {

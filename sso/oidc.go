@@ -84,9 +84,11 @@ const (
 // OIDCConfig is the OpenID Connect connection of one account.
 type OIDCConfig struct {
 	AccountID string
-	// Enabled turns the connection's sign-in route on. It does not turn
-	// password sign-in off: that is Config.Enabled of the SAML
-	// configuration (see docs/oidc.md).
+	// Enabled turns the connection's sign-in route on and, exactly as
+	// Config.Enabled of the SAML configuration does, password sign-in off
+	// for the account's users (except the break-glass Account Manager
+	// named in the SAML configuration; see Service.Enforcement and
+	// docs/oidc.md).
 	Enabled bool
 	// IssuerURL is the provider's issuer; its discovery document is
 	// IssuerURL + "/.well-known/openid-configuration" and ID tokens must
@@ -115,8 +117,14 @@ type OIDCConfig struct {
 	// AutoCreateGroups syncs the user's SSO teams from the groups claim at
 	// every sign-in.
 	AutoCreateGroups bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// LocalTwoFactor asks users who have local two-factor authentication
+	// (TOTP) for a code after the provider signed them in, and makes users
+	// of an account that requires two-factor authentication enroll, as
+	// Config.LocalTwoFactor does for SAML. It needs
+	// sso.Options.TwoFactorPath.
+	LocalTwoFactor bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func orDefault(s, def string) string {
@@ -148,6 +156,7 @@ type OIDCUpdate struct {
 	GroupsClaim      *string   `json:"groups_claim,omitempty"`
 	AutoCreateUsers  *bool     `json:"auto_create_users,omitempty"`
 	AutoCreateGroups *bool     `json:"auto_create_groups,omitempty"`
+	LocalTwoFactor   *bool     `json:"local_two_factor,omitempty"`
 }
 
 // changed lists the JSON names of the fields u sets, for the audit log.
@@ -169,6 +178,7 @@ func (u *OIDCUpdate) changed() []string {
 	add(u.GroupsClaim != nil, "groups_claim")
 	add(u.AutoCreateUsers != nil, "auto_create_users")
 	add(u.AutoCreateGroups != nil, "auto_create_groups")
+	add(u.LocalTwoFactor != nil, "local_two_factor")
 	return out
 }
 
@@ -185,19 +195,31 @@ type OIDCView struct {
 	// Options.BaseURL.
 	RedirectURI   string
 	InitiationURL string
+	// Warnings are human-readable notes: no break-glass Account Manager
+	// while the connection enforces single sign-on.
+	Warnings []string
 }
 
 // OIDCRoutePath returns the path of an OIDC route of the account with the
 // slug: "/login/oidc/{slug}/" + suffix.
 func OIDCRoutePath(slug, suffix string) string { return "/login/oidc/" + slug + "/" + suffix }
 
-func (s *Service) oidcView(acc *account.Account, c *OIDCConfig, saved bool) *OIDCView {
-	v := &OIDCView{Config: c, Saved: saved, ClientSecretSet: len(c.ClientSecretSealed) > 0}
+func (s *Service) oidcView(ctx context.Context, acc *account.Account, c *OIDCConfig, saved bool) (*OIDCView, error) {
+	v := &OIDCView{Config: c, Saved: saved, ClientSecretSet: len(c.ClientSecretSealed) > 0, Warnings: []string{}}
 	if s.base != "" {
 		v.RedirectURI = s.base + OIDCRoutePath(acc.Slug, "callback")
 		v.InitiationURL = s.base + OIDCRoutePath(acc.Slug, "")
 	}
-	return v
+	if c.Enabled {
+		saml, _, err := s.load(ctx, acc.ID)
+		if err != nil {
+			return nil, err
+		}
+		if saml.BreakGlassUserID == "" {
+			v.Warnings = append(v.Warnings, noBreakGlassWarning)
+		}
+	}
+	return v, nil
 }
 
 func (s *Service) loadOIDC(ctx context.Context, accountID string) (*OIDCConfig, bool, error) {
@@ -227,7 +249,7 @@ func (s *Service) OIDCConnection(ctx context.Context, accountID string) (*OIDCVi
 	if err != nil {
 		return nil, err
 	}
-	return s.oidcView(acc, c, saved), nil
+	return s.oidcView(ctx, acc, c, saved)
 }
 
 // oidcSecretBinding is what a client secret is sealed for: another
@@ -268,8 +290,8 @@ func (s *Service) UpdateOIDC(ctx context.Context, accountID string, up OIDCUpdat
 		if err := s.store.PutOIDCConfig(ctx, next); err != nil {
 			return err
 		}
-		out = s.oidcView(acc, next, true)
-		return nil
+		out, err = s.oidcView(ctx, acc, next, true)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -298,10 +320,12 @@ func (s *Service) applyOIDC(ctx context.Context, cur *OIDCConfig, up OIDCUpdate)
 	if up.IssuerURL != nil {
 		next.IssuerURL = strings.TrimSpace(*up.IssuerURL)
 		if next.IssuerURL != "" {
-			if msg := validateURL(next.IssuerURL, !s.opts.Production); msg != "" {
+			if msg := validateURL(next.IssuerURL, s.opts.OIDCAllowLocalIssuers); msg != "" {
 				v.Add("issuer_url", msg)
 			} else if strings.Contains(next.IssuerURL, "?") {
 				v.Add("issuer_url", "must not have a query")
+			} else if msg := issuerAddressProblem(next.IssuerURL); msg != "" && !s.opts.OIDCAllowLocalIssuers {
+				v.Add("issuer_url", msg)
 			}
 		}
 	}
@@ -367,10 +391,19 @@ func (s *Service) applyOIDC(ctx context.Context, cur *OIDCConfig, up OIDCUpdate)
 		}
 		next.AutoCreateGroups = *up.AutoCreateGroups
 	}
+	if up.LocalTwoFactor != nil {
+		next.LocalTwoFactor = *up.LocalTwoFactor
+		if next.LocalTwoFactor && s.opts.TwoFactorPath == "" {
+			v.Add("local_two_factor", "this installation has no two-factor page for single sign-on (sso.Options.TwoFactorPath)")
+		}
+	}
 	if up.Enabled != nil {
 		next.Enabled = *up.Enabled
 	}
 	if next.Enabled {
+		if s.base == "" {
+			v.Add("enabled", "single sign-on needs the installation's base URL (sso.Options.BaseURL)")
+		}
 		if next.IssuerURL == "" {
 			v.Add("issuer_url", "is required to enable the connection")
 		}
@@ -441,14 +474,7 @@ type oidcProviderEntry struct {
 	at time.Time
 }
 
-func (s *Service) oidcClient() *http.Client {
-	if s.opts.OIDCHTTPClient != nil {
-		return s.opts.OIDCHTTPClient
-	}
-	return defaultOIDCClient
-}
-
-var defaultOIDCClient = &http.Client{Timeout: 10 * time.Second}
+func (s *Service) oidcClient() *http.Client { return s.oidcHTTP }
 
 // oidcProvider returns the provider of the issuer, discovering it at most
 // once per oidcProviderTTL.
@@ -613,7 +639,7 @@ func (s *Service) FinishOIDCLogin(ctx context.Context, in OIDCCallbackInput) (*L
 	if le != nil {
 		return fail(le)
 	}
-	pol := signInPolicy{autoCreateUsers: c.AutoCreateUsers, autoCreateGroups: c.AutoCreateGroups}
+	pol := signInPolicy{autoCreateUsers: c.AutoCreateUsers, autoCreateGroups: c.AutoCreateGroups, localTwoFactor: c.LocalTwoFactor}
 	out, err := s.completeSignIn(ctx, acc, pol, si, ain, st.ReturnTo, "")
 	if err != nil {
 		return nil, err

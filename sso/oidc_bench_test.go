@@ -54,3 +54,25 @@ func BenchmarkOIDC_SignIn(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSSO_PasswordLoginAllowed measures the SSO question every
+// password sign-in asks (Enforcement: both connections read) on the
+// memory store, against the baseline of the single configuration read it
+// replaced.
+func BenchmarkSSO_PasswordLoginAllowed(b *testing.B) {
+	env := kittest.New(b)
+	f := newOIDCFixture(b, env)
+	ctx := context.Background()
+	b.Run("Baseline_GetSSOConfig", func(b *testing.B) {
+		for range b.N {
+			_, _ = env.Store.GetSSOConfig(ctx, f.accID)
+		}
+	})
+	b.Run("Enforcement", func(b *testing.B) {
+		for range b.N {
+			if e, err := env.Kit.SSO.Enforcement(ctx, f.accID); err != nil || !e.Enforced {
+				b.Fatal(e, err)
+			}
+		}
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/internal/httpx"
 )
 
@@ -67,7 +66,10 @@ func (h *Handler) oidcInitiate(w http.ResponseWriter, r *http.Request) {
 
 // oidcCallback serves RouteOIDCCallback: the provider sends the browser
 // back with code and state (or error). On success the session cookie is
-// set and the browser sent (303) to the return path, else to "/".
+// set and the browser sent (303) to the return path, else to "/"; when
+// the user owes the local second factor (OIDCConfig.LocalTwoFactor), the
+// challenge cookie is set instead and the browser sent to
+// Options.TwoFactorPath, exactly as after a SAML sign-in.
 func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	q := r.URL.Query()
@@ -85,14 +87,7 @@ func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, err)
 		return
 	}
-	if out.Result.Session == nil { // OIDC connections never ask for the local second factor
-		h.errorPage(w, r, refuse(ReasonTwoFactorUnavailable, accountkit.Internal))
-		return
-	}
-	h.svc.auth.SetCookie(w, out.Result.Token, out.Result.Session.ExpiresAt)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", out.Redirect)
-	w.WriteHeader(http.StatusSeeOther)
+	h.signedIn(w, out)
 }
 
 // getOIDCConfig serves RouteGetOIDCConfig.
@@ -137,9 +132,11 @@ type oidcConfigJSON struct {
 	GroupsClaim      string     `json:"groups_claim"`
 	AutoCreateUsers  bool       `json:"auto_create_users"`
 	AutoCreateGroups bool       `json:"auto_create_groups"`
+	LocalTwoFactor   bool       `json:"local_two_factor"`
 	RedirectURI      string     `json:"redirect_uri"`
 	InitiationURL    string     `json:"initiation_url"`
 	UpdatedAt        *time.Time `json:"updated_at,omitempty"`
+	Warnings         []string   `json:"warnings"`
 }
 
 func toOIDCJSON(v *OIDCView) oidcConfigJSON {
@@ -148,7 +145,8 @@ func toOIDCJSON(v *OIDCView) oidcConfigJSON {
 		ClientSecretSet: v.ClientSecretSet, Scopes: httpx.List(c.scopes()),
 		EmailClaim: orDefault(c.EmailClaim, DefaultOIDCEmailClaim), GivenNameClaim: orDefault(c.GivenNameClaim, DefaultOIDCGivenNameClaim),
 		FamilyNameClaim: orDefault(c.FamilyNameClaim, DefaultOIDCFamilyNameClaim), GroupsClaim: orDefault(c.GroupsClaim, DefaultOIDCGroupsClaim),
-		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, RedirectURI: v.RedirectURI, InitiationURL: v.InitiationURL}
+		AutoCreateUsers: c.AutoCreateUsers, AutoCreateGroups: c.AutoCreateGroups, LocalTwoFactor: c.LocalTwoFactor,
+		RedirectURI: v.RedirectURI, InitiationURL: v.InitiationURL, Warnings: httpx.List(v.Warnings)}
 	if v.Saved {
 		t := c.UpdatedAt
 		out.UpdatedAt = &t

@@ -345,10 +345,12 @@ func TestOIDC_ConfigAPI(t *testing.T) {
 	require.Equal(t, []any{"openid", "email", "groups"}, out["scopes"])
 
 	// A member without sso.manage, and another tree's account manager.
+	// (Bob's password no longer signs him in: the connection enforces
+	// single sign-on.)
 	acc, err := env.Store.GetAccount(context.Background(), f.accID)
 	require.NoError(t, err)
-	env.ActiveUser(t, acc, "bob")
-	bob := env.Login(t, "bob", kittest.Password)
+	bobUser := env.ActiveUser(t, acc, "bob")
+	bob := env.Tokens.Issue(kittest.Member(f.accID, bobUser.Username))
 	require.Equal(t, http.StatusForbidden, env.Do(t, http.MethodGet, path, bob, nil).Status)
 	other := env.MainAccount(t, "fabrikam")
 	env.ActiveUser(t, other, "eve", security.RoleAccountManager)

@@ -97,9 +97,18 @@ type Options struct {
 	// 30 at once, then one every 2 s; a negative Burst turns it off).
 	DiscoverPerIP security.RateLimit
 	// OIDCHTTPClient makes the requests to OpenID providers (discovery,
-	// JWKS, token and userinfo endpoints); default a client with a 10 s
-	// timeout.
+	// JWKS, token and userinfo endpoints). The default client fetches only
+	// https URLs at public addresses, checked at every dial after DNS
+	// resolution (PublicAddressControl; redirects included), with a 10 s
+	// timeout and no proxy. A client given here replaces that guard: dial
+	// with PublicAddressControl to keep it.
 	OIDCHTTPClient *http.Client
+	// OIDCAllowLocalIssuers lets OIDC issuers be plain http to loopback
+	// and lets the default client fetch from loopback, private and other
+	// non-public addresses: for tests and local development with a
+	// provider on this machine (accountkittest turns it on), never in
+	// production — NewService refuses it together with Production.
+	OIDCAllowLocalIssuers bool
 }
 
 // The throttle scopes of the ACS.
@@ -148,6 +157,7 @@ type Service struct {
 	throttle   *security.Throttle
 
 	providers oidcProviders // discovered OIDC providers (oidc.go)
+	oidcHTTP  *http.Client  // fetches from OIDC providers (oidc_fetch.go)
 
 	purgeMu   sync.Mutex
 	nextPurge time.Time
@@ -202,6 +212,17 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 			return nil, errors.New("sso: Options.BaseURL must not have a query")
 		}
 		s.base, s.basePath = base, strings.TrimRight(u.Path, "/")
+	}
+	switch {
+	case opts.OIDCHTTPClient != nil:
+		s.oidcHTTP = opts.OIDCHTTPClient
+	case opts.OIDCAllowLocalIssuers:
+		if opts.Production {
+			return nil, errors.New("sso: Options.OIDCAllowLocalIssuers is for tests and development, not with Production")
+		}
+		s.oidcHTTP = &http.Client{Timeout: 10 * time.Second}
+	default:
+		s.oidcHTTP = guardedOIDCClient(PublicAddress)
 	}
 	if opts.TwoFactorPath != "" && !SafeReturnPath(opts.TwoFactorPath) {
 		return nil, errors.New("sso: Options.TwoFactorPath must be a path on this host, such as /login/two-factor")
@@ -275,7 +296,7 @@ func (s *Service) view(acc *account.Account, c *Config, saved bool) *View {
 		}
 	}
 	if c.Enabled && c.BreakGlassUserID == "" {
-		v.Warnings = append(v.Warnings, "No break-glass Account Manager: if the IdP fails, nobody of the account can sign in with a password.")
+		v.Warnings = append(v.Warnings, noBreakGlassWarning)
 	}
 	return v
 }
@@ -578,30 +599,81 @@ func (s *Service) ImportMetadata(ctx context.Context, accountID string, data []b
 	return s.update(ctx, accountID, up, map[string]string{"source": "metadata"})
 }
 
-// PasswordLoginAllowed is the users.Options.PasswordLoginAllowed hook:
-// while the user's account has SSO enabled it refuses password sign-in and
-// password reset with a Forbidden error naming the initiation URL, except
-// for the account's break-glass Account Manager, whose every use is
-// audited ("SSO break-glass password use.").
-func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error {
-	c, err := s.store.GetSSOConfig(ctx, u.AccountID)
+// noBreakGlassWarning is the warning of a view whose enabled connection
+// leaves nobody a password.
+const noBreakGlassWarning = "No break-glass Account Manager: if the IdP fails, nobody of the account can sign in with a password."
+
+// Enforcement is whether an account enforces single sign-on, and who may
+// still use a password.
+type Enforcement struct {
+	// Enforced is true while the account has an enabled SSO connection of
+	// either kind: its SAML configuration (Config.Enabled) or its OpenID
+	// Connect connection (OIDCConfig.Enabled), or both.
+	Enforced bool
+	// BreakGlassUserID is the account's break-glass Account Manager
+	// (Config.BreakGlassUserID of the SAML configuration, which holds it
+	// for both kinds of connection); "" when none.
+	BreakGlassUserID string
+	// InitiationURL is where the account's users sign in instead: the
+	// SAML initiation URL when SAML is enabled, else the OIDC one; ""
+	// when nothing is enforced or without Options.BaseURL.
+	InitiationURL string
+}
+
+// Enforcement returns whether the account enforces single sign-on. It is
+// the one place that decides it: password sign-in and password reset
+// (PasswordLoginAllowed) ask it, whatever kind of connection the account
+// has. Errors: Internal (a store failure).
+func (s *Service) Enforcement(ctx context.Context, accountID string) (*Enforcement, error) {
+	samlCfg, _, err := s.load(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	oidcCfg, _, err := s.loadOIDC(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	e := &Enforcement{Enforced: samlCfg.Enabled || oidcCfg.Enabled, BreakGlassUserID: samlCfg.BreakGlassUserID}
+	if !e.Enforced || s.base == "" {
+		return e, nil
+	}
+	acc, err := s.store.GetAccount(ctx, accountID)
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
-			return nil
+			return e, nil
 		}
+		return nil, err
+	}
+	if samlCfg.Enabled {
+		e.InitiationURL = s.urls(acc, samlCfg).InitiationURL
+	} else {
+		e.InitiationURL = s.base + OIDCRoutePath(acc.Slug, "")
+	}
+	return e, nil
+}
+
+// PasswordLoginAllowed is the users.Options.PasswordLoginAllowed hook:
+// while the user's account enforces single sign-on (Enforcement: an
+// enabled SAML configuration or OpenID Connect connection) it refuses
+// password sign-in and password reset with a Forbidden error naming the
+// initiation URL, except for the account's break-glass Account Manager,
+// whose every use is audited ("SSO break-glass password use.").
+func (s *Service) PasswordLoginAllowed(ctx context.Context, u *users.User) error {
+	e, err := s.Enforcement(ctx, u.AccountID)
+	if err != nil {
 		return err
 	}
-	if !c.Enabled {
+	if !e.Enforced {
 		return nil
 	}
-	if c.BreakGlassUserID == u.ID && u.Status == users.StatusActive && slices.Contains(u.Roles, security.RoleAccountManager) {
+	if e.BreakGlassUserID == u.ID && u.Status == users.StatusActive && slices.Contains(u.Roles, security.RoleAccountManager) {
 		return s.audit.Record(ctx, audit.Entry{AccountID: u.AccountID, Item: audit.ItemSSO, Action: audit.ActionLogin,
 			Description: "SSO break-glass password use.", TargetType: "user", TargetID: u.ID, TargetName: u.Username,
 			Details: map[string]string{"method": string(users.LoginPassword)}})
 	}
 	where := "the account's single sign-on page"
-	if acc, err := s.store.GetAccount(ctx, u.AccountID); err == nil && s.base != "" {
-		where = s.urls(acc, c).InitiationURL
+	if e.InitiationURL != "" {
+		where = e.InitiationURL
 	}
 	return accountkit.Errorf(accountkit.Forbidden, "password sign-in is disabled for this account: sign in with single sign-on at %s", where)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/accountkit/accountkit/accountkittest"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -93,4 +94,47 @@ func TestSSO_GroupSyncWithTeams(t *testing.T) {
 	assert.Equal(t, []string{"Ops", "Staff"}, names)
 	_, err = env.Kit.Teams.AddMembers(admin, eng.ID, []string{f.admin.ID})
 	assert.NoError(t, err, "now a manual team")
+}
+
+// TestOIDC_GroupSyncWithKitIssuer runs an OIDC sign-in through the public
+// test kit's issuer (accountkittest.EnableOIDC), so the helper hosts use
+// is exercised by the project's own tests: a configurable groups claim
+// becomes SSO teams exactly, at each sign-in, and manual teams stay.
+func TestOIDC_GroupSyncWithKitIssuer(t *testing.T) {
+	t.Parallel()
+	env := kittest.New(t)
+	acc := env.MainAccount(t, "contoso")
+	admin := env.ActiveUser(t, acc, "admin", security.RoleAccountManager)
+	alice := env.ActiveUser(t, acc, "alice")
+	ctx := env.UserCtx(t, admin)
+	ops, err := env.Kit.Teams.Create(ctx, teams.CreateInput{Name: "Ops"})
+	require.NoError(t, err)
+	_, err = env.Kit.Teams.AddMembers(ctx, ops.ID, []string{alice.ID})
+	require.NoError(t, err)
+	on, claim := true, "roles"
+	issuer := env.EnableOIDC(t, acc, sso.OIDCUpdate{AutoCreateGroups: &on, GroupsClaim: &claim})
+
+	teamsOf := func() []string {
+		t.Helper()
+		ts, err := env.Store.ListUserTeams(context.Background(), alice.ID)
+		require.NoError(t, err)
+		var names []string
+		for _, tm := range ts {
+			names = append(names, tm.Name)
+		}
+		sort.Strings(names)
+		return names
+	}
+	res := issuer.SignIn(t, "", accountkittest.IDToken{Email: alice.Email, Groups: []string{"Ignored"},
+		Claims: map[string]any{"roles": []string{"Engineering", "Support"}}})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	assert.Equal(t, []string{"Engineering", "Ops", "Support"}, teamsOf())
+
+	res = issuer.SignIn(t, "", accountkittest.IDToken{Email: alice.Email, Claims: map[string]any{"roles": []string{"Support"}}})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	assert.Equal(t, []string{"Ops", "Support"}, teamsOf())
+
+	res = issuer.SignIn(t, "", accountkittest.IDToken{Email: alice.Email, Expired: true})
+	require.Equal(t, sso.ReasonOIDCIDTokenExpired, res.Reason)
+	assert.Equal(t, []string{"Ops", "Support"}, teamsOf(), "a refused sign-in changes nothing")
 }

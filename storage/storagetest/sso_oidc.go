@@ -25,7 +25,7 @@ func newOIDCConfig(accountID string) *sso.OIDCConfig {
 		ClientID: "client-" + accountID, ClientSecretSealed: []byte{1, 0, 0xff, 0x80, 7},
 		Scopes: []string{"openid", "email", "profile"}, EmailClaim: "email", GivenNameClaim: "given_name",
 		FamilyNameClaim: "family_name", GroupsClaim: "groups", AutoCreateUsers: true, AutoCreateGroups: true,
-		CreatedAt: at(0), UpdatedAt: at(1)}
+		LocalTwoFactor: true, CreatedAt: at(0), UpdatedAt: at(1)}
 }
 
 func requireOIDCConfig(t testing.TB, want, got *sso.OIDCConfig) {

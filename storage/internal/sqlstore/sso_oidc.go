@@ -28,6 +28,7 @@ type ssoOIDCConfigRow struct {
 	GroupsClaim      string    `bun:"groups_claim,notnull"`
 	AutoCreateUsers  bool      `bun:"auto_create_users,notnull"`
 	AutoCreateGroups bool      `bun:"auto_create_groups,notnull"`
+	LocalTwoFactor   bool      `bun:"local_two_factor,notnull"`
 	CreatedAt        time.Time `bun:"created_at,notnull"`
 	UpdatedAt        time.Time `bun:"updated_at,notnull"`
 }
@@ -49,7 +50,7 @@ func (s *Store) GetOIDCConfig(ctx context.Context, accountID string) (*sso.OIDCC
 	return &sso.OIDCConfig{AccountID: r.AccountID, Enabled: r.Enabled, IssuerURL: r.IssuerURL, ClientID: r.ClientID,
 		ClientSecretSealed: secret, Scopes: scopes, EmailClaim: r.EmailClaim, GivenNameClaim: r.GivenNameClaim,
 		FamilyNameClaim: r.FamilyNameClaim, GroupsClaim: r.GroupsClaim, AutoCreateUsers: r.AutoCreateUsers,
-		AutoCreateGroups: r.AutoCreateGroups, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
+		AutoCreateGroups: r.AutoCreateGroups, LocalTwoFactor: r.LocalTwoFactor, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
 // PutOIDCConfig inserts or replaces the connection with one upsert.
@@ -61,7 +62,7 @@ func (s *Store) PutOIDCConfig(ctx context.Context, c *sso.OIDCConfig) error {
 	row := &ssoOIDCConfigRow{AccountID: c.AccountID, Enabled: c.Enabled, IssuerURL: c.IssuerURL, ClientID: c.ClientID,
 		ClientSecret: secret, Scopes: strings.Join(c.Scopes, " "), EmailClaim: c.EmailClaim, GivenNameClaim: c.GivenNameClaim,
 		FamilyNameClaim: c.FamilyNameClaim, GroupsClaim: c.GroupsClaim, AutoCreateUsers: c.AutoCreateUsers,
-		AutoCreateGroups: c.AutoCreateGroups, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+		AutoCreateGroups: c.AutoCreateGroups, LocalTwoFactor: c.LocalTwoFactor, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 	q := s.idb(ctx).NewInsert().Model(row)
 	if s.dialect == MySQL {
 		q = q.On("DUPLICATE KEY UPDATE")
