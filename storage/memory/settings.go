@@ -17,7 +17,10 @@ func copySettings(st *account.SecuritySettings) *account.SecuritySettings {
 	if st.PasswordValidityDays != nil {
 		c.PasswordValidityDays = ptrTo(*st.PasswordValidityDays)
 	}
-	c.Enforced = slices.Clone(st.Enforced)
+	c.Enforced = nil // as the SQL adapters: no groups reads back as nil
+	if len(st.Enforced) > 0 {
+		c.Enforced = slices.Clone(st.Enforced)
+	}
 	c.UpdatedAt = normTime(st.UpdatedAt)
 	return &c
 }
