@@ -111,7 +111,7 @@ var policyFields = []policyField{
 		copy: func(d, s *SecuritySettings) { d.LockoutMinutes = s.LockoutMinutes },
 		show: func(s *SecuritySettings) string {
 			if s.LockoutMinutes == 0 {
-				return "0 (locked until unlocked)"
+				return "0 (locked until an Account Manager unlocks)"
 			}
 			return fmt.Sprint(s.LockoutMinutes)
 		},
