@@ -311,7 +311,7 @@ func (s *Service) EffectivePolicy(ctx context.Context, accountID string) (*Effec
 	return ResolvePolicy(ctx, s.store, accountID)
 }
 
-// AccountNames returns the names of the accounts with the IDs, for showing
+// accountNames returns the names of the accounts with the IDs, for showing
 // where an inherited policy comes from. Unknown IDs are left out.
 func (s *Service) accountNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
