@@ -33,3 +33,30 @@ func ExampleService() {
 	// Output:
 	// acme-eu disabled 1
 }
+
+func ExampleService_Enforce() {
+	store := memory.New()
+	defer store.Close()
+	k, _ := kit.New(kit.Options{Store: store})
+	main, _ := k.Accounts.CreateMain(security.AsSystem(context.Background()), account.CreateInput{Name: "Acme", Slug: "acme"})
+	manager := security.WithPrincipal(context.Background(), &security.Principal{
+		UserID: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", Username: "alice", AccountID: main.ID,
+		Permissions: security.NewPermissionSet(security.AccountSettingsPermissions...),
+	})
+	eu, _ := k.Accounts.CreateSub(manager, main.ID, account.CreateInput{Name: "Acme Europe", Slug: "acme-eu"})
+
+	// Later, the main account requires 2FA and enforces it on its subtree.
+	required := true
+	_, _ = k.Accounts.UpdateSecuritySettings(manager, main.ID, account.SecurityUpdate{TwoFactorRequired: &required})
+	_, _ = k.Accounts.Enforce(manager, main.ID, account.GroupTwoFactor)
+
+	ep, _ := k.Accounts.EffectivePolicy(manager, eu.ID)
+	fmt.Println(ep.Settings.TwoFactorRequired, ep.Own.TwoFactorRequired, ep.InheritedFrom["two_factor_required"] == main.ID)
+
+	optional := false
+	_, err := k.Accounts.UpdateSecuritySettings(manager, eu.ID, account.SecurityUpdate{TwoFactorRequired: &optional})
+	fmt.Println(err != nil)
+	// Output:
+	// true false true
+	// true
+}

@@ -19,6 +19,8 @@ const (
 	RouteDisable         = "POST /api/v1/accounts/{id}/disable"
 	RouteGetSecurity     = "GET /api/v1/accounts/{id}/security"
 	RouteUpdateSecurity  = "PATCH /api/v1/accounts/{id}/security"
+	RouteEnforce         = "PUT /api/v1/accounts/{id}/security/enforced/{group}"
+	RouteUnenforce       = "DELETE /api/v1/accounts/{id}/security/enforced/{group}"
 )
 
 // Handler serves the accounts API, customization included. It calls only
@@ -42,19 +44,18 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 		{Pattern: RouteDisable, Serve: h.setStatus(StatusDisabled)},
 		{Pattern: RouteGetSecurity, Serve: h.getSecurity},
 		{Pattern: RouteUpdateSecurity, Serve: h.updateSecurity},
+		{Pattern: RouteEnforce, Serve: h.setEnforced(true)},
+		{Pattern: RouteUnenforce, Serve: h.setEnforced(false)},
 	}
 	h.Mux = httpx.NewMux(logger, append(routes, h.customizationRoutes()...)...)
 	return h
 }
 
-// getSecurity serves RouteGetSecurity.
+// getSecurity serves RouteGetSecurity: the effective settings, with what
+// is inherited and from which account.
 func (h *Handler) getSecurity(w http.ResponseWriter, r *http.Request) {
-	st, err := h.svc.SecuritySettings(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
+	ep, err := h.svc.EffectivePolicy(r.Context(), r.PathValue("id"))
+	h.writeSecurity(w, r, ep, err)
 }
 
 // updateSecurity serves RouteUpdateSecurity. For max_inactivity_days and
@@ -66,33 +67,102 @@ func (h *Handler) updateSecurity(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	st, err := h.svc.UpdateSecuritySettings(r.Context(), r.PathValue("id"), u)
+	if _, err := h.svc.UpdateSecuritySettings(r.Context(), r.PathValue("id"), u); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	h.getSecurity(w, r)
+}
+
+// setEnforced serves RouteEnforce and RouteUnenforce.
+func (h *Handler) setEnforced(on bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, g := r.PathValue("id"), PolicyGroup(r.PathValue("group"))
+		var ep *EffectivePolicy
+		var err error
+		if on {
+			ep, err = h.svc.Enforce(r.Context(), id, g)
+		} else {
+			ep, err = h.svc.Unenforce(r.Context(), id, g)
+		}
+		h.writeSecurity(w, r, ep, err)
+	}
+}
+
+func (h *Handler) writeSecurity(w http.ResponseWriter, r *http.Request, ep *EffectivePolicy, err error) {
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, securityJSON(st))
+	names, err := h.svc.PolicyNames(r.Context(), ep.Settings.AccountID, ep)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, securityJSON(ep, names))
 }
 
+// securityValues are the settings themselves, inlined in securityOut.
+type securityValues struct {
+	TwoFactorRequired    bool `json:"two_factor_required"`
+	MaxInactivityDays    *int `json:"max_inactivity_days"`
+	MaxLoginAttempts     int  `json:"max_login_attempts"`
+	PasswordValidityDays *int `json:"password_validity_days"`
+	SessionIdleMinutes   int  `json:"session_idle_minutes"`
+	SessionMaxHours      int  `json:"session_max_hours"`
+	PasswordMinLength    int  `json:"password_min_length"`
+	PasswordHistory      int  `json:"password_history"`
+	LockoutMinutes       int  `json:"lockout_minutes"`
+}
+
+type accountRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type policyJSON struct {
+	Group      PolicyGroup `json:"group"`
+	Settings   []string    `json:"settings"`
+	Enforced   bool        `json:"enforced"`
+	Inherited  bool        `json:"inherited"`
+	EnforcedBy *accountRef `json:"enforced_by"`
+}
+
+// securityOut holds the effective values (inline), the groups the account
+// enforces on its subtree, each group's inheritance, the settings whose
+// value comes from an account above, and the account's own values.
 type securityOut struct {
-	AccountID            string    `json:"account_id"`
-	TwoFactorRequired    bool      `json:"two_factor_required"`
-	MaxInactivityDays    *int      `json:"max_inactivity_days"`
-	MaxLoginAttempts     int       `json:"max_login_attempts"`
-	PasswordValidityDays *int      `json:"password_validity_days"`
-	SessionIdleMinutes   int       `json:"session_idle_minutes"`
-	SessionMaxHours      int       `json:"session_max_hours"`
-	PasswordMinLength    int       `json:"password_min_length"`
-	PasswordHistory      int       `json:"password_history"`
-	LockoutMinutes       int       `json:"lockout_minutes"`
-	UpdatedAt            time.Time `json:"updated_at"`
+	AccountID string `json:"account_id"`
+	securityValues
+	UpdatedAt     time.Time             `json:"updated_at"`
+	Enforced      []PolicyGroup         `json:"enforced"`
+	Policies      []policyJSON          `json:"policies"`
+	InheritedFrom map[string]accountRef `json:"inherited_from"`
+	Own           securityValues        `json:"own"`
 }
 
-func securityJSON(s *SecuritySettings) securityOut {
-	return securityOut{AccountID: s.AccountID, TwoFactorRequired: s.TwoFactorRequired, MaxInactivityDays: s.MaxInactivityDays,
+func values(s *SecuritySettings) securityValues {
+	return securityValues{TwoFactorRequired: s.TwoFactorRequired, MaxInactivityDays: s.MaxInactivityDays,
 		MaxLoginAttempts: s.MaxLoginAttempts, PasswordValidityDays: s.PasswordValidityDays,
 		SessionIdleMinutes: s.SessionIdleMinutes, SessionMaxHours: s.SessionMaxHours, PasswordMinLength: s.PasswordMinLength,
-		PasswordHistory: s.PasswordHistory, LockoutMinutes: s.LockoutMinutes, UpdatedAt: s.UpdatedAt}
+		PasswordHistory: s.PasswordHistory, LockoutMinutes: s.LockoutMinutes}
+}
+
+func securityJSON(ep *EffectivePolicy, names map[string]string) securityOut {
+	s := ep.Settings
+	out := securityOut{AccountID: s.AccountID, securityValues: values(s), UpdatedAt: s.UpdatedAt,
+		Enforced: SortGroups(s.Enforced), InheritedFrom: map[string]accountRef{}, Own: values(ep.Own)}
+	for _, g := range PolicyGroups {
+		p := policyJSON{Group: g, Settings: g.Settings(), Enforced: s.Enforces(g)}
+		if id, ok := ep.EnforcedBy[g]; ok {
+			p.Inherited, p.EnforcedBy = true, &accountRef{ID: id, Name: names[id]}
+		}
+		out.Policies = append(out.Policies, p)
+	}
+	for field, id := range ep.InheritedFrom {
+		out.InheritedFrom[field] = accountRef{ID: id, Name: names[id]}
+	}
+	return out
 }
 
 // current serves RouteCurrent: the principal's own account.

@@ -117,9 +117,11 @@ func (s *Service) CreateSub(ctx context.Context, parentID string, in CreateInput
 		if err := s.store.CreateAccount(ctx, a); err != nil {
 			return s.slugConflict(err)
 		}
-		// A sub-account starts with a copy of its parent's security settings.
+		// A sub-account starts with a copy of its parent's own security
+		// settings (not of what the parent enforces on its subtree: that
+		// reaches the sub-account through ResolvePolicy, now and later).
 		if st, err := s.store.GetSecuritySettings(ctx, parent.ID); err == nil {
-			st.AccountID, st.UpdatedAt = a.ID, a.CreatedAt
+			st.AccountID, st.UpdatedAt, st.Enforced = a.ID, a.CreatedAt, nil
 			if err := s.store.PutSecuritySettings(ctx, st); err != nil {
 				return err
 			}

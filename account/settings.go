@@ -12,9 +12,14 @@ import (
 
 // SecuritySettings are an account's sign-in policies. Every account has its
 // own; a new sub-account starts with a copy of its parent's, and an account
-// that never saved any uses DefaultSecuritySettings.
+// that never saved any uses DefaultSecuritySettings. An account may enforce
+// groups of them on its whole subtree (Enforced); what applies to an
+// account is then its effective policy (ResolvePolicy, Service.Policy).
 type SecuritySettings struct {
 	AccountID string
+	// Enforced lists the policy groups this account enforces on every
+	// account below it, in PolicyGroups order.
+	Enforced []PolicyGroup
 	// TwoFactorRequired makes every user sign in with a second factor.
 	TwoFactorRequired bool
 	// MaxInactivityDays disables users who did not sign in for that many
@@ -97,6 +102,10 @@ type SettingsStore interface {
 	// ListInactivitySettings returns every saved settings row with a
 	// MaxInactivityDays, ordered by account ID.
 	ListInactivitySettings(ctx context.Context) ([]*SecuritySettings, error)
+	// ListSecuritySettings returns the saved settings of the accounts with
+	// the IDs, ordered by account ID; accounts that never saved any are
+	// left out.
+	ListSecuritySettings(ctx context.Context, accountIDs []string) ([]*SecuritySettings, error)
 }
 
 // SecurityUpdate changes security settings; nil fields stay as they are.
@@ -113,18 +122,22 @@ type SecurityUpdate struct {
 	SessionMaxHours      *int  `json:"session_max_hours,omitempty"`
 }
 
-// Policy returns the effective security settings of an account, without a
-// permission check: other services use it to enforce the policies.
+// Policy returns the effective security settings of an account (its own,
+// made stricter by the groups accounts above it enforce; see
+// ResolvePolicy), without a permission check: every enforcement point
+// (sign-in lockout, sessions, password rules and expiry, the 2FA
+// requirement, the inactivity job) uses it.
 func (s *Service) Policy(ctx context.Context, accountID string) (*SecuritySettings, error) {
-	st, err := s.store.GetSecuritySettings(ctx, accountID)
-	if accountkit.ErrorCode(err) == accountkit.NotFound {
-		return DefaultSecuritySettings(accountID), nil
+	ep, err := ResolvePolicy(ctx, s.store, accountID)
+	if err != nil {
+		return nil, err
 	}
-	return st, err
+	return ep.Settings, nil
 }
 
-// SecuritySettings returns an account's security settings. It requires
-// PermSecurityManage. Errors: Unauthenticated, NotFound, Forbidden.
+// SecuritySettings returns an account's effective security settings (see
+// Policy; EffectivePolicy tells where inherited values come from). It
+// requires PermSecurityManage. Errors: Unauthenticated, NotFound, Forbidden.
 func (s *Service) SecuritySettings(ctx context.Context, accountID string) (*SecuritySettings, error) {
 	if _, err := s.authz.Require(ctx, security.PermSecurityManage, accountID); err != nil {
 		return nil, err
@@ -132,13 +145,16 @@ func (s *Service) SecuritySettings(ctx context.Context, accountID string) (*Secu
 	return s.Policy(ctx, accountID)
 }
 
-// UpdateSecuritySettings changes an account's security settings. It
-// requires PermSecurityManage; values out of range are refused naming the
-// field and its range. Audited as "Account security options updated" and,
+// UpdateSecuritySettings changes an account's own security settings and
+// returns its effective ones. It requires PermSecurityManage; values out of
+// range are refused naming the field and its range, and a value weaker than
+// what an account above enforces is refused naming the setting and the
+// enforcing account (a stricter one is saved and applies). Audited as "Account security options updated" and,
 // when the two-factor requirement changes, "Two-factor authentication
 // enabled/disabled for all users" and "Two-factor authentication settings
 // updated" (item 2FA); a refused request that sets the requirement is also
-// audited as a 2FA Enable/Disable failure. Errors: Unauthenticated, NotFound,
+// audited under 2FA as an Enable/Disable failure and a "settings update
+// failed". Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
 func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, u SecurityUpdate) (*SecuritySettings, error) {
 	entry := securityEntry(accountID)
@@ -150,12 +166,22 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 		if err := u.validate(); err != nil {
 			return err
 		}
-		cur, err := s.Policy(ctx, accountID)
+		ep, err := ResolvePolicy(ctx, s.store, accountID)
 		if err != nil {
 			return err
 		}
-		before := *cur
+		cur := ep.Own
+		before := *cur.Clone()
 		u.apply(cur)
+		if len(ep.source) > 0 {
+			names, err := s.accountNames(ctx, ep.EnforcingAccounts())
+			if err != nil {
+				return err
+			}
+			if err := ep.checkInherited(u, cur, names); err != nil {
+				return err
+			}
+		}
 		cur.UpdatedAt = s.rt.Now()
 		if err := s.store.PutSecuritySettings(ctx, cur); err != nil {
 			return err
@@ -176,17 +202,21 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 				return err
 			}
 		}
-		out = cur
-		return nil
+		out, err = s.Policy(ctx, accountID)
+		return err
 	})
 	if err != nil && u.TwoFactorRequired != nil {
 		// A refused change of the two-factor requirement is filed under 2FA
-		// too, so the 2FA filter shows it.
+		// too, so the 2FA filter shows it: as the Enable/Disable failure and
+		// as the reference's "settings update failed", the failing twins of
+		// the two events a success records.
 		e := audit.Entry{AccountID: accountID, Item: audit.Item2FA, Action: audit.ActionDisable,
 			FailureDescription: "Disabling two-factor authentication failed.", TargetType: "account", TargetID: accountID}
 		if *u.TwoFactorRequired {
 			e.Action, e.FailureDescription = audit.ActionEnable, "Enabling two-factor authentication failed."
 		}
+		s.audit.RecordFailure(ctx, e, err)
+		e.Action, e.FailureDescription = audit.ActionUpdate, "Two-factor authentication settings update failed."
 		s.audit.RecordFailure(ctx, e, err)
 	}
 	return out, err

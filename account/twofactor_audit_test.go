@@ -55,6 +55,8 @@ func TestUpdateSecuritySettings_TwoFactorAudit(t *testing.T) {
 	_, err = env.Kit.Accounts.UpdateSecuritySettings(member, main.ID, account.SecurityUpdate{TwoFactorRequired: ptr(true)})
 	assert.Equal(t, accountkit.Forbidden, accountkit.ErrorCode(err))
 	assert.Equal(t, 1, count(audit.ActionEnable, audit.StatusFailure, "Enabling two-factor authentication failed."))
+	assert.Equal(t, 1, count(audit.ActionUpdate, audit.StatusFailure, "Two-factor authentication settings update failed."),
+		"the reference's failing twin of \"settings updated\"")
 	fail := env.RequireEvent(t, main.ID, audit.Item2FA, audit.ActionEnable)
 	assert.Equal(t, audit.StatusFailure, fail.Status)
 	assert.Equal(t, "forbidden", fail.Details["error_code"])
@@ -62,6 +64,7 @@ func TestUpdateSecuritySettings_TwoFactorAudit(t *testing.T) {
 	_, err = env.Kit.Accounts.UpdateSecuritySettings(mgr, main.ID, account.SecurityUpdate{TwoFactorRequired: ptr(false), MaxLoginAttempts: ptr(-5)})
 	assert.Equal(t, accountkit.Invalid, accountkit.ErrorCode(err))
 	assert.Equal(t, 1, count(audit.ActionDisable, audit.StatusFailure, "Disabling two-factor authentication failed."))
+	assert.Equal(t, 2, count(audit.ActionUpdate, audit.StatusFailure, "Two-factor authentication settings update failed."))
 	st, err := env.Kit.Accounts.SecuritySettings(mgr, main.ID)
 	require.NoError(t, err)
 	assert.False(t, st.TwoFactorRequired, "the refused request changed nothing")

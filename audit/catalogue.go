@@ -41,6 +41,11 @@ const (
 	ActionBulkRemove Action = "Bulk remove"
 	ActionLimit      Action = "Limit"
 	ActionMove       Action = "Move"
+	// ActionEnforce and ActionUnenforce record an account enforcing a
+	// security policy group on its sub-accounts, or lifting it (not in the
+	// reference, which has no policy inheritance).
+	ActionEnforce   Action = "Enforce"
+	ActionUnenforce Action = "Unenforce"
 )
 
 // CatalogueEntry describes one event the library records: its item and
@@ -73,10 +78,12 @@ var Catalogue = []CatalogueEntry{
 	{ItemAccount, ActionUpdate, "Logo updated.", "Logo update failed."},
 	{ItemAccount, ActionUpdate, "Color scheme set.", "Setting color scheme failed."},
 	{ItemAccount, ActionUpdate, "Language successfully changed.", "Language change failed."},
+	{ItemAccount, ActionEnforce, "Security policy enforced on sub-accounts.", "Enforcing security policy on sub-accounts failed."},
+	{ItemAccount, ActionUnenforce, "Security policy enforcement lifted.", "Lifting security policy enforcement failed."},
 
 	{Item2FA, ActionEnable, "Two-factor authentication enabled for all users.", "Enabling two-factor authentication failed."},
 	{Item2FA, ActionDisable, "Two-factor authentication disabled for all users.", "Disabling two-factor authentication failed."},
-	{Item2FA, ActionUpdate, "Two-factor authentication settings updated.", ""},
+	{Item2FA, ActionUpdate, "Two-factor authentication settings updated.", "Two-factor authentication settings update failed."},
 	{Item2FA, ActionUpdate, "Two-factor authentication enrollment started.", "Two-factor authentication enrollment failed."},
 	{Item2FA, ActionEnable, "Two-factor authentication enabled for user.", "Enabling two-factor authentication failed."},
 	{Item2FA, ActionDisable, "Two-factor authentication disabled for user.", "Disabling two-factor authentication failed."},

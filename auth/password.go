@@ -309,7 +309,8 @@ func (s *Service) redeem(ctx context.Context, secret string, kind users.TokenKin
 	}
 	if kind != users.TokenEmailVerify {
 		if err := s.checkPassword(ctx, u, password); err != nil {
-			return nil, nil, err
+			// The link is valid: the caller may audit the refusal for u.
+			return nil, u, err
 		}
 	}
 	return t, u, nil
@@ -355,13 +356,17 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, password string)
 
 // ResetPassword sets a new password through a reset link (forgot password
 // or unlock). The link works once; every session of the user ends.
-// Audited ("Password for user restored."). Errors: Invalid.
+// Audited ("Password for user restored."; with a valid link, a refused
+// password is audited as "Password for user failed."). Errors: Invalid.
 func (s *Service) ResetPassword(ctx context.Context, secret, password string) error {
 	t, u, err := s.redeem(ctx, secret, users.TokenPasswordReset, password)
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.passwordAllowed(ctx, u)
 	}
-	if err := s.passwordAllowed(ctx, u); err != nil {
+	if err != nil {
+		if u != nil {
+			s.audit.RecordFailure(userPrincipal(ctx, u, "", ""), *restoredEntry(u), err)
+		}
 		return err
 	}
 	return s.setPasswordAudited(ctx, restoredEntry(u), u, password, func(ctx context.Context, cur *users.User) error {
@@ -417,10 +422,13 @@ func (s *Service) ChangePassword(ctx context.Context, current, password string) 
 		if err != nil {
 			return err
 		}
-		s.audit.RecordFailure(ctx, *entry(u, audit.ItemPassword, audit.ActionUpdate, "", "Password for user failed."), errWrongCurrent)
+		// A failed change of one's own password, filed with its success
+		// ("Password updated."), not with the reset link's event.
+		s.audit.RecordFailure(ctx, *updatedEntry(u), errWrongCurrent)
 		return errWrongCurrent
 	}
 	if err := s.checkPassword(ctx, u, password); err != nil {
+		s.audit.RecordFailure(ctx, *updatedEntry(u), err)
 		return err
 	}
 	return s.setPassword(ctx, u, password, nil, p.SessionID)
@@ -460,20 +468,26 @@ func (s *Service) ChangeExpiredPassword(ctx context.Context, changeToken, passwo
 // check runs first on the locked row, every session but keepSession ends,
 // then the after hooks run.
 func (s *Service) setPassword(ctx context.Context, u *users.User, password string, check func(context.Context, *users.User) error, keepSession string, after ...func(context.Context, *users.User) error) error {
-	return s.setPasswordAudited(ctx, entry(u, audit.ItemPassword, audit.ActionUpdated, "Password updated.", "Password update failed."), u, password, check, keepSession, after...)
+	return s.setPasswordAudited(ctx, updatedEntry(u), u, password, check, keepSession, after...)
+}
+
+// updatedEntry is the audit entry of a user changing their own password.
+func updatedEntry(u *users.User) *audit.Entry {
+	return entry(u, audit.ItemPassword, audit.ActionUpdated, "Password updated.", "Password update failed.")
 }
 
 // setPasswordAudited is setPassword audited as e.
 func (s *Service) setPasswordAudited(ctx context.Context, e *audit.Entry, u *users.User, password string, check func(context.Context, *users.User) error, keepSession string, after ...func(context.Context, *users.User) error) error {
+	if security.PrincipalFrom(ctx) == nil {
+		ctx = userPrincipal(ctx, u, "", "")
+	}
 	if err := s.checkReuse(ctx, u, password); err != nil {
+		s.audit.RecordFailure(ctx, *e, err)
 		return err
 	}
 	hash, err := s.opts.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err
-	}
-	if security.PrincipalFrom(ctx) == nil {
-		ctx = userPrincipal(ctx, u, "", "")
 	}
 	return s.audit.Run(ctx, e, func(ctx context.Context) error {
 		cur, err := s.store.GetUserForUpdate(ctx, u.ID)

@@ -323,6 +323,12 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("POST", "/api/v1/accounts/"+sub+"/enable", boss, nil, 200)
 	js("GET", acc+"/security", boss, nil, 200)
 	js("PATCH", acc+"/security", boss, map[string]any{"max_login_attempts": 7}, 200)
+	js("PUT", acc+"/security/enforced/lockout", boss, nil, 200)
+	subSec := js("GET", "/api/v1/accounts/"+sub+"/security", boss, nil, 200)
+	assert.Equal(t, main.ID, subSec["inherited_from"].(map[string]any)["lockout_minutes"].(map[string]any)["id"], "a tie is inherited; the own 5 attempts are stricter than 7")
+	js("PATCH", "/api/v1/accounts/"+sub+"/security", boss, map[string]any{"max_login_attempts": 9}, 400)
+	js("DELETE", acc+"/security/enforced/lockout", boss, nil, 200)
+	js("PUT", acc+"/security/enforced/everything", boss, nil, 400)
 
 	// Customization and public branding.
 	js("GET", acc+"/customization", boss, nil, 200)

@@ -5,12 +5,14 @@ import (
 	"strconv"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/audit"
 )
 
 // DisableInactive disables every active user whose last activity (last
 // sign-in, else activation) is older than their account's maximum
-// inactivity, ending their sessions; each is audited with the actor
+// inactivity (the effective one: enforced from above when stricter, see
+// account.ResolvePolicy), ending their sessions; each is audited with the actor
 // "system". The last active Account Manager of a main account is kept (and
 // a warning is logged). It requires the system principal
 // (security.AsSystem) and returns how many users it disabled.
@@ -22,14 +24,23 @@ func (s *Service) DisableInactive(ctx context.Context) (int, error) {
 	if !p.System {
 		return 0, accountkit.Errorf(accountkit.Forbidden, "only the system runs the inactivity job")
 	}
-	settings, err := s.store.ListInactivitySettings(ctx)
+	accounts, err := s.inactivityAccounts(ctx)
 	if err != nil {
 		return 0, err
 	}
 	disabled := 0
 	active := StatusActive
-	for _, st := range settings {
-		accountID, days := st.AccountID, *st.MaxInactivityDays
+	for _, accountID := range accounts {
+		// The limit that applies is the effective one: the account's own,
+		// or a stricter one enforced from above (account.ResolvePolicy).
+		ep, err := account.ResolvePolicy(ctx, s.store, accountID)
+		if err != nil {
+			return disabled, err
+		}
+		if ep.Settings.MaxInactivityDays == nil {
+			continue
+		}
+		days := *ep.Settings.MaxInactivityDays
 		cutoff := s.now().AddDate(0, 0, -days)
 		for {
 			list, err := s.store.ListUsers(ctx, Filter{AccountIDs: []string{accountID}, Status: &active, ActiveBefore: &cutoff, Limit: 100})
@@ -88,4 +99,39 @@ func (s *Service) disableInactive(ctx context.Context, id string, days int) (boo
 		return false, nil
 	}
 	return done, err
+}
+
+// inactivityAccounts returns, without duplicates and in a stable order, the
+// accounts that may have a maximum inactivity: those that saved one, and
+// every account below one that enforces its own on its subtree.
+func (s *Service) inactivityAccounts(ctx context.Context) ([]string, error) {
+	settings, err := s.store.ListInactivitySettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, st := range settings {
+		add(st.AccountID)
+		if !st.Enforces(account.GroupInactivity) {
+			continue
+		}
+		below, err := s.store.AccountSubtree(ctx, st.AccountID)
+		if accountkit.ErrorCode(err) == accountkit.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range below {
+			add(id)
+		}
+	}
+	return out, nil
 }

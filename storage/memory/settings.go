@@ -17,6 +17,10 @@ func copySettings(st *account.SecuritySettings) *account.SecuritySettings {
 	if st.PasswordValidityDays != nil {
 		c.PasswordValidityDays = ptrTo(*st.PasswordValidityDays)
 	}
+	c.Enforced = nil // as the SQL adapters: no groups reads back as nil
+	if len(st.Enforced) > 0 {
+		c.Enforced = slices.Clone(st.Enforced)
+	}
 	c.UpdatedAt = normTime(st.UpdatedAt)
 	return &c
 }
@@ -60,6 +64,21 @@ func (s *Store) ListInactivitySettings(ctx context.Context) ([]*account.Security
 	err := s.read(ctx, func() error {
 		for _, st := range s.settings {
 			if st.MaxInactivityDays != nil {
+				out = append(out, copySettings(st))
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *account.SecuritySettings) int { return strings.Compare(a.AccountID, b.AccountID) })
+	return out, err
+}
+
+// ListSecuritySettings implements account.SettingsStore.
+func (s *Store) ListSecuritySettings(ctx context.Context, accountIDs []string) ([]*account.SecuritySettings, error) {
+	out := []*account.SecuritySettings{}
+	err := s.read(ctx, func() error {
+		for _, id := range accountIDs {
+			if st, ok := s.settings[id]; ok && !slices.ContainsFunc(out, func(x *account.SecuritySettings) bool { return x.AccountID == id }) {
 				out = append(out, copySettings(st))
 			}
 		}

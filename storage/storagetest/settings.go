@@ -2,6 +2,8 @@ package storagetest
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,8 @@ func testSettings(t *testing.T, h Harness) {
 		{name: "Overwrite", run: testSettingsOverwrite},
 		{name: "ReturnsCopies", run: testSettingsReturnsCopies},
 		{name: "ListInactivity", run: testSettingsListInactivity},
+		{name: "List", run: testSettingsList},
+		{name: "Enforced", run: testSettingsEnforced},
 		{name: "Rollback", run: testSettingsRollback},
 		{name: "LockAccount", run: testLockAccount},
 		{name: "LockAccountConcurrent", run: testLockAccountConcurrent},
@@ -65,7 +69,7 @@ func testSettingsPutGet(t *testing.T, s storage.Store) {
 	sub := newSub(main, "settings-put-sub")
 	mustCreate(t, s, main, sub)
 	plain := newSettings(main.ID)
-	full := &account.SecuritySettings{AccountID: sub.ID, TwoFactorRequired: true, MaxInactivityDays: ptr(90),
+	full := &account.SecuritySettings{AccountID: sub.ID, Enforced: []account.PolicyGroup{account.GroupTwoFactor, account.GroupPassword}, TwoFactorRequired: true, MaxInactivityDays: ptr(90),
 		MaxLoginAttempts: 3, PasswordValidityDays: ptr(365), SessionIdleMinutes: 15, SessionMaxHours: 8,
 		PasswordMinLength: 14, PasswordHistory: 5, LockoutMinutes: 15,
 		UpdatedAt: at(30).In(time.FixedZone("X", -7200)).Add(42 * time.Nanosecond)}
@@ -183,6 +187,83 @@ func testSettingsRollback(t *testing.T, s storage.Store) {
 	list, err := s.ListInactivitySettings(ctx())
 	require.NoError(t, err)
 	assert.Empty(t, list)
+}
+
+// testSettingsList checks ListSecuritySettings: the saved rows of the IDs
+// asked for, once each, ordered by account ID, copies; unsaved and unknown
+// IDs are left out.
+func testSettingsList(t *testing.T, s storage.Store) {
+	main := newMain("settings-list")
+	sub := newSub(main, "settings-list-sub")
+	subsub := newSub(sub, "settings-list-subsub")
+	other := newMain("settings-list-other")
+	mustCreate(t, s, main, sub, subsub, other)
+	list, err := s.ListSecuritySettings(ctx(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+
+	a, b, o := newSettings(main.ID), newSettings(subsub.ID), newSettings(other.ID)
+	a.Enforced, a.MaxLoginAttempts = []account.PolicyGroup{account.GroupLockout}, 3
+	b.PasswordValidityDays = ptr(30)
+	for _, st := range []*account.SecuritySettings{a, b, o} {
+		require.NoError(t, s.PutSecuritySettings(ctx(), st))
+	}
+	want := []*account.SecuritySettings{a, b}
+	slices.SortFunc(want, func(x, y *account.SecuritySettings) int { return strings.Compare(x.AccountID, y.AccountID) })
+	list, err = s.ListSecuritySettings(ctx(), []string{subsub.ID, sub.ID, newID(), main.ID, subsub.ID})
+	require.NoError(t, err)
+	require.Len(t, list, 2, "sub never saved settings; unknown IDs and the other account are left out; no duplicates")
+	for i := range want {
+		requireSettings(t, want[i], list[i])
+	}
+	list[0].Enforced = append(list[0].Enforced, account.GroupSessions)
+	*list[1].PasswordValidityDays = 99
+	inTx(t, s, func(ctx context.Context) error {
+		again, err := s.ListSecuritySettings(ctx, []string{main.ID, subsub.ID})
+		require.NoError(t, err)
+		require.Len(t, again, 2)
+		for i := range want {
+			requireSettings(t, want[i], again[i])
+		}
+		return nil
+	})
+}
+
+// testSettingsEnforced checks the round trip of the enforced policy groups:
+// set, changed, emptied (read back as nil), and rolled back.
+func testSettingsEnforced(t *testing.T, s storage.Store) {
+	main := newMain("settings-enforced")
+	mustCreate(t, s, main)
+	st := newSettings(main.ID)
+	for i, groups := range [][]account.PolicyGroup{
+		account.PolicyGroups,
+		{account.GroupInactivity},
+		nil,
+		{account.GroupTwoFactor, account.GroupSessions},
+		{},
+	} {
+		st.Enforced = groups
+		require.NoError(t, s.PutSecuritySettings(ctx(), st), "step %d", i)
+		got, err := s.GetSecuritySettings(ctx(), main.ID)
+		require.NoError(t, err)
+		if len(groups) == 0 {
+			assert.Nil(t, got.Enforced, "step %d: no groups read back as nil", i)
+			continue
+		}
+		requireSettings(t, st, got)
+		assert.True(t, got.Enforces(groups[0]), "step %d", i)
+	}
+	st.Enforced = []account.PolicyGroup{account.GroupPassword}
+	require.NoError(t, s.PutSecuritySettings(ctx(), st))
+	require.ErrorIs(t, s.InTx(context.Background(), func(ctx context.Context) error {
+		changed := *st
+		changed.Enforced = nil
+		require.NoError(t, s.PutSecuritySettings(ctx, &changed))
+		return errBoom
+	}), errBoom)
+	got, err := s.GetSecuritySettings(ctx(), main.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []account.PolicyGroup{account.GroupPassword}, got.Enforced, "rolled back")
 }
 
 func testLockAccount(t *testing.T, s storage.Store) {

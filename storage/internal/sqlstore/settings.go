@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -15,6 +16,7 @@ type securitySettingsRow struct {
 	bun.BaseModel `bun:"table:accountkit_security_settings"`
 
 	AccountID            string    `bun:"account_id,pk"`
+	Enforced             string    `bun:"enforced,notnull"`
 	TwoFactorRequired    bool      `bun:"two_factor_required,notnull"`
 	MaxInactivityDays    *int      `bun:"max_inactivity_days"`
 	MaxLoginAttempts     int       `bun:"max_login_attempts,notnull"`
@@ -39,6 +41,7 @@ func intPtr(p *int) *int {
 func toSecuritySettingsRow(s *account.SecuritySettings) *securitySettingsRow {
 	return &securitySettingsRow{
 		AccountID:            s.AccountID,
+		Enforced:             joinGroups(s.Enforced),
 		TwoFactorRequired:    s.TwoFactorRequired,
 		MaxInactivityDays:    intPtr(s.MaxInactivityDays),
 		MaxLoginAttempts:     s.MaxLoginAttempts,
@@ -55,6 +58,7 @@ func toSecuritySettingsRow(s *account.SecuritySettings) *securitySettingsRow {
 func (r *securitySettingsRow) settings() *account.SecuritySettings {
 	return &account.SecuritySettings{
 		AccountID:            r.AccountID,
+		Enforced:             splitGroups(r.Enforced),
 		TwoFactorRequired:    r.TwoFactorRequired,
 		MaxInactivityDays:    intPtr(r.MaxInactivityDays),
 		MaxLoginAttempts:     r.MaxLoginAttempts,
@@ -66,6 +70,28 @@ func (r *securitySettingsRow) settings() *account.SecuritySettings {
 		LockoutMinutes:       r.LockoutMinutes,
 		UpdatedAt:            r.UpdatedAt.UTC(),
 	}
+}
+
+// joinGroups stores policy groups as one comma-separated column ("" for
+// none): the set is small, always read whole and never filtered on.
+func joinGroups(gs []account.PolicyGroup) string {
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = string(g)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitGroups(s string) []account.PolicyGroup {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]account.PolicyGroup, len(parts))
+	for i, p := range parts {
+		out[i] = account.PolicyGroup(p)
+	}
+	return out
 }
 
 // GetSecuritySettings returns the saved settings. Errors: NotFound when the
@@ -106,6 +132,27 @@ func (s *Store) ListInactivitySettings(ctx context.Context) ([]*account.Security
 	out := make([]*account.SecuritySettings, len(rows))
 	for i := range rows {
 		out[i] = rows[i].settings()
+	}
+	return out, nil
+}
+
+// ListSecuritySettings returns the saved settings of the accounts with the
+// IDs in one query, ordered by account ID.
+func (s *Store) ListSecuritySettings(ctx context.Context, accountIDs []string) ([]*account.SecuritySettings, error) {
+	out := []*account.SecuritySettings{}
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var rows []securitySettingsRow
+	err := s.idb(ctx).NewSelect().Model((*securitySettingsRow)(nil)).
+		Where("account_id IN (?)", bun.In(accountIDs)).
+		OrderExpr("account_id ASC").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "security settings")
+	}
+	for i := range rows {
+		out = append(out, rows[i].settings())
 	}
 	return out, nil
 }
