@@ -42,3 +42,31 @@ type ExternalID struct {
 
 // MaxExternalIDLength bounds an externalId, in bytes.
 const MaxExternalIDLength = 255
+
+// Enterprise is what a user has of the enterprise extension
+// (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User, RFC 7643
+// §4.3). A user with none of these has no Enterprise row.
+type Enterprise struct {
+	UserID    string
+	AccountID string
+	// The extension's text attributes, each at most MaxEnterpriseLength
+	// bytes.
+	EmployeeNumber string
+	CostCenter     string
+	Organization   string
+	Division       string
+	Department     string
+	// ManagerID is "manager.value": the ID of another user of the
+	// account.
+	ManagerID string
+	UpdatedAt time.Time
+}
+
+// MaxEnterpriseLength bounds each text attribute of Enterprise, in bytes.
+const MaxEnterpriseLength = 255
+
+// IsZero reports whether e holds no attribute.
+func (e *Enterprise) IsZero() bool {
+	return e == nil || e.EmployeeNumber == "" && e.CostCenter == "" && e.Organization == "" && e.Division == "" &&
+		e.Department == "" && e.ManagerID == ""
+}

@@ -175,6 +175,9 @@ type PageInput struct {
 	Count *int
 	// ExcludeMembers leaves Groups' members out (excludedAttributes=members).
 	ExcludeMembers bool
+	// Projection is the attributes / excludedAttributes parameters; the
+	// handler applies it to what the service returns.
+	Projection Projection
 }
 
 func (in PageInput) count() int {

@@ -25,4 +25,14 @@ type Store interface {
 	// FindSCIMExternalID returns the link of the account's resource of the
 	// kind with the external ID (compared byte for byte). Errors: NotFound.
 	FindSCIMExternalID(ctx context.Context, accountID string, kind Kind, externalID string) (*ExternalID, error)
+
+	// SetSCIMEnterprise stores the user's enterprise attributes, replacing
+	// those it had.
+	SetSCIMEnterprise(ctx context.Context, e *Enterprise) error
+	// DeleteSCIMEnterprise removes the user's enterprise attributes, if
+	// any.
+	DeleteSCIMEnterprise(ctx context.Context, userID string) error
+	// SCIMEnterprise returns the enterprise attributes of those of the
+	// users that have some, by user ID.
+	SCIMEnterprise(ctx context.Context, userIDs []string) (map[string]*Enterprise, error)
 }

@@ -16,11 +16,12 @@ import (
 type userState struct {
 	first, last, email, phone, ext string
 	active                         bool
+	ent                            entState
 }
 
-func stateOf(u *users.User, ext string) userState {
+func stateOf(u *users.User, ext string, ent entState) userState {
 	return userState{first: u.FirstName, last: u.LastName, email: u.Email, phone: u.Phone, ext: ext,
-		active: u.Status != users.StatusDisabled}
+		active: u.Status != users.StatusDisabled, ent: ent}
 }
 
 // emailOf returns the email of a User resource: its primary (else work,
@@ -77,7 +78,19 @@ func (s *Service) CreateUser(ctx context.Context, in *userIn) (*User, error) {
 		if err := s.setExternalID(ctx, acc, KindUser, u.ID, ext); err != nil {
 			return err
 		}
-		o := userOut(u, ext)
+		var ent entState
+		if in.Enterprise != nil {
+			if err := applyEnterprise(&ent, "replace", "", in.Enterprise); err != nil {
+				return err
+			}
+			if !ent.zero() {
+				ent.updated = s.rt.Now()
+				if err := s.saveEnterprise(ctx, acc, u.ID, ent); err != nil {
+					return err
+				}
+			}
+		}
+		o := userOut(u, ext, ent)
 		out = &o
 		return nil
 	})
@@ -102,7 +115,11 @@ func (s *Service) GetUser(ctx context.Context, id string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := userOut(u, ext)
+	ent, err := s.enterprise(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o := userOut(u, ext, ent)
 	return &o, nil
 }
 
@@ -131,7 +148,11 @@ func (s *Service) ReplaceUser(ctx context.Context, id string, in *userIn, ifMatc
 		if in.Active != nil {
 			st.active = bool(*in.Active)
 		}
-		return nil
+		if in.Enterprise == nil {
+			st.ent = entState{updated: st.ent.updated}
+			return nil
+		}
+		return applyEnterprise(&st.ent, "replace-all", "", in.Enterprise)
 	})
 }
 
@@ -186,18 +207,22 @@ func (s *Service) changeUser(ctx context.Context, id, ifMatch string, edit func(
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
+		ent, err := s.enterprise(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext, ent) {
 			return errPrecondition()
 		}
-		before := stateOf(u, ext)
+		before := stateOf(u, ext, ent)
 		st := before
 		if err := edit(u, &st); err != nil {
 			return err
 		}
-		if u, err = s.saveUser(ctx, acc, u, before, st); err != nil {
+		if u, err = s.saveUser(ctx, acc, u, before, &st); err != nil {
 			return err
 		}
-		o := userOut(u, st.ext)
+		o := userOut(u, st.ext, st.ent)
 		out = &o
 		return nil
 	})
@@ -208,7 +233,7 @@ func (s *Service) changeUser(ctx context.Context, id, ifMatch string, edit func(
 }
 
 // saveUser saves what changed from before to st.
-func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, before, st userState) (*users.User, error) {
+func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, before userState, st *userState) (*users.User, error) {
 	var err error
 	if st.active && !before.active {
 		if u, err = s.users.Enable(ctx, u.ID); err != nil {
@@ -243,6 +268,12 @@ func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, befor
 			return nil, err
 		}
 	}
+	if !st.ent.same(before.ent) {
+		if err := s.saveEnterprise(ctx, acc, u.ID, st.ent); err != nil {
+			return nil, err
+		}
+		st.ent.updated = s.rt.Now()
+	}
 	return u, nil
 }
 
@@ -264,10 +295,17 @@ func (s *Service) DeleteUser(ctx context.Context, id, ifMatch string) error {
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
+		ent, err := s.enterprise(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext, ent) {
 			return errPrecondition()
 		}
 		if err := s.users.Delete(ctx, id); err != nil {
+			return err
+		}
+		if err := s.store.DeleteSCIMEnterprise(ctx, id); err != nil {
 			return err
 		}
 		return s.store.DeleteSCIMExternalID(ctx, KindUser, id)
@@ -282,12 +320,16 @@ var ignoredUserAttrs = []string{"displayname", "nickname", "profileurl", "title"
 	"name.honorificsuffix", "ims", "photos", "entitlements", "roles", "x509certificates", "password", "schemas", "id", "meta", "groups"}
 
 // splitURI strips a schema URI from an attribute path and tells whether
-// the path belongs to the enterprise extension (kept nowhere).
+// the path belongs to the enterprise extension (the path returned is then
+// the extension's attribute, "" for the whole extension).
 func splitURI(path string) (string, bool, error) {
 	lp := strings.ToLower(path)
+	ent := strings.ToLower(SchemaEnterprise)
 	switch {
-	case strings.HasPrefix(lp, strings.ToLower(SchemaEnterprise)):
+	case lp == ent:
 		return "", true, nil
+	case strings.HasPrefix(lp, ent+":"):
+		return path[len(ent)+1:], true, nil
 	case strings.HasPrefix(lp, strings.ToLower(SchemaUser)+":"):
 		return path[len(SchemaUser)+1:], false, nil
 	case strings.HasPrefix(lp, "urn:"):
@@ -316,9 +358,6 @@ func applyUserOp(u *users.User, st *userState, op *PatchOp) error {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if strings.EqualFold(k, SchemaEnterprise) {
-				continue
-			}
 			if err := applyUserPath(u, st, kind, k, attrs[k]); err != nil {
 				return err
 			}
@@ -330,8 +369,11 @@ func applyUserOp(u *users.User, st *userState, op *PatchOp) error {
 
 func applyUserPath(u *users.User, st *userState, kind, path string, raw json.RawMessage) error {
 	path, enterprise, err := splitURI(path)
-	if err != nil || enterprise {
+	if err != nil {
 		return err
+	}
+	if enterprise {
+		return applyEnterprise(&st.ent, kind, path, raw)
 	}
 	p, err := filter.ParsePath([]byte(path))
 	if err != nil {
@@ -585,8 +627,16 @@ func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[Us
 	from, to := page(len(matched), in.StartIndex, count)
 	out := &ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: len(matched),
 		StartIndex: max(in.StartIndex, 1), ItemsPerPage: to - from, Resources: []User{}}
+	ids := make([]string, 0, to-from)
 	for _, u := range matched[from:to] {
-		out.Resources = append(out.Resources, userOut(u, exts[u.ID]))
+		ids = append(ids, u.ID)
+	}
+	entRows, err := s.store.SCIMEnterprise(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range matched[from:to] {
+		out.Resources = append(out.Resources, userOut(u, exts[u.ID], entOf(entRows[u.ID])))
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 type scimState struct {
 	byResource map[string]*scim.ExternalID // kind "\x00" resource ID -> link
 	byExternal map[string]string           // account "\x00" kind "\x00" external ID -> resource key
+	enterprise map[string]*scim.Enterprise // user ID -> enterprise attributes
 }
 
 func scimResourceKey(kind scim.Kind, id string) string { return string(kind) + "\x00" + id }
@@ -91,6 +92,57 @@ func (s *Store) FindSCIMExternalID(ctx context.Context, accountID string, kind s
 		}
 		c := *s.scim.byResource[rk]
 		out = &c
+		return nil
+	})
+	return out, err
+}
+
+// SetSCIMEnterprise implements scim.Store.
+func (s *Store) SetSCIMEnterprise(ctx context.Context, e *scim.Enterprise) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		if st.enterprise == nil {
+			st.enterprise = map[string]*scim.Enterprise{}
+		}
+		old, had := st.enterprise[e.UserID]
+		c := *e
+		c.UpdatedAt = normTime(e.UpdatedAt)
+		st.enterprise[e.UserID] = &c
+		t.onRollback(func() {
+			if had {
+				st.enterprise[e.UserID] = old
+			} else {
+				delete(st.enterprise, e.UserID)
+			}
+		})
+		return nil
+	})
+}
+
+// DeleteSCIMEnterprise implements scim.Store.
+func (s *Store) DeleteSCIMEnterprise(ctx context.Context, userID string) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		old, had := st.enterprise[userID]
+		if !had {
+			return nil
+		}
+		delete(st.enterprise, userID)
+		t.onRollback(func() { st.enterprise[userID] = old })
+		return nil
+	})
+}
+
+// SCIMEnterprise implements scim.Store.
+func (s *Store) SCIMEnterprise(ctx context.Context, userIDs []string) (map[string]*scim.Enterprise, error) {
+	out := map[string]*scim.Enterprise{}
+	err := s.read(ctx, func() error {
+		for _, id := range userIDs {
+			if e := s.scim.enterprise[id]; e != nil {
+				c := *e
+				out[id] = &c
+			}
+		}
 		return nil
 	})
 	return out, err

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,6 +22,8 @@ func testSCIM(t *testing.T, h Harness) {
 		{name: "Delete", run: testSCIMDelete},
 		{name: "Rollback", run: testSCIMRollback},
 		{name: "OtherAccount", run: testSCIMOtherAccount},
+		{name: "Enterprise", run: testSCIMEnterprise},
+		{name: "EnterpriseRollback", run: testSCIMEnterpriseRollback},
 	})
 }
 
@@ -152,4 +155,75 @@ func testSCIMOtherAccount(t *testing.T, s storage.Store) {
 	_, err := s.FindSCIMExternalID(ctx, b.ID, scim.KindUser, "same")
 	requireCode(t, accountkit.NotFound, err)
 	require.NoError(t, s.SetSCIMExternalID(ctx, extID(b.ID, scim.KindUser, newID(), "same")))
+}
+
+func testSCIMEnterprise(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-ent")
+	mustCreate(t, s, a)
+	u, v, boss := newID(), newID(), newID()
+	e := &scim.Enterprise{UserID: u, AccountID: a.ID, EmployeeNumber: "701984", CostCenter: "4130",
+		Organization: "Universal Studios", Division: "Theme Park", Department: "Tour Operations — Zürich", ManagerID: boss, UpdatedAt: at(2)}
+	require.NoError(t, s.SetSCIMEnterprise(ctx, e))
+	require.NoError(t, s.SetSCIMEnterprise(ctx, &scim.Enterprise{UserID: v, AccountID: a.ID, Department: "Sales", UpdatedAt: at(1)}))
+	m, err := s.SCIMEnterprise(ctx, []string{u, v, newID()})
+	require.NoError(t, err)
+	require.Len(t, m, 2)
+	requireUTC(t, at(2), m[u].UpdatedAt, "UpdatedAt")
+	m[u].UpdatedAt = at(2)
+	require.Equal(t, e, m[u])
+	require.Equal(t, "Sales", m[v].Department)
+
+	// Set replaces every attribute.
+	require.NoError(t, s.SetSCIMEnterprise(ctx, &scim.Enterprise{UserID: u, AccountID: a.ID, Department: "Finance", UpdatedAt: at(3)}))
+	m, err = s.SCIMEnterprise(ctx, []string{u})
+	require.NoError(t, err)
+	require.Equal(t, "Finance", m[u].Department)
+	require.Empty(t, m[u].ManagerID)
+	require.Empty(t, m[u].EmployeeNumber)
+
+	require.NoError(t, s.DeleteSCIMEnterprise(ctx, u))
+	require.NoError(t, s.DeleteSCIMEnterprise(ctx, u), "deleting twice is no error")
+	m, err = s.SCIMEnterprise(ctx, []string{u, v})
+	require.NoError(t, err)
+	require.Equal(t, []string{v}, mapKeys(m))
+	m, err = s.SCIMEnterprise(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, m)
+}
+
+func testSCIMEnterpriseRollback(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a := newMain("scim-ent-rb")
+	mustCreate(t, s, a)
+	u, v := newID(), newID()
+	require.NoError(t, s.SetSCIMEnterprise(ctx, &scim.Enterprise{UserID: u, AccountID: a.ID, Department: "Keep", UpdatedAt: at(1)}))
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, s.SetSCIMEnterprise(ctx, &scim.Enterprise{UserID: u, AccountID: a.ID, Department: "Changed", UpdatedAt: at(2)}))
+		require.NoError(t, s.SetSCIMEnterprise(ctx, &scim.Enterprise{UserID: v, AccountID: a.ID, Department: "New", UpdatedAt: at(2)}))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	m, err := s.SCIMEnterprise(ctx, []string{u, v})
+	require.NoError(t, err)
+	require.Equal(t, []string{u}, mapKeys(m))
+	require.Equal(t, "Keep", m[u].Department)
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, s.DeleteSCIMEnterprise(ctx, u))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	m, err = s.SCIMEnterprise(ctx, []string{u})
+	require.NoError(t, err)
+	require.Equal(t, "Keep", m[u].Department)
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

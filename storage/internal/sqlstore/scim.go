@@ -76,3 +76,58 @@ func (s *Store) FindSCIMExternalID(ctx context.Context, accountID string, kind s
 	return &scim.ExternalID{AccountID: r.AccountID, Kind: scim.Kind(r.Kind), ResourceID: r.ResourceID,
 		ExternalID: r.ExternalID, CreatedAt: r.CreatedAt.UTC()}, nil
 }
+
+// scimEnterpriseRow is a user's enterprise attributes in
+// accountkit_scim_enterprise.
+type scimEnterpriseRow struct {
+	bun.BaseModel `bun:"table:accountkit_scim_enterprise"`
+
+	UserID         string    `bun:"user_id,pk"`
+	AccountID      string    `bun:"account_id,notnull"`
+	EmployeeNumber string    `bun:"employee_number,notnull"`
+	CostCenter     string    `bun:"cost_center,notnull"`
+	Organization   string    `bun:"organization,notnull"`
+	Division       string    `bun:"division,notnull"`
+	Department     string    `bun:"department,notnull"`
+	ManagerID      string    `bun:"manager_id,notnull"`
+	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+}
+
+// SetSCIMEnterprise deletes the user's row and inserts the new one.
+func (s *Store) SetSCIMEnterprise(ctx context.Context, e *scim.Enterprise) error {
+	row := &scimEnterpriseRow{UserID: e.UserID, AccountID: e.AccountID, EmployeeNumber: e.EmployeeNumber,
+		CostCenter: e.CostCenter, Organization: e.Organization, Division: e.Division, Department: e.Department,
+		ManagerID: e.ManagerID, UpdatedAt: e.UpdatedAt.UTC()}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		db := s.idb(ctx)
+		if _, err := db.NewDelete().Model((*scimEnterpriseRow)(nil)).Where("user_id = ?", row.UserID).Exec(ctx); err != nil {
+			return translate(err, "enterprise attributes")
+		}
+		_, err := db.NewInsert().Model(row).Exec(ctx)
+		return translate(err, "enterprise attributes")
+	})
+}
+
+// DeleteSCIMEnterprise removes the user's row, if any.
+func (s *Store) DeleteSCIMEnterprise(ctx context.Context, userID string) error {
+	_, err := s.idb(ctx).NewDelete().Model((*scimEnterpriseRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return translate(err, "enterprise attributes")
+}
+
+// SCIMEnterprise returns the rows of those of the users that have one.
+func (s *Store) SCIMEnterprise(ctx context.Context, userIDs []string) (map[string]*scim.Enterprise, error) {
+	out := map[string]*scim.Enterprise{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []scimEnterpriseRow
+	if err := s.idb(ctx).NewSelect().Model(&rows).Where("user_id IN (?)", bun.List(userIDs)).Scan(ctx); err != nil {
+		return nil, translate(err, "enterprise attributes")
+	}
+	for _, r := range rows {
+		out[r.UserID] = &scim.Enterprise{UserID: r.UserID, AccountID: r.AccountID, EmployeeNumber: r.EmployeeNumber,
+			CostCenter: r.CostCenter, Organization: r.Organization, Division: r.Division, Department: r.Department,
+			ManagerID: r.ManagerID, UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
