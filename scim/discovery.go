@@ -12,7 +12,7 @@ func serviceProviderConfig() map[string]any {
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
 		"etag":             map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "API key",

@@ -353,9 +353,19 @@ func (s *Service) ListGroups(ctx context.Context, in PageInput) (*ListResponse[G
 			return nil, err
 		}
 	}
+	switch strings.ToLower(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(in.SortBy)), strings.ToLower(SchemaGroup)+":")) {
+	case "", "displayname":
+	default:
+		return nil, invalid(TypeInvalidValue, "sortBy", "groups can be sorted by displayName only, not "+accountkit.Clip(in.SortBy, 100))
+	}
+	// The store lists an account's teams by name; descending reads that
+	// order backwards.
 	list, err := s.store.ListTeams(ctx, teams.Filter{AccountID: acc})
 	if err != nil {
 		return nil, err
+	}
+	if in.Descending {
+		slices.Reverse(list)
 	}
 	ids := make([]string, len(list))
 	for i, t := range list {

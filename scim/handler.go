@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/internal/httpx"
@@ -201,6 +202,17 @@ func pageInput(r *http.Request) (PageInput, error) {
 			return in, invalid(TypeInvalidValue, "count", "must be an integer of at least 0")
 		}
 		in.Count = &n
+	}
+	in.SortBy = q.Get("sortBy")
+	if msg := accountkit.TextProblem(in.SortBy, 0, 200, false); msg != "" {
+		return in, invalid(TypeInvalidValue, "sortBy", msg)
+	}
+	switch strings.ToLower(q.Get("sortOrder")) {
+	case "", "ascending":
+	case "descending":
+		in.Descending = true
+	default:
+		return in, invalid(TypeInvalidValue, "sortOrder", "must be ascending or descending")
 	}
 	proj, err := parseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 	if err != nil {

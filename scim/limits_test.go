@@ -140,7 +140,7 @@ func TestSCIM_Auth(t *testing.T) {
 	// Discovery needs no token.
 	cfg := do(t, f.env, "", "GET", "/scim/v2/ServiceProviderConfig", nil, 200)
 	assert.Equal(t, false, cfg["bulk"].(obj)["supported"])
-	assert.Equal(t, false, cfg["sort"].(obj)["supported"])
+	assert.Equal(t, true, cfg["sort"].(obj)["supported"])
 	assert.Equal(t, true, cfg["patch"].(obj)["supported"])
 	rt := do(t, f.env, "", "GET", "/scim/v2/ResourceTypes", nil, 200)
 	assert.Equal(t, 2, total(t, rt))

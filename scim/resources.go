@@ -134,11 +134,10 @@ func teamVersion(t *teams.Team, ext string) string {
 }
 
 func userMeta(u *users.User, ext string, ent entState) Meta {
-	lm := u.UpdatedAt.UTC()
-	if ent.updated.After(lm) {
-		lm = ent.updated.UTC()
-	}
-	return Meta{ResourceType: "User", Created: u.CreatedAt.UTC(), LastModified: lm,
+	// lastModified is the user's (what sortBy and filters on
+	// meta.lastModified read); a change of the enterprise extension alone
+	// changes the version, not lastModified.
+	return Meta{ResourceType: "User", Created: u.CreatedAt.UTC(), LastModified: u.UpdatedAt.UTC(),
 		Location: "/Users/" + u.ID, Version: userVersion(u, ext, ent)}
 }
 

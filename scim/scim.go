@@ -70,3 +70,31 @@ func (e *Enterprise) IsZero() bool {
 	return e == nil || e.EmployeeNumber == "" && e.CostCenter == "" && e.Organization == "" && e.Division == "" &&
 		e.Department == "" && e.ManagerID == ""
 }
+
+// UserSort is an order of SCIM user lists (sortBy).
+type UserSort string
+
+// The orders stores implement; ties are broken by user ID in the same
+// direction.
+const (
+	SortUserName     UserSort = "userName"
+	SortExternalID   UserSort = "externalId"
+	SortCreated      UserSort = "meta.created"
+	SortLastModified UserSort = "meta.lastModified"
+)
+
+// UserQuery selects and orders users for a SCIM list.
+type UserQuery struct {
+	// AccountIDs keeps users of these accounts (required, non-empty).
+	AccountIDs []string
+	// IDs, when non-nil, keeps only these users.
+	IDs []string
+	// Search is users.Filter.Search.
+	Search string
+	// Sort is the order (an unknown one reads as SortCreated);
+	// externalId compares byte for byte, users without one first.
+	Sort       UserSort
+	Descending bool
+	// Offset skips that many users; Limit > 0 caps the number returned.
+	Offset, Limit int
+}

@@ -175,6 +175,11 @@ type PageInput struct {
 	Count *int
 	// ExcludeMembers leaves Groups' members out (excludedAttributes=members).
 	ExcludeMembers bool
+	// SortBy is the sortBy parameter ("" for the default order); the
+	// service checks it names an attribute it sorts by.
+	SortBy string
+	// Descending is sortOrder=descending.
+	Descending bool
 	// Projection is the attributes / excludedAttributes parameters; the
 	// handler applies it to what the service returns.
 	Projection Projection

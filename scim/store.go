@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/accountkit/accountkit/teams"
+	"github.com/accountkit/accountkit/users"
 )
 
 // Store is what the scim package needs from storage: the users and teams
@@ -35,4 +36,7 @@ type Store interface {
 	// SCIMEnterprise returns the enterprise attributes of those of the
 	// users that have some, by user ID.
 	SCIMEnterprise(ctx context.Context, userIDs []string) (map[string]*Enterprise, error)
+	// ListSCIMUsers returns the users q selects, in q's order, from
+	// q.Offset, at most q.Limit of them.
+	ListSCIMUsers(ctx context.Context, q UserQuery) ([]*users.User, error)
 }

@@ -566,13 +566,19 @@ var userIndexed = func(attr string) bool {
 const scanBatch = 500
 
 // ListUsers lists the users of the client's account matching the filter,
-// ordered by creation. A filter whose every match is found through an
-// equality on id, userName, externalId or emails reads those users only;
-// any other filter reads the account's users and evaluates it on each
-// (see docs/scim.md). Errors: Unauthenticated, Forbidden, Invalid
-// (invalidFilter).
+// in the sortBy order (default meta.created ascending), ordered by the
+// store. Without a filter the store reads only the page asked for. A
+// filter whose every match is found through an equality on id, userName,
+// externalId or emails reads those users only; any other filter reads the
+// account's users in order and evaluates it on each (see docs/scim.md).
+// Errors: Unauthenticated, Forbidden, Invalid (invalidFilter, an
+// unsupported sortBy).
 func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[User], error) {
 	ctx, acc, err := s.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort, err := userSortOf(in.SortBy)
 	if err != nil {
 		return nil, err
 	}
@@ -582,69 +588,102 @@ func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[Us
 			return nil, err
 		}
 	}
-	var list []*users.User
-	terms, indexed := candidates(expr, SchemaUser, userIndexed)
-	f := users.Filter{AccountIDs: []string{acc}, Sort: users.SortCreated}
-	if expr != nil && indexed {
-		list, err = s.lookupUsers(ctx, acc, terms)
-	} else {
-		// A text comparison on userName, emails or names narrows the
-		// read to the users whose search text contains the value (a
-		// superset of the matches); the filter is evaluated on those.
-		f.Search, _ = searchTerm(expr)
-		list, err = s.store.ListUsers(ctx, f)
-	}
-	if err != nil {
-		return nil, err
-	}
+	count := in.count()
+	q := UserQuery{AccountIDs: []string{acc}, Sort: sort, Descending: in.Descending}
 	var matched []*users.User
-	exts := map[string]string{}
-	for i := 0; i < len(list); i += scanBatch {
-		chunk := list[i:min(i+scanBatch, len(list))]
-		ids := make([]string, len(chunk))
-		for j, u := range chunk {
-			ids[j] = u.ID
+	totalResults := 0
+	if expr == nil {
+		if totalResults, err = s.store.CountUsers(ctx, users.Filter{AccountIDs: q.AccountIDs}); err != nil {
+			return nil, err
 		}
-		m, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
+		if count > 0 {
+			q.Offset, q.Limit = max(in.StartIndex, 1)-1, count
+			if matched, err = s.store.ListSCIMUsers(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		if terms, indexed := candidates(expr, SchemaUser, userIndexed); indexed {
+			if q.IDs, err = s.lookupUsers(ctx, acc, terms); err != nil {
+				return nil, err
+			}
+		} else {
+			// A text comparison on userName, emails or names narrows the
+			// read to the users whose search text contains the value (a
+			// superset of the matches); the filter is evaluated on those.
+			q.Search, _ = searchTerm(expr)
+		}
+		list, err := s.store.ListSCIMUsers(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range chunk {
-			if expr != nil {
+		for i := 0; i < len(list); i += scanBatch {
+			chunk := list[i:min(i+scanBatch, len(list))]
+			ids := make([]string, len(chunk))
+			for j, u := range chunk {
+				ids[j] = u.ID
+			}
+			m, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range chunk {
 				ok, err := match(expr, userResolver(u, m[u.ID]), SchemaUser)
 				if err != nil {
 					return nil, err
 				}
-				if !ok {
-					continue
+				if ok {
+					matched = append(matched, u)
 				}
 			}
-			matched = append(matched, u)
-			exts[u.ID] = m[u.ID]
 		}
+		totalResults = len(matched)
+		from, to := page(len(matched), in.StartIndex, count)
+		matched = matched[from:to]
 	}
-	count := in.count()
-	from, to := page(len(matched), in.StartIndex, count)
-	out := &ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: len(matched),
-		StartIndex: max(in.StartIndex, 1), ItemsPerPage: to - from, Resources: []User{}}
-	ids := make([]string, 0, to-from)
-	for _, u := range matched[from:to] {
-		ids = append(ids, u.ID)
+	out := &ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: totalResults,
+		StartIndex: max(in.StartIndex, 1), ItemsPerPage: len(matched), Resources: []User{}}
+	ids := make([]string, len(matched))
+	for i, u := range matched {
+		ids[i] = u.ID
 	}
-	entRows, err := s.store.SCIMEnterprise(ctx, ids)
+	exts, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range matched[from:to] {
-		out.Resources = append(out.Resources, userOut(u, exts[u.ID], entOf(entRows[u.ID])))
+	ents, err := s.store.SCIMEnterprise(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range matched {
+		out.Resources = append(out.Resources, userOut(u, exts[u.ID], entOf(ents[u.ID])))
 	}
 	return out, nil
 }
 
-// lookupUsers returns the account's users that match one of the terms,
-// ordered by creation then ID.
-func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) ([]*users.User, error) {
-	seen := map[string]*users.User{}
+// userSortOf reads a sortBy of a user list ("" is meta.created).
+func userSortOf(sortBy string) (UserSort, error) {
+	name := strings.ToLower(strings.TrimSpace(sortBy))
+	name = strings.TrimPrefix(name, strings.ToLower(SchemaUser)+":")
+	switch name {
+	case "":
+		return SortCreated, nil
+	case "username":
+		return SortUserName, nil
+	case "externalid":
+		return SortExternalID, nil
+	case "meta.created":
+		return SortCreated, nil
+	case "meta.lastmodified":
+		return SortLastModified, nil
+	}
+	return "", invalid(TypeInvalidValue, "sortBy", "users can be sorted by userName, externalId, meta.created or meta.lastModified, not "+accountkit.Clip(sortBy, 100))
+}
+
+// lookupUsers returns the IDs of the account's users that match one of
+// the terms.
+func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) ([]string, error) {
+	seen := map[string]bool{}
 	add := func(u *users.User, err error) error {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil
@@ -653,7 +692,7 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 			return err
 		}
 		if u.AccountID == acc {
-			seen[u.ID] = u
+			seen[u.ID] = true
 		}
 		return nil
 	}
@@ -684,16 +723,10 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 			return nil, err
 		}
 	}
-	out := make([]*users.User, 0, len(seen))
-	for _, u := range seen {
-		out = append(out, u)
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
 	}
-	slices.SortFunc(out, func(a, b *users.User) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
 	return out, nil
 }
 

@@ -1,9 +1,13 @@
 package memory
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/accountkit/accountkit/scim"
+	"github.com/accountkit/accountkit/users"
 )
 
 // scimState holds the SCIM external IDs; its maps are made on first write.
@@ -142,6 +146,53 @@ func (s *Store) SCIMEnterprise(ctx context.Context, userIDs []string) (map[strin
 				c := *e
 				out[id] = &c
 			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ListSCIMUsers implements scim.Store.
+func (s *Store) ListSCIMUsers(ctx context.Context, q scim.UserQuery) ([]*users.User, error) {
+	out := []*users.User{}
+	if len(q.AccountIDs) == 0 {
+		return out, nil
+	}
+	err := s.read(ctx, func() error {
+		match := s.matchUsers(users.Filter{AccountIDs: q.AccountIDs, Search: q.Search})
+		if q.IDs != nil {
+			match = slices.DeleteFunc(match, func(u *users.User) bool { return !slices.Contains(q.IDs, u.ID) })
+		}
+		ext := func(u *users.User) string {
+			if x := s.scim.byResource[scimResourceKey(scim.KindUser, u.ID)]; x != nil {
+				return x.ExternalID
+			}
+			return ""
+		}
+		slices.SortFunc(match, func(a, b *users.User) int {
+			var c int
+			switch q.Sort {
+			case scim.SortUserName:
+				c = strings.Compare(a.Username, b.Username)
+			case scim.SortExternalID:
+				c = strings.Compare(ext(a), ext(b))
+			case scim.SortLastModified:
+				c = normTime(a.UpdatedAt).Compare(normTime(b.UpdatedAt))
+			default:
+				c = normTime(a.CreatedAt).Compare(normTime(b.CreatedAt))
+			}
+			if c == 0 {
+				c = cmp.Compare(a.ID, b.ID)
+			}
+			if q.Descending {
+				return -c
+			}
+			return c
+		})
+		from := min(max(q.Offset, 0), len(match))
+		match = match[from:]
+		for _, u := range match[:capped(len(match), q.Limit)] {
+			out = append(out, copyUser(u))
 		}
 		return nil
 	})

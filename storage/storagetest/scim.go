@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +12,7 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/storage"
+	"github.com/accountkit/accountkit/users"
 )
 
 func testSCIM(t *testing.T, h Harness) {
@@ -24,6 +26,7 @@ func testSCIM(t *testing.T, h Harness) {
 		{name: "OtherAccount", run: testSCIMOtherAccount},
 		{name: "Enterprise", run: testSCIMEnterprise},
 		{name: "EnterpriseRollback", run: testSCIMEnterpriseRollback},
+		{name: "ListSorted", run: testSCIMListSorted},
 	})
 }
 
@@ -226,4 +229,75 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func testSCIMListSorted(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a, b := newMain("scim-sort"), newMain("scim-sort-b")
+	mustCreate(t, s, a, b)
+	// created order: carol, alice, bob, dave; modified order: bob, dave, carol, alice.
+	mk := func(name string, created, modified int, ext string) *users.User {
+		u := newUser(a, name)
+		u.CreatedAt, u.UpdatedAt = at(created), at(modified)
+		mustCreateUser(t, s, u)
+		if ext != "" {
+			require.NoError(t, s.SetSCIMExternalID(ctx, extID(a.ID, scim.KindUser, u.ID, ext)))
+		}
+		return u
+	}
+	carol := mk("scim-sort-carol", 1, 30, "B-2")
+	alice := mk("scim-sort-alice", 2, 40, "a-1")
+	bob := mk("scim-sort-bob", 3, 10, "")
+	dave := mk("scim-sort-dave", 4, 20, "B-10")
+	other := newUser(b, "scim-sort-aaron")
+	mustCreateUser(t, s, other)
+
+	names := func(q scim.UserQuery) []string {
+		t.Helper()
+		q.AccountIDs = []string{a.ID}
+		list, err := s.ListSCIMUsers(ctx, q)
+		require.NoError(t, err)
+		out := []string{}
+		for _, u := range list {
+			out = append(out, strings.TrimPrefix(u.Username, "scim-sort-"))
+		}
+		return out
+	}
+	require.Equal(t, []string{"alice", "bob", "carol", "dave"}, names(scim.UserQuery{Sort: scim.SortUserName}))
+	require.Equal(t, []string{"dave", "carol", "bob", "alice"}, names(scim.UserQuery{Sort: scim.SortUserName, Descending: true}))
+	require.Equal(t, []string{"carol", "alice", "bob", "dave"}, names(scim.UserQuery{Sort: scim.SortCreated}))
+	require.Equal(t, []string{"carol", "alice", "bob", "dave"}, names(scim.UserQuery{}), "the default order is creation")
+	require.Equal(t, []string{"bob", "dave", "carol", "alice"}, names(scim.UserQuery{Sort: scim.SortLastModified}))
+	require.Equal(t, []string{"alice", "carol", "dave", "bob"}, names(scim.UserQuery{Sort: scim.SortLastModified, Descending: true}))
+	// externalId byte for byte ("B-10" < "B-2" < "a-1"), users without one first.
+	require.Equal(t, []string{"bob", "dave", "carol", "alice"}, names(scim.UserQuery{Sort: scim.SortExternalID}))
+	require.Equal(t, []string{"alice", "carol", "dave", "bob"}, names(scim.UserQuery{Sort: scim.SortExternalID, Descending: true}))
+
+	// Paging: offset and limit over the order.
+	require.Equal(t, []string{"bob", "carol"}, names(scim.UserQuery{Sort: scim.SortUserName, Offset: 1, Limit: 2}))
+	require.Equal(t, []string{"carol", "dave"}, names(scim.UserQuery{Sort: scim.SortUserName, Offset: 2}))
+	require.Equal(t, []string{}, names(scim.UserQuery{Sort: scim.SortUserName, Offset: 9, Limit: 2}))
+	// Ties are broken by ID.
+	require.NoError(t, s.UpdateUser(ctx, func() *users.User { c := *bob; c.UpdatedAt = at(20); return &c }()))
+	tied := names(scim.UserQuery{Sort: scim.SortLastModified})
+	if bob.ID < dave.ID {
+		require.Equal(t, []string{"bob", "dave", "carol", "alice"}, tied)
+	} else {
+		require.Equal(t, []string{"dave", "bob", "carol", "alice"}, tied)
+	}
+
+	// IDs and Search narrow; other accounts never appear.
+	require.Equal(t, []string{"alice", "dave"}, names(scim.UserQuery{Sort: scim.SortUserName, IDs: []string{dave.ID, alice.ID, other.ID}}))
+	require.Equal(t, []string{}, names(scim.UserQuery{IDs: []string{}}))
+	require.Equal(t, []string{"alice"}, names(scim.UserQuery{Search: "ice", Sort: scim.SortCreated, Limit: 2}))
+	require.Equal(t, []string{"alice", "carol"}, names(scim.UserQuery{Search: "sort-", Sort: scim.SortExternalID, Descending: true, Offset: 0, Limit: 2}))
+	require.Equal(t, carol.ID, func() string {
+		l, err := s.ListSCIMUsers(ctx, scim.UserQuery{AccountIDs: []string{a.ID}, Search: "-carol"})
+		require.NoError(t, err)
+		require.Len(t, l, 1)
+		return l[0].ID
+	}())
+	list, err := s.ListSCIMUsers(ctx, scim.UserQuery{})
+	require.NoError(t, err)
+	require.Empty(t, list, "no account, no users")
 }

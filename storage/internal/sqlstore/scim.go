@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit/scim"
+	"github.com/accountkit/accountkit/users"
 )
 
 // scimExternalIDRow is a link in accountkit_scim_external_ids.
@@ -130,4 +131,47 @@ func (s *Store) SCIMEnterprise(ctx context.Context, userIDs []string) (map[strin
 			ManagerID: r.ManagerID, UpdatedAt: r.UpdatedAt.UTC()}
 	}
 	return out, nil
+}
+
+// ListSCIMUsers orders by the column of q.Sort then the ID; externalId
+// through a left join on the external IDs, a user without one as "" (so
+// first ascending on every database, whatever its NULL order).
+func (s *Store) ListSCIMUsers(ctx context.Context, q scim.UserQuery) ([]*users.User, error) {
+	if len(q.AccountIDs) == 0 || q.IDs != nil && len(q.IDs) == 0 {
+		return []*users.User{}, nil
+	}
+	sel := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), users.Filter{AccountIDs: q.AccountIDs, Search: q.Search})
+	if q.IDs != nil {
+		sel = sel.Where("u.id IN (?)", bun.List(q.IDs))
+	}
+	dir := " ASC"
+	if q.Descending {
+		dir = " DESC"
+	}
+	switch q.Sort {
+	case scim.SortUserName:
+		sel = sel.OrderExpr("u.username" + dir)
+	case scim.SortExternalID:
+		sel = sel.Join("LEFT JOIN accountkit_scim_external_ids AS x ON x.kind = ? AND x.resource_id = u.id", string(scim.KindUser)).
+			OrderExpr("COALESCE(x.external_id, '')" + dir)
+	case scim.SortLastModified:
+		sel = sel.OrderExpr("u.updated_at" + dir)
+	default:
+		sel = sel.OrderExpr("u.created_at" + dir)
+	}
+	sel = sel.OrderExpr("u.id" + dir)
+	if q.Limit > 0 {
+		sel = sel.Limit(int64(q.Limit))
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 {
+			sel = sel.Limit(1 << 30) // MySQL and SQLite need a LIMIT with an OFFSET
+		}
+		sel = sel.Offset(int64(q.Offset))
+	}
+	var rows []userRow
+	if err := sel.Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "user")
+	}
+	return s.withRoles(ctx, rows)
 }
