@@ -73,6 +73,7 @@ var Catalogue = []CatalogueEntry{
 	{ItemAccount, ActionUpdate, "Logo updated.", "Logo update failed."},
 	{ItemAccount, ActionUpdate, "Color scheme set.", "Setting color scheme failed."},
 	{ItemAccount, ActionUpdate, "Language successfully changed.", "Language change failed."},
+	{ItemAccount, ActionUpdate, "SCIM settings updated.", "SCIM settings update failed."},
 
 	{Item2FA, ActionEnable, "Two-factor authentication enabled for all users.", "Enabling two-factor authentication failed."},
 	{Item2FA, ActionDisable, "Two-factor authentication disabled for all users.", "Disabling two-factor authentication failed."},

@@ -214,6 +214,8 @@ type userIn struct {
 	// Enterprise is the enterprise extension's object, applied as a
 	// PATCH value without a path would be.
 	Enterprise json.RawMessage `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+	// Roles are read by the account's role mappings only.
+	Roles json.RawMessage `json:"roles"`
 }
 
 // pick returns the value of the primary entry, else of the "work" one,

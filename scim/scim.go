@@ -98,3 +98,35 @@ type UserQuery struct {
 	// Offset skips that many users; Limit > 0 caps the number returned.
 	Offset, Limit int
 }
+
+// Settings is an account's SCIM configuration, set through the JSON API
+// (Service.SetSettings). An account without a row has the zero Settings.
+type Settings struct {
+	AccountID string
+	// DeactivationFreesSeat makes "active": false also free the user's
+	// seat (default false: the seat is kept, and the seats report lists
+	// the user as inactive).
+	DeactivationFreesSeat bool
+	// RoleMappings give SCIM users accountkit roles (see RoleMapping).
+	RoleMappings []RoleMapping
+	UpdatedAt    time.Time
+}
+
+// The attributes a RoleMapping can read.
+const (
+	// MapRoles matches a value of the User's "roles" (roles[].value).
+	MapRoles = "roles"
+	// MapDepartment matches the enterprise extension's "department".
+	MapDepartment = "department"
+)
+
+// RoleMapping gives the accountkit role Role to the SCIM users whose
+// Attribute (MapRoles or MapDepartment) equals Value, ignoring case.
+type RoleMapping struct {
+	Attribute string `json:"attribute"`
+	Value     string `json:"value"`
+	Role      string `json:"role"`
+}
+
+// MaxRoleMappings caps an account's role mappings.
+const MaxRoleMappings = 100

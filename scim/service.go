@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -25,6 +26,22 @@ type Deps struct {
 	// Users and Teams hold the rules: every change goes through them.
 	Users *users.Service
 	Teams *teams.Service
+	// Seats connects seat licensing (the kit passes the seats service's);
+	// without it role mappings assign no seats and deactivation frees
+	// none.
+	Seats Seats
+}
+
+// Seats is what SCIM needs of seat licensing, as functions so that scim
+// does not import the seats package.
+type Seats struct {
+	// Roles are the role keys that need a seat.
+	Roles []string
+	// Assign gives the user a seat (seats.Service.Assign). Errors:
+	// Conflict (holds one), LimitExceeded.
+	Assign func(ctx context.Context, userID string) error
+	// Release frees the user's seat, if any (seats.Service.ReleaseUser).
+	Release func(ctx context.Context, userID, reason string) error
 }
 
 // Options configures a Service. There are none yet; the parameter keeps
@@ -43,6 +60,9 @@ type Service struct {
 	store Store
 	users *users.Service
 	teams *teams.Service
+	seats Seats
+	authz *security.Authorizer
+	audit *audit.Recorder
 	rt    accountkit.Runtime
 }
 
@@ -56,7 +76,12 @@ func NewService(deps Deps, _ Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: deps.Store, users: deps.Users, teams: deps.Teams, rt: rt}, nil
+	rec, err := audit.NewRecorder(deps.Store, rt)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: deps.Store, users: deps.Users, teams: deps.Teams, seats: deps.Seats, rt: rt,
+		authz: security.NewAuthorizer(deps.Store), audit: rec}, nil
 }
 
 // client checks the SCIM client in ctx and returns the context the

@@ -39,4 +39,9 @@ type Store interface {
 	// ListSCIMUsers returns the users q selects, in q's order, from
 	// q.Offset, at most q.Limit of them.
 	ListSCIMUsers(ctx context.Context, q UserQuery) ([]*users.User, error)
+	// SCIMSettings returns the account's settings. Errors: NotFound (none
+	// set yet).
+	SCIMSettings(ctx context.Context, accountID string) (*Settings, error)
+	// SetSCIMSettings stores the account's settings, replacing them.
+	SetSCIMSettings(ctx context.Context, st *Settings) error
 }

@@ -17,6 +17,43 @@ type userState struct {
 	first, last, email, phone, ext string
 	active                         bool
 	ent                            entState
+	// roleOps are the request's operations on "roles" (role mappings
+	// read them); none when it did not touch "roles".
+	roleOps []roleOp
+}
+
+// roleOp is an operation on the SCIM "roles" values.
+type roleOp struct {
+	kind   string // add, replace, remove
+	values []string
+	// all is a remove of every value (no value given).
+	all bool
+}
+
+// roleValuesOf reads a "roles" value: a list of {value, …} (or one
+// object, or a list of strings); other sub-attributes are ignored.
+func roleValuesOf(raw json.RawMessage) ([]string, error) {
+	var objs []struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &objs); err == nil {
+		out := make([]string, 0, len(objs))
+		for _, o := range objs {
+			out = append(out, o.Value)
+		}
+		return out, nil
+	}
+	var one struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one.Value}, nil
+	}
+	var strs []string
+	if err := json.Unmarshal(raw, &strs); err == nil {
+		return strs, nil
+	}
+	return nil, invalid(TypeInvalidValue, "roles", "must be a list of {value}")
 }
 
 func stateOf(u *users.User, ext string, ent entState) userState {
@@ -90,6 +127,15 @@ func (s *Service) CreateUser(ctx context.Context, in *userIn) (*User, error) {
 				}
 			}
 		}
+		var values []string
+		if in.Roles != nil {
+			if values, err = roleValuesOf(in.Roles); err != nil {
+				return err
+			}
+		}
+		if u, err = s.applyRoles(ctx, acc, u, nonNil(values), ent.department); err != nil {
+			return err
+		}
 		o := userOut(u, ext, ent)
 		out = &o
 		return nil
@@ -147,6 +193,14 @@ func (s *Service) ReplaceUser(ctx context.Context, id string, in *userIn, ifMatc
 		}
 		if in.Active != nil {
 			st.active = bool(*in.Active)
+		}
+		st.roleOps = []roleOp{{kind: "replace", values: []string{}}}
+		if in.Roles != nil {
+			values, err := roleValuesOf(in.Roles)
+			if err != nil {
+				return err
+			}
+			st.roleOps[0].values = values
 		}
 		if in.Enterprise == nil {
 			st.ent = entState{updated: st.ent.updated}
@@ -274,6 +328,18 @@ func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, befor
 		}
 		st.ent.updated = s.rt.Now()
 	}
+	values, err := s.roleValues(ctx, acc, u, st.roleOps)
+	if err != nil {
+		return nil, err
+	}
+	if u, err = s.applyRoles(ctx, acc, u, values, st.ent.department); err != nil {
+		return nil, err
+	}
+	if st.active != before.active {
+		if err := s.seatOnActive(ctx, acc, u, st.active); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
 }
 
@@ -317,7 +383,7 @@ func (s *Service) DeleteUser(ctx context.Context, id, ifMatch string) error {
 // discarded (docs/scim.md); /Schemas does not list them.
 var ignoredUserAttrs = []string{"displayname", "nickname", "profileurl", "title", "usertype", "preferredlanguage",
 	"locale", "timezone", "addresses", "name.formatted", "name.middlename", "name.honorificprefix",
-	"name.honorificsuffix", "ims", "photos", "entitlements", "roles", "x509certificates", "password", "schemas", "id", "meta", "groups"}
+	"name.honorificsuffix", "ims", "photos", "entitlements", "x509certificates", "password", "schemas", "id", "meta", "groups"}
 
 // splitURI strips a schema URI from an attribute path and tells whether
 // the path belongs to the enterprise extension (the path returned is then
@@ -386,7 +452,7 @@ func applyUserPath(u *users.User, st *userState, kind, path string, raw json.Raw
 	if p.ValueExpression != nil {
 		// emails[type eq "work"].value: one email and one phone number are
 		// kept, so the filter selects that one.
-		if name != "emails" && name != "phonenumbers" && !slices.Contains(ignoredUserAttrs, name) {
+		if name != "emails" && name != "phonenumbers" && name != "roles" && !slices.Contains(ignoredUserAttrs, name) {
 			return invalid(TypeInvalidPath, "path", "filters are supported on emails and phoneNumbers only")
 		}
 		if sub := strings.ToLower(p.SubAttributeName()); sub != "" {
@@ -491,6 +557,32 @@ func applyUserPath(u *users.User, st *userState, kind, path string, raw json.Raw
 			v = s
 		}
 		st.ext = v
+	case "roles", "roles.value":
+		op := roleOp{kind: kind}
+		switch {
+		case kind == "remove" && p.ValueExpression != nil:
+			// roles[value eq "x"]: the value compared is the one removed.
+			if ae, ok := p.ValueExpression.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ {
+				if v, ok := ae.CompareValue.(string); ok {
+					op.values = []string{v}
+					break
+				}
+			}
+			return invalid(TypeInvalidPath, "path", "roles can be removed by roles[value eq \"…\"] only")
+		case kind == "remove" && raw == nil:
+			op.all = true
+		default:
+			vs, err := roleValuesOf(raw)
+			if err != nil {
+				var one string
+				if json.Unmarshal(raw, &one) != nil {
+					return err
+				}
+				vs = []string{one}
+			}
+			op.values = vs
+		}
+		st.roleOps = append(st.roleOps, op)
 	case "username":
 		v, err := text()
 		if err != nil || users.NormalizeUsername(v) != u.Username {

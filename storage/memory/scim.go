@@ -15,6 +15,7 @@ type scimState struct {
 	byResource map[string]*scim.ExternalID // kind "\x00" resource ID -> link
 	byExternal map[string]string           // account "\x00" kind "\x00" external ID -> resource key
 	enterprise map[string]*scim.Enterprise // user ID -> enterprise attributes
+	settings   map[string]*scim.Settings   // account ID -> settings
 }
 
 func scimResourceKey(kind scim.Kind, id string) string { return string(kind) + "\x00" + id }
@@ -197,4 +198,45 @@ func (s *Store) ListSCIMUsers(ctx context.Context, q scim.UserQuery) ([]*users.U
 		return nil
 	})
 	return out, err
+}
+
+func copySCIMSettings(st *scim.Settings) *scim.Settings {
+	c := *st
+	c.RoleMappings = slices.Clone(st.RoleMappings)
+	c.UpdatedAt = normTime(st.UpdatedAt)
+	return &c
+}
+
+// SCIMSettings implements scim.Store.
+func (s *Store) SCIMSettings(ctx context.Context, accountID string) (*scim.Settings, error) {
+	var out *scim.Settings
+	err := s.read(ctx, func() error {
+		st := s.scim.settings[accountID]
+		if st == nil {
+			return notFound("SCIM settings")
+		}
+		out = copySCIMSettings(st)
+		return nil
+	})
+	return out, err
+}
+
+// SetSCIMSettings implements scim.Store.
+func (s *Store) SetSCIMSettings(ctx context.Context, st *scim.Settings) error {
+	return s.write(ctx, func(t *tx) error {
+		m := &s.scim
+		if m.settings == nil {
+			m.settings = map[string]*scim.Settings{}
+		}
+		old, had := m.settings[st.AccountID]
+		m.settings[st.AccountID] = copySCIMSettings(st)
+		t.onRollback(func() {
+			if had {
+				m.settings[st.AccountID] = old
+			} else {
+				delete(m.settings, st.AccountID)
+			}
+		})
+		return nil
+	})
 }

@@ -27,6 +27,7 @@ func testSCIM(t *testing.T, h Harness) {
 		{name: "Enterprise", run: testSCIMEnterprise},
 		{name: "EnterpriseRollback", run: testSCIMEnterpriseRollback},
 		{name: "ListSorted", run: testSCIMListSorted},
+		{name: "Settings", run: testSCIMSettings},
 	})
 }
 
@@ -300,4 +301,38 @@ func testSCIMListSorted(t *testing.T, s storage.Store) {
 	list, err := s.ListSCIMUsers(ctx, scim.UserQuery{})
 	require.NoError(t, err)
 	require.Empty(t, list, "no account, no users")
+}
+
+func testSCIMSettings(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	a, b := newMain("scim-settings"), newMain("scim-settings-b")
+	mustCreate(t, s, a, b)
+	_, err := s.SCIMSettings(ctx, a.ID)
+	requireCode(t, accountkit.NotFound, err)
+	want := &scim.Settings{AccountID: a.ID, DeactivationFreesSeat: true, UpdatedAt: at(1), RoleMappings: []scim.RoleMapping{
+		{Attribute: scim.MapRoles, Value: "Admin", Role: "account_manager"}, {Attribute: scim.MapDepartment, Value: "Sales — Zürich", Role: "x"}}}
+	require.NoError(t, s.SetSCIMSettings(ctx, want))
+	got, err := s.SCIMSettings(ctx, a.ID)
+	require.NoError(t, err)
+	requireUTC(t, at(1), got.UpdatedAt, "UpdatedAt")
+	got.UpdatedAt = at(1)
+	require.Equal(t, want, got)
+	_, err = s.SCIMSettings(ctx, b.ID)
+	requireCode(t, accountkit.NotFound, err, "another account has none")
+
+	boom := errors.New("boom")
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, s.SetSCIMSettings(ctx, &scim.Settings{AccountID: a.ID, UpdatedAt: at(2)}))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	got, err = s.SCIMSettings(ctx, a.ID)
+	require.NoError(t, err)
+	require.True(t, got.DeactivationFreesSeat, "rolled back")
+
+	require.NoError(t, s.SetSCIMSettings(ctx, &scim.Settings{AccountID: a.ID, UpdatedAt: at(3)}))
+	got, err = s.SCIMSettings(ctx, a.ID)
+	require.NoError(t, err)
+	require.False(t, got.DeactivationFreesSeat)
+	require.Nil(t, got.RoleMappings)
 }

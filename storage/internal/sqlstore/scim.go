@@ -2,10 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/users"
 )
@@ -174,4 +176,53 @@ func (s *Store) ListSCIMUsers(ctx context.Context, q scim.UserQuery) ([]*users.U
 		return nil, translate(err, "user")
 	}
 	return s.withRoles(ctx, rows)
+}
+
+// scimSettingsRow is an account's SCIM settings in
+// accountkit_scim_settings; RoleMappings is a JSON array.
+type scimSettingsRow struct {
+	bun.BaseModel `bun:"table:accountkit_scim_settings"`
+
+	AccountID             string    `bun:"account_id,pk"`
+	DeactivationFreesSeat bool      `bun:"deactivation_frees_seat,notnull"`
+	RoleMappings          string    `bun:"role_mappings,notnull"`
+	UpdatedAt             time.Time `bun:"updated_at,notnull"`
+}
+
+// SCIMSettings returns the account's row. Errors: NotFound.
+func (s *Store) SCIMSettings(ctx context.Context, accountID string) (*scim.Settings, error) {
+	r := new(scimSettingsRow)
+	if err := s.idb(ctx).NewSelect().Model(r).Where("account_id = ?", accountID).Scan(ctx); err != nil {
+		return nil, translate(err, "SCIM settings")
+	}
+	out := &scim.Settings{AccountID: r.AccountID, DeactivationFreesSeat: r.DeactivationFreesSeat, UpdatedAt: r.UpdatedAt.UTC()}
+	if err := json.Unmarshal([]byte(r.RoleMappings), &out.RoleMappings); err != nil {
+		return nil, accountkit.Wrap(err, "storage error")
+	}
+	if len(out.RoleMappings) == 0 {
+		out.RoleMappings = nil
+	}
+	return out, nil
+}
+
+// SetSCIMSettings replaces the account's row.
+func (s *Store) SetSCIMSettings(ctx context.Context, st *scim.Settings) error {
+	maps := st.RoleMappings
+	if maps == nil {
+		maps = []scim.RoleMapping{}
+	}
+	b, err := json.Marshal(maps)
+	if err != nil {
+		return accountkit.Wrap(err, "storage error")
+	}
+	row := &scimSettingsRow{AccountID: st.AccountID, DeactivationFreesSeat: st.DeactivationFreesSeat,
+		RoleMappings: string(b), UpdatedAt: st.UpdatedAt.UTC()}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		db := s.idb(ctx)
+		if _, err := db.NewDelete().Model((*scimSettingsRow)(nil)).Where("account_id = ?", row.AccountID).Exec(ctx); err != nil {
+			return translate(err, "SCIM settings")
+		}
+		_, err := db.NewInsert().Model(row).Exec(ctx)
+		return translate(err, "SCIM settings")
+	})
 }
