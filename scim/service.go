@@ -96,21 +96,63 @@ func (s *Service) client(ctx context.Context) (context.Context, string, error) {
 	case !p.Permissions.Has(security.PermSCIMProvision):
 		return nil, "", accountkit.Errorf(accountkit.Forbidden, "the API key lacks the scim.provision permission")
 	}
+	perms := []security.Permission{security.PermUsersManage, security.PermUsersRead, security.PermTeamsManage}
+	if p.Permissions.Has(security.PermSCIMSubAccounts) {
+		perms = append(perms, security.PermSCIMSubAccounts)
+	}
 	acting := &security.Principal{APIKeyID: p.APIKeyID, AccountID: p.AccountID, IP: p.IP, UserAgent: p.UserAgent,
-		Permissions: security.NewPermissionSet(security.PermUsersManage, security.PermUsersRead, security.PermTeamsManage)}
+		Permissions: security.NewPermissionSet(perms...)}
 	return security.WithPrincipal(ctx, acting), p.AccountID, nil
 }
 
 func notFound(what string) error { return accountkit.Errorf(accountkit.NotFound, "%s not found", what) }
 
-// user returns the account's user; users of other accounts (sub-accounts
-// included) are NotFound.
+// subAccounts reports whether the SCIM client in ctx (after client)
+// reaches the sub-accounts of its account.
+func subAccounts(ctx context.Context) bool {
+	p := security.PrincipalFrom(ctx)
+	return p != nil && p.Permissions.Has(security.PermSCIMSubAccounts)
+}
+
+// scope returns the accounts the client reaches: its account, and the
+// accounts below it when the token holds security.PermSCIMSubAccounts.
+func (s *Service) scope(ctx context.Context, accountID string) ([]string, error) {
+	if !subAccounts(ctx) {
+		return []string{accountID}, nil
+	}
+	return s.store.AccountSubtree(ctx, accountID)
+}
+
+// inScope reports whether target is in the client's scope.
+func (s *Service) inScope(ctx context.Context, accountID, target string) (bool, error) {
+	if target == accountID {
+		return true, nil
+	}
+	if !subAccounts(ctx) {
+		return false, nil
+	}
+	path, err := s.store.AccountAncestry(ctx, target)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return false, nil
+	}
+	return slices.Contains(path, accountID), err
+}
+
+// user returns a user of the client's scope; users of other accounts are
+// NotFound (sub-accounts' too, unless the token reaches them).
 func (s *Service) user(ctx context.Context, accountID, id string) (*users.User, error) {
 	if !accountkit.ValidID(id) {
 		return nil, notFound("user")
 	}
 	u, err := s.store.GetUser(ctx, id)
-	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && u.AccountID != accountID {
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, notFound("user")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.inScope(ctx, accountID, u.AccountID)
+	if err == nil && !ok {
 		return nil, notFound("user")
 	}
 	return u, err
@@ -122,7 +164,14 @@ func (s *Service) team(ctx context.Context, accountID, id string) (*teams.Team, 
 		return nil, notFound("group")
 	}
 	t, err := s.store.GetTeam(ctx, id)
-	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && t.AccountID != accountID {
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, notFound("group")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.inScope(ctx, accountID, t.AccountID)
+	if err == nil && !ok {
 		return nil, notFound("group")
 	}
 	return t, err

@@ -39,6 +39,9 @@ type Store interface {
 	// ListSCIMUsers returns the users q selects, in q's order, from
 	// q.Offset, at most q.Limit of them.
 	ListSCIMUsers(ctx context.Context, q UserQuery) ([]*users.User, error)
+	// AccountSubtree returns the IDs of the account and every account
+	// below it (account.Store).
+	AccountSubtree(ctx context.Context, id string) ([]string, error)
 	// SCIMSettings returns the account's settings. Errors: NotFound (none
 	// set yet).
 	SCIMSettings(ctx context.Context, accountID string) (*Settings, error)

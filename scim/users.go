@@ -681,7 +681,11 @@ func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[Us
 		}
 	}
 	count := in.count()
-	q := UserQuery{AccountIDs: []string{acc}, Sort: sort, Descending: in.Descending}
+	accs, err := s.scope(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	q := UserQuery{AccountIDs: accs, Sort: sort, Descending: in.Descending}
 	var matched []*users.User
 	totalResults := 0
 	if expr == nil {
@@ -783,10 +787,11 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 		if err != nil {
 			return err
 		}
-		if u.AccountID == acc {
+		ok, err := s.inScope(ctx, acc, u.AccountID)
+		if ok {
 			seen[u.ID] = true
 		}
-		return nil
+		return err
 	}
 	for _, t := range terms {
 		var err error
@@ -808,7 +813,9 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 			var found []*users.User
 			found, err = s.store.FindUsersByEmail(ctx, accountkit.NormalizeEmail(t.value))
 			for _, u := range found {
-				_ = add(u, nil)
+				if err == nil {
+					err = add(u, nil)
+				}
 			}
 		}
 		if err != nil {
