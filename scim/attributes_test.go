@@ -81,6 +81,8 @@ func TestSCIM_Attributes(t *testing.T) {
 	list = f.do(t, "GET", "/scim/v2/Groups?attributes=displayName", nil, 200)
 	assert.Equal(t, []string{"displayName", "id", "schemas"}, keys(list["Resources"].([]any)[0].(obj)))
 
+	body := f.do(t, "GET", filterPath("Users", scim.SchemaEnterprise+`:department eq "R&D"`), nil, 400)
+	assert.Equal(t, scim.TypeInvalidFilter, body["scimType"], "enterprise attributes are not filterable (documented)")
 	for _, q := range []string{"attributes=userName&excludedAttributes=name", "attributes=" + url.QueryEscape("user name"),
 		"attributes=" + url.QueryEscape("emails[type eq \"work\"]"), "excludedAttributes=,", "attributes=1abc"} {
 		body := f.do(t, "GET", "/scim/v2/Users?"+q, nil, 400)

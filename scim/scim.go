@@ -5,11 +5,13 @@
 //
 // A SCIM client authenticates with an API key of the account holding
 // security.PermSCIMProvision (see NewService); every request is confined
-// to exactly that account. The rules stay in the users and teams
+// to that account, or to it and its sub-accounts when the key also holds
+// security.PermSCIMSubAccounts. The rules stay in the users and teams
 // services: the SCIM service calls them, so seats, the last Account
 // Manager guard, the Leaving reactions (seat freed, API keys revoked) and
 // the audit log hold as for any other client. What scim keeps of its own
-// is the clients' externalId of each resource (Store).
+// is the clients' externalId of each resource, the users' enterprise
+// extension and each account's Settings (Store).
 //
 // It imports the root package, security, audit, internal/httpx, users,
 // teams and apikeys; it must not import auth, seats, sso, storage or kit.

@@ -50,12 +50,15 @@ type Options struct{}
 
 // Service is the SCIM service provider of every account. Each method
 // acts for the SCIM client in ctx: an API key principal holding
-// security.PermSCIMProvision, confined to exactly the key's account (not
-// its sub-accounts). It then calls the users and teams services as a
-// principal of that account holding users.manage, users.read and
-// teams.manage — and nothing else: scim.provision is as strong as those
-// permissions, so only Account Managers hold it by default. Audit events
-// name the API key as the actor.
+// security.PermSCIMProvision, confined to the key's account (and its
+// sub-accounts when the key holds security.PermSCIMSubAccounts). It then
+// calls the users and teams services as a principal of that account
+// holding users.manage, users.read and teams.manage — plus, for the
+// grants of the account's role mappings, the permissions of the mapped
+// roles, and seats.manage to give a mapped seat role its seat.
+// scim.provision is as strong as those permissions, so only Account
+// Managers hold it by default. Audit events name the API key as the
+// actor.
 type Service struct {
 	store Store
 	users *users.Service
