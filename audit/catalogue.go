@@ -80,6 +80,7 @@ var Catalogue = []CatalogueEntry{
 	{ItemAccount, ActionUpdate, "Language successfully changed.", "Language change failed."},
 	{ItemAccount, ActionEnforce, "Security policy enforced on sub-accounts.", "Enforcing security policy on sub-accounts failed."},
 	{ItemAccount, ActionUnenforce, "Security policy enforcement lifted.", "Lifting security policy enforcement failed."},
+	{ItemAccount, ActionUpdate, "SCIM settings updated.", "SCIM settings update failed."},
 
 	{Item2FA, ActionEnable, "Two-factor authentication enabled for all users.", "Enabling two-factor authentication failed."},
 	{Item2FA, ActionDisable, "Two-factor authentication disabled for all users.", "Disabling two-factor authentication failed."},

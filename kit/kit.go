@@ -219,7 +219,10 @@ func New(opts Options) (*Kit, error) {
 	if k.SSO, err = sso.NewService(sso.Deps{Runtime: rt, Store: st, Users: k.Users, Auth: k.Auth, Teams: k.Teams}, ssoOpts); err != nil {
 		return nil, err
 	}
-	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams}, opts.SCIM); err != nil {
+	scimSeats := scim.Seats{Roles: k.Seats.SeatRoles(),
+		Assign:  func(ctx context.Context, userID string) error { _, err := k.Seats.Assign(ctx, userID); return err },
+		Release: k.Seats.ReleaseUser}
+	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams, Seats: scimSeats}, opts.SCIM); err != nil {
 		return nil, err
 	}
 	if err := rt.Events.Check(); err != nil {
@@ -251,6 +254,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	ssoHandler.RegisterAPI(mux)
 	notifications.NewHandler(k.Notifications, logger).Register(mux)
 	apikeys.NewHandler(k.APIKeys, logger).Register(mux)
+	scim.NewSettingsHandler(k.SCIM, logger).Register(mux)
 	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")

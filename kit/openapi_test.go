@@ -459,6 +459,8 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	sk, err := env.Kit.APIKeys.Create(sys, main.ID, apikeys.CreateInput{Name: "Okta", Permissions: []security.Permission{security.PermSCIMProvision}})
 	require.NoError(t, err)
 	scimKey := sk.Secret
+	js("GET", acc+"/scim/settings", boss, nil, 200)
+	js("PUT", acc+"/scim/settings", boss, map[string]any{"deactivation_frees_seat": true, "role_mappings": []map[string]any{{"attribute": "roles", "value": "admin", "role": "account_manager"}}}, 200)
 	js("GET", "/scim/v2/ServiceProviderConfig", "", nil, 200)
 	js("GET", "/scim/v2/ResourceTypes", "", nil, 200)
 	js("GET", "/scim/v2/Schemas", "", nil, 200)

@@ -50,13 +50,15 @@ func BenchmarkListUsers(b *testing.B) {
 				})
 				require.NoError(b, err)
 			}
-			for _, c := range []struct{ name, filter string }{
-				{"IndexedEq", `userName eq "user004242@acme.test"`},
-				{"SearchStartsWith", `userName sw "user0042"`},
-				{"FullScan", `active eq false`},
+			for _, c := range []struct{ name, filter, query string }{
+				{"IndexedEq", `userName eq "user004242@acme.test"`, ""},
+				{"SearchStartsWith", `userName sw "user0042"`, ""},
+				{"FullScan", `active eq false`, ""},
+				// No filter: the store sorts and pages (OFFSET/LIMIT).
+				{"SortedPage", "", "&sortBy=userName&sortOrder=descending&startIndex=" + strconv.Itoa(n/2)},
 			} {
 				b.Run(c.name, func(b *testing.B) {
-					path := filterPath("Users", c.filter) + "&count=100"
+					path := filterPath("Users", c.filter) + "&count=100" + c.query
 					for b.Loop() {
 						r := f.env.Do(b, "GET", path, f.token, nil)
 						if r.Status != 200 {

@@ -12,7 +12,7 @@ func serviceProviderConfig() map[string]any {
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
 		"etag":             map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "API key",
@@ -27,7 +27,8 @@ func resourceTypes() []map[string]any {
 	return []map[string]any{
 		{"schemas": []string{SchemaResourceType}, "id": "User", "name": "User", "endpoint": "/Users",
 			"description": "A user of the account", "schema": SchemaUser,
-			"meta": map[string]any{"resourceType": "ResourceType", "location": "/ResourceTypes/User"}},
+			"schemaExtensions": []map[string]any{{"schema": SchemaEnterprise, "required": false}},
+			"meta":             map[string]any{"resourceType": "ResourceType", "location": "/ResourceTypes/User"}},
 		{"schemas": []string{SchemaResourceType}, "id": "Group", "name": "Group", "endpoint": "/Groups",
 			"description": "A team of the account", "schema": SchemaGroup,
 			"meta": map[string]any{"resourceType": "ResourceType", "location": "/ResourceTypes/Group"}},
@@ -69,10 +70,23 @@ func schemas() []map[string]any {
 			attr("display", "string", "readOnly", "none", false, false, false),
 			attr("$ref", "reference", "readOnly", "none", false, false, false)),
 	}
+	manager := attr("manager", "complex", "readWrite", "none", false, false, false,
+		attr("value", "string", "readWrite", "none", false, true, false),
+		attr("$ref", "reference", "readOnly", "none", false, false, false))
+	enterprise := []map[string]any{
+		attr("employeeNumber", "string", "readWrite", "none", false, false, false),
+		attr("costCenter", "string", "readWrite", "none", false, false, false),
+		attr("organization", "string", "readWrite", "none", false, false, false),
+		attr("division", "string", "readWrite", "none", false, false, false),
+		attr("department", "string", "readWrite", "none", false, false, false),
+		manager,
+	}
 	return []map[string]any{
 		{"schemas": []string{SchemaSchema}, "id": SchemaUser, "name": "User", "description": "User Account",
 			"attributes": user, "meta": map[string]any{"resourceType": "Schema", "location": "/Schemas/" + SchemaUser}},
 		{"schemas": []string{SchemaSchema}, "id": SchemaGroup, "name": "Group", "description": "Group (team)",
 			"attributes": group, "meta": map[string]any{"resourceType": "Schema", "location": "/Schemas/" + SchemaGroup}},
+		{"schemas": []string{SchemaSchema}, "id": SchemaEnterprise, "name": "EnterpriseUser", "description": "Enterprise User",
+			"attributes": enterprise, "meta": map[string]any{"resourceType": "Schema", "location": "/Schemas/" + SchemaEnterprise}},
 	}
 }

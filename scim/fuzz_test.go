@@ -39,10 +39,12 @@ func FuzzUserPatch(f *testing.F) {
 	f.Add("Replace", `emails[type eq "work"].value`, `"a@b.test"`)
 	f.Add("add", "", `{"name":{"givenName":"x"},"active":"True"}`)
 	f.Add("remove", "phoneNumbers", ``)
+	f.Add("Add", SchemaEnterprise+":manager", `"01900000-0000-7000-8000-000000000002"`)
+	f.Add("replace", "", `{"`+SchemaEnterprise+`":{"department":"Sales","manager":{"value":"x"}}}`)
 	f.Add("replace", "urn:ietf:params:scim:schemas:core:2.0:User:name.familyName", `"y"`)
 	u := &users.User{ID: "01900000-0000-7000-8000-000000000001", Username: "ada", Email: "ada@x.test", Status: users.StatusActive}
 	f.Fuzz(func(t *testing.T, op, path, value string) {
-		st := stateOf(u, "")
+		st := stateOf(u, "", entState{})
 		err := applyUserOp(u, &st, &PatchOp{Op: op, Path: path, Value: json.RawMessage(value)})
 		if err != nil && TypeOf(err) == "" {
 			t.Fatalf("op %q path %q value %q: error %v has no SCIM type", op, path, value, err)

@@ -15,7 +15,11 @@ import (
 
 // members returns the members of the account's team, by creation.
 func (s *Service) members(ctx context.Context, acc, teamID string) ([]*users.User, error) {
-	return s.store.ListUsers(ctx, users.Filter{AccountIDs: []string{acc}, TeamID: &teamID, Sort: users.SortCreated})
+	accs, err := s.scope(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListUsers(ctx, users.Filter{AccountIDs: accs, TeamID: &teamID, Sort: users.SortCreated})
 }
 
 func (s *Service) groupOut(ctx context.Context, acc string, t *teams.Team, withMembers bool) (*Group, error) {
@@ -353,9 +357,27 @@ func (s *Service) ListGroups(ctx context.Context, in PageInput) (*ListResponse[G
 			return nil, err
 		}
 	}
-	list, err := s.store.ListTeams(ctx, teams.Filter{AccountID: acc})
+	switch strings.ToLower(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(in.SortBy)), strings.ToLower(SchemaGroup)+":")) {
+	case "", "displayname":
+	default:
+		return nil, invalid(TypeInvalidValue, "sortBy", "groups can be sorted by displayName only, not "+accountkit.Clip(in.SortBy, 100))
+	}
+	// The store lists an account's teams by name; descending reads that
+	// order backwards.
+	accs, err := s.scope(ctx, acc)
 	if err != nil {
 		return nil, err
+	}
+	var list []*teams.Team
+	for _, a := range accs {
+		l, err := s.store.ListTeams(ctx, teams.Filter{AccountID: a})
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, l...)
+	}
+	if in.Descending {
+		slices.Reverse(list)
 	}
 	ids := make([]string, len(list))
 	for i, t := range list {

@@ -203,30 +203,83 @@ func pageInput(r *http.Request) (PageInput, error) {
 		}
 		in.Count = &n
 	}
-	for _, a := range strings.Split(q.Get("excludedAttributes"), ",") {
-		if strings.EqualFold(strings.TrimSpace(a), "members") {
-			in.ExcludeMembers = true
-		}
+	in.SortBy = q.Get("sortBy")
+	if msg := accountkit.TextProblem(in.SortBy, 0, 200, false); msg != "" {
+		return in, invalid(TypeInvalidValue, "sortBy", msg)
 	}
-	if attrs := q.Get("attributes"); attrs != "" && !strings.Contains(strings.ToLower(attrs), "members") {
-		in.ExcludeMembers = true
+	switch strings.ToLower(q.Get("sortOrder")) {
+	case "", "ascending":
+	case "descending":
+		in.Descending = true
+	default:
+		return in, invalid(TypeInvalidValue, "sortOrder", "must be ascending or descending")
 	}
+	proj, err := parseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
+	if err != nil {
+		return in, err
+	}
+	in.Projection, in.ExcludeMembers = proj, !proj.wants("members")
 	return in, nil
 }
 
+// writeProjected writes a resource reduced to the request's attributes
+// or excludedAttributes (POST, PUT and PATCH answers included, as RFC
+// 7644 §3.9 allows).
+func (h *Handler) writeProjected(w http.ResponseWriter, r *http.Request, status int, resource any, core string) {
+	in, _ := pageInput(r) // checked in ServeHTTP
+	if in.Projection.IsZero() {
+		h.write(w, status, resource)
+		return
+	}
+	m, err := in.Projection.apply(resource, core)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.write(w, status, m)
+}
+
+// writeListOf writes a list response, each resource reduced to what p asks
+// for.
+func writeListOf[T any](h *Handler, w http.ResponseWriter, r *http.Request, list *ListResponse[T], p Projection, core string) {
+	if p.IsZero() {
+		h.write(w, http.StatusOK, list)
+		return
+	}
+	out := ListResponse[map[string]any]{Schemas: list.Schemas, TotalResults: list.TotalResults,
+		StartIndex: list.StartIndex, ItemsPerPage: list.ItemsPerPage, Resources: make([]map[string]any, 0, len(list.Resources))}
+	for i := range list.Resources {
+		m, err := p.apply(list.Resources[i], core)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out.Resources = append(out.Resources, m)
+	}
+	h.write(w, http.StatusOK, out)
+}
+
 func (h *Handler) withLocation(r *http.Request, m *Meta) { m.Location = base(r) + m.Location }
+
+// userURLs makes the user's location and manager reference absolute.
+func (h *Handler) userURLs(r *http.Request, u *User) {
+	h.withLocation(r, &u.Meta)
+	if u.Enterprise != nil && u.Enterprise.Manager != nil {
+		u.Enterprise.Manager.Ref = base(r) + u.Enterprise.Manager.Ref
+	}
+}
 
 func (h *Handler) user(w http.ResponseWriter, r *http.Request, status int, u *User, err error) {
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.withLocation(r, &u.Meta)
+	h.userURLs(r, u)
 	w.Header().Set("ETag", u.Meta.Version)
 	if status == http.StatusCreated {
 		w.Header().Set("Location", u.Meta.Location)
 	}
-	h.write(w, status, u)
+	h.writeProjected(w, r, status, u, SchemaUser)
 }
 
 func (h *Handler) group(w http.ResponseWriter, r *http.Request, status int, g *Group, err error) {
@@ -242,7 +295,7 @@ func (h *Handler) group(w http.ResponseWriter, r *http.Request, status int, g *G
 	if status == http.StatusCreated {
 		w.Header().Set("Location", g.Meta.Location)
 	}
-	h.write(w, status, g)
+	h.writeProjected(w, r, status, g, SchemaGroup)
 }
 
 // spConfig serves GET /scim/v2/ServiceProviderConfig (no authentication
@@ -288,9 +341,9 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range list.Resources {
-		h.withLocation(r, &list.Resources[i].Meta)
+		h.userURLs(r, &list.Resources[i])
 	}
-	h.write(w, http.StatusOK, list)
+	writeListOf(h, w, r, list, in.Projection, SchemaUser)
 }
 
 // createUser serves POST /scim/v2/Users.
@@ -360,7 +413,7 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request) {
 			g.Members[j].Ref = base(r) + g.Members[j].Ref
 		}
 	}
-	h.write(w, http.StatusOK, list)
+	writeListOf(h, w, r, list, in.Projection, SchemaGroup)
 }
 
 // createGroup serves POST /scim/v2/Groups.

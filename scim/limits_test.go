@@ -140,12 +140,21 @@ func TestSCIM_Auth(t *testing.T) {
 	// Discovery needs no token.
 	cfg := do(t, f.env, "", "GET", "/scim/v2/ServiceProviderConfig", nil, 200)
 	assert.Equal(t, false, cfg["bulk"].(obj)["supported"])
-	assert.Equal(t, false, cfg["sort"].(obj)["supported"])
+	assert.Equal(t, true, cfg["sort"].(obj)["supported"])
 	assert.Equal(t, true, cfg["patch"].(obj)["supported"])
 	rt := do(t, f.env, "", "GET", "/scim/v2/ResourceTypes", nil, 200)
 	assert.Equal(t, 2, total(t, rt))
+	userType := rt["Resources"].([]any)[0].(obj)
+	assert.Equal(t, []any{obj{"schema": scim.SchemaEnterprise, "required": false}}, userType["schemaExtensions"])
 	sc := do(t, f.env, "", "GET", "/scim/v2/Schemas", nil, 200)
-	assert.Equal(t, 2, total(t, sc))
+	assert.Equal(t, 3, total(t, sc))
+	ent := sc["Resources"].([]any)[2].(obj)
+	assert.Equal(t, scim.SchemaEnterprise, ent["id"])
+	var names []string
+	for _, a := range ent["attributes"].([]any) {
+		names = append(names, a.(obj)["name"].(string))
+	}
+	assert.Equal(t, []string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"}, names)
 	// A revoked SCIM token stops at once.
 	list, err := f.env.Kit.APIKeys.List(f.env.UserCtx(t, f.admin), apikeys.ListInput{AccountID: f.acc.ID})
 	require.NoError(t, err)

@@ -61,7 +61,28 @@ type User struct {
 	Emails       []MultiValue `json:"emails"`
 	PhoneNumbers []MultiValue `json:"phoneNumbers,omitempty"`
 	Active       bool         `json:"active"`
-	Meta         Meta         `json:"meta"`
+	// Enterprise is the enterprise extension; nil when the user has none
+	// of its attributes.
+	Enterprise *EnterpriseUser `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	Meta       Meta            `json:"meta"`
+}
+
+// EnterpriseUser is the enterprise extension of a User as answered (RFC
+// 7643 §4.3).
+type EnterpriseUser struct {
+	EmployeeNumber string   `json:"employeeNumber,omitempty"`
+	CostCenter     string   `json:"costCenter,omitempty"`
+	Organization   string   `json:"organization,omitempty"`
+	Division       string   `json:"division,omitempty"`
+	Department     string   `json:"department,omitempty"`
+	Manager        *Manager `json:"manager,omitempty"`
+}
+
+// Manager is the enterprise extension's "manager": another user of the
+// account.
+type Manager struct {
+	Value string `json:"value"`
+	Ref   string `json:"$ref,omitempty"`
 }
 
 // Member is one member of a Group.
@@ -103,26 +124,38 @@ func version(t time.Time, parts ...string) string {
 	return `W/"` + strconv.FormatInt(t.UTC().UnixMicro(), 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
-func userVersion(u *users.User, ext string) string {
-	return version(u.UpdatedAt, u.ID, u.Username, u.FirstName, u.LastName, u.Email, u.Phone, string(u.Status), ext)
+func userVersion(u *users.User, ext string, ent entState) string {
+	return version(u.UpdatedAt, u.ID, u.Username, u.FirstName, u.LastName, u.Email, u.Phone, string(u.Status), ext,
+		ent.employeeNumber, ent.costCenter, ent.organization, ent.division, ent.department, ent.manager)
 }
 
 func teamVersion(t *teams.Team, ext string) string {
 	return version(t.UpdatedAt, t.ID, t.Name, strconv.Itoa(t.MemberCount), ext)
 }
 
-func userMeta(u *users.User, ext string) Meta {
+func userMeta(u *users.User, ext string, ent entState) Meta {
+	// lastModified is the user's (what sortBy and filters on
+	// meta.lastModified read); a change of the enterprise extension alone
+	// changes the version, not lastModified.
 	return Meta{ResourceType: "User", Created: u.CreatedAt.UTC(), LastModified: u.UpdatedAt.UTC(),
-		Location: "/Users/" + u.ID, Version: userVersion(u, ext)}
+		Location: "/Users/" + u.ID, Version: userVersion(u, ext, ent)}
 }
 
-func userOut(u *users.User, ext string) User {
+func userOut(u *users.User, ext string, ent entState) User {
 	out := User{Schemas: []string{SchemaUser}, ID: u.ID, ExternalID: ext, UserName: u.Username,
 		Name:        Name{Formatted: strings.TrimSpace(u.FirstName + " " + u.LastName), GivenName: u.FirstName, FamilyName: u.LastName},
 		DisplayName: u.DisplayName(), Emails: []MultiValue{{Value: u.Email, Type: "work", Primary: true}},
-		Active: u.Status != users.StatusDisabled, Meta: userMeta(u, ext)}
+		Active: u.Status != users.StatusDisabled, Meta: userMeta(u, ext, ent)}
 	if u.Phone != "" {
 		out.PhoneNumbers = []MultiValue{{Value: u.Phone, Type: "work", Primary: true}}
+	}
+	if !ent.zero() {
+		out.Schemas = append(out.Schemas, SchemaEnterprise)
+		out.Enterprise = &EnterpriseUser{EmployeeNumber: ent.employeeNumber, CostCenter: ent.costCenter,
+			Organization: ent.organization, Division: ent.division, Department: ent.department}
+		if ent.manager != "" {
+			out.Enterprise.Manager = &Manager{Value: ent.manager, Ref: "/Users/" + ent.manager}
+		}
 	}
 	return out
 }
@@ -178,6 +211,11 @@ type userIn struct {
 	Emails       []MultiValue `json:"emails"`
 	PhoneNumbers []MultiValue `json:"phoneNumbers"`
 	Active       *Bool        `json:"active"`
+	// Enterprise is the enterprise extension's object, applied as a
+	// PATCH value without a path would be.
+	Enterprise json.RawMessage `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+	// Roles are read by the account's role mappings only.
+	Roles json.RawMessage `json:"roles"`
 }
 
 // pick returns the value of the primary entry, else of the "work" one,

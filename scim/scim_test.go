@@ -197,6 +197,7 @@ func TestSCIM_EntraSequence(t *testing.T) {
 			list := f.do(t, "GET", filterPath("Users", `userName eq "non-existent user"`), nil, 200)
 			require.Equal(t, 0, total(t, list))
 
+			boss := f.do(t, "POST", "/scim/v2/Users", obj{"userName": "boss@acme.test"}, 201)["id"].(string)
 			created := f.do(t, "POST", "/scim/v2/Users", obj{
 				"schemas":    []string{scim.SchemaUser, scim.SchemaEnterprise},
 				"externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", "userName": "Test_User_ab6490ee@acme.test", "active": true,
@@ -204,9 +205,13 @@ func TestSCIM_EntraSequence(t *testing.T) {
 				"meta":                obj{"resourceType": "User"},
 				"name":                obj{"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
 				"roles":               []any{},
-				scim.SchemaEnterprise: obj{"department": "Sales", "manager": obj{"value": "x"}},
+				scim.SchemaEnterprise: obj{"department": "Sales", "employeeNumber": "701984", "manager": obj{"value": boss}},
 			}, 201)
 			id := created["id"].(string)
+			assert.Equal(t, []any{scim.SchemaUser, scim.SchemaEnterprise}, created["schemas"])
+			assert.Equal(t, obj{"department": "Sales", "employeeNumber": "701984",
+				"manager": obj{"value": boss, "$ref": created["meta"].(obj)["location"].(string)[:len(created["meta"].(obj)["location"].(string))-len(id)] + boss}},
+				created[scim.SchemaEnterprise])
 			assert.Equal(t, "test_user_fd0ea19b@acme.test", created["emails"].([]any)[0].(obj)["value"])
 
 			// Entra looks users up by externalId or userName.
@@ -225,6 +230,33 @@ func TestSCIM_EntraSequence(t *testing.T) {
 			assert.Equal(t, "updatedemail@acme.test", got["emails"].([]any)[0].(obj)["value"])
 			assert.Equal(t, "updatedFamilyName", got["name"].(obj)["familyName"])
 			assert.Equal(t, "+14155550123", got["phoneNumbers"].([]any)[0].(obj)["value"])
+			assert.Equal(t, "Marketing", got[scim.SchemaEnterprise].(obj)["department"])
+			assert.Equal(t, "701984", got[scim.SchemaEnterprise].(obj)["employeeNumber"], "other extension attributes are kept")
+			assert.Equal(t, "Marketing", f.do(t, "GET", "/scim/v2/Users/"+id, nil, 200)[scim.SchemaEnterprise].(obj)["department"])
+
+			// Entra sets and clears the manager with the manager's id as a string.
+			got = f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "Remove", "path": scim.SchemaEnterprise + ":manager"}), 200)
+			assert.Nil(t, got[scim.SchemaEnterprise].(obj)["manager"])
+			got = f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "Add", "path": scim.SchemaEnterprise + ":manager", "value": boss}), 200)
+			assert.Equal(t, boss, got[scim.SchemaEnterprise].(obj)["manager"].(obj)["value"])
+			// Okta's shape: the extension object in a PATCH without a path.
+			got = f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "replace", "value": obj{
+				scim.SchemaEnterprise: obj{"costCenter": "4130", "division": "Theme Park", "organization": "Universal"}}}), 200)
+			assert.Equal(t, obj{"department": "Marketing", "employeeNumber": "701984", "costCenter": "4130", "division": "Theme Park",
+				"organization": "Universal", "manager": got[scim.SchemaEnterprise].(obj)["manager"]}, got[scim.SchemaEnterprise])
+			// A manager that is no user of the account, or the user itself, is refused and changes nothing.
+			for _, bad := range []string{"x", id, f.env.ActiveUser(t, f.env.MainAccount(t, "globex"), "gboss", security.RoleAccountManager).ID} {
+				body := f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "Add", "path": scim.SchemaEnterprise + ":manager", "value": bad}), 400)
+				assert.Equal(t, scim.TypeInvalidValue, body["scimType"])
+			}
+			f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "replace", "path": scim.SchemaEnterprise + ":nosuch", "value": "x"}), 400)
+			assert.Equal(t, boss, f.do(t, "GET", "/scim/v2/Users/"+id, nil, 200)[scim.SchemaEnterprise].(obj)["manager"].(obj)["value"])
+			// PUT replaces the extension: without it, it is gone.
+			got = f.do(t, "PUT", "/scim/v2/Users/"+id, obj{"userName": "Test_User_ab6490ee@acme.test",
+				"emails": []obj{{"value": "updatedEmail@acme.test"}}, "phoneNumbers": []obj{{"value": "+14155550123"}},
+				"name": obj{"familyName": "updatedFamilyName", "givenName": "givenName"}, "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+				scim.SchemaEnterprise: obj{"department": "Support"}}, 200)
+			assert.Equal(t, obj{"department": "Support"}, got[scim.SchemaEnterprise])
 
 			// Disable with a string boolean and a path.
 			got = f.do(t, "PATCH", "/scim/v2/Users/"+id, patch(obj{"op": "Replace", "path": "active", "value": "False"}), 200)

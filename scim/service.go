@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -25,6 +26,22 @@ type Deps struct {
 	// Users and Teams hold the rules: every change goes through them.
 	Users *users.Service
 	Teams *teams.Service
+	// Seats connects seat licensing (the kit passes the seats service's);
+	// without it role mappings assign no seats and deactivation frees
+	// none.
+	Seats Seats
+}
+
+// Seats is what SCIM needs of seat licensing, as functions so that scim
+// does not import the seats package.
+type Seats struct {
+	// Roles are the role keys that need a seat.
+	Roles []string
+	// Assign gives the user a seat (seats.Service.Assign). Errors:
+	// Conflict (holds one), LimitExceeded.
+	Assign func(ctx context.Context, userID string) error
+	// Release frees the user's seat, if any (seats.Service.ReleaseUser).
+	Release func(ctx context.Context, userID, reason string) error
 }
 
 // Options configures a Service. There are none yet; the parameter keeps
@@ -33,16 +50,22 @@ type Options struct{}
 
 // Service is the SCIM service provider of every account. Each method
 // acts for the SCIM client in ctx: an API key principal holding
-// security.PermSCIMProvision, confined to exactly the key's account (not
-// its sub-accounts). It then calls the users and teams services as a
-// principal of that account holding users.manage, users.read and
-// teams.manage — and nothing else: scim.provision is as strong as those
-// permissions, so only Account Managers hold it by default. Audit events
-// name the API key as the actor.
+// security.PermSCIMProvision, confined to the key's account (and its
+// sub-accounts when the key holds security.PermSCIMSubAccounts). It then
+// calls the users and teams services as a principal of that account
+// holding users.manage, users.read and teams.manage — plus, for the
+// grants of the account's role mappings, the permissions of the mapped
+// roles, and seats.manage to give a mapped seat role its seat.
+// scim.provision is as strong as those permissions, so only Account
+// Managers hold it by default. Audit events name the API key as the
+// actor.
 type Service struct {
 	store Store
 	users *users.Service
 	teams *teams.Service
+	seats Seats
+	authz *security.Authorizer
+	audit *audit.Recorder
 	rt    accountkit.Runtime
 }
 
@@ -56,7 +79,12 @@ func NewService(deps Deps, _ Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: deps.Store, users: deps.Users, teams: deps.Teams, rt: rt}, nil
+	rec, err := audit.NewRecorder(deps.Store, rt)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: deps.Store, users: deps.Users, teams: deps.Teams, seats: deps.Seats, rt: rt,
+		authz: security.NewAuthorizer(deps.Store), audit: rec}, nil
 }
 
 // client checks the SCIM client in ctx and returns the context the
@@ -71,21 +99,63 @@ func (s *Service) client(ctx context.Context) (context.Context, string, error) {
 	case !p.Permissions.Has(security.PermSCIMProvision):
 		return nil, "", accountkit.Errorf(accountkit.Forbidden, "the API key lacks the scim.provision permission")
 	}
+	perms := []security.Permission{security.PermUsersManage, security.PermUsersRead, security.PermTeamsManage}
+	if p.Permissions.Has(security.PermSCIMSubAccounts) {
+		perms = append(perms, security.PermSCIMSubAccounts)
+	}
 	acting := &security.Principal{APIKeyID: p.APIKeyID, AccountID: p.AccountID, IP: p.IP, UserAgent: p.UserAgent,
-		Permissions: security.NewPermissionSet(security.PermUsersManage, security.PermUsersRead, security.PermTeamsManage)}
+		Permissions: security.NewPermissionSet(perms...)}
 	return security.WithPrincipal(ctx, acting), p.AccountID, nil
 }
 
 func notFound(what string) error { return accountkit.Errorf(accountkit.NotFound, "%s not found", what) }
 
-// user returns the account's user; users of other accounts (sub-accounts
-// included) are NotFound.
+// subAccounts reports whether the SCIM client in ctx (after client)
+// reaches the sub-accounts of its account.
+func subAccounts(ctx context.Context) bool {
+	p := security.PrincipalFrom(ctx)
+	return p != nil && p.Permissions.Has(security.PermSCIMSubAccounts)
+}
+
+// scope returns the accounts the client reaches: its account, and the
+// accounts below it when the token holds security.PermSCIMSubAccounts.
+func (s *Service) scope(ctx context.Context, accountID string) ([]string, error) {
+	if !subAccounts(ctx) {
+		return []string{accountID}, nil
+	}
+	return s.store.AccountSubtree(ctx, accountID)
+}
+
+// inScope reports whether target is in the client's scope.
+func (s *Service) inScope(ctx context.Context, accountID, target string) (bool, error) {
+	if target == accountID {
+		return true, nil
+	}
+	if !subAccounts(ctx) {
+		return false, nil
+	}
+	path, err := s.store.AccountAncestry(ctx, target)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return false, nil
+	}
+	return slices.Contains(path, accountID), err
+}
+
+// user returns a user of the client's scope; users of other accounts are
+// NotFound (sub-accounts' too, unless the token reaches them).
 func (s *Service) user(ctx context.Context, accountID, id string) (*users.User, error) {
 	if !accountkit.ValidID(id) {
 		return nil, notFound("user")
 	}
 	u, err := s.store.GetUser(ctx, id)
-	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && u.AccountID != accountID {
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, notFound("user")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.inScope(ctx, accountID, u.AccountID)
+	if err == nil && !ok {
 		return nil, notFound("user")
 	}
 	return u, err
@@ -97,7 +167,14 @@ func (s *Service) team(ctx context.Context, accountID, id string) (*teams.Team, 
 		return nil, notFound("group")
 	}
 	t, err := s.store.GetTeam(ctx, id)
-	if accountkit.ErrorCode(err) == accountkit.NotFound || err == nil && t.AccountID != accountID {
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, notFound("group")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.inScope(ctx, accountID, t.AccountID)
+	if err == nil && !ok {
 		return nil, notFound("group")
 	}
 	return t, err
@@ -175,6 +252,14 @@ type PageInput struct {
 	Count *int
 	// ExcludeMembers leaves Groups' members out (excludedAttributes=members).
 	ExcludeMembers bool
+	// SortBy is the sortBy parameter ("" for the default order); the
+	// service checks it names an attribute it sorts by.
+	SortBy string
+	// Descending is sortOrder=descending.
+	Descending bool
+	// Projection is the attributes / excludedAttributes parameters; the
+	// handler applies it to what the service returns.
+	Projection Projection
 }
 
 func (in PageInput) count() int {

@@ -16,11 +16,49 @@ import (
 type userState struct {
 	first, last, email, phone, ext string
 	active                         bool
+	ent                            entState
+	// roleOps are the request's operations on "roles" (role mappings
+	// read them); none when it did not touch "roles".
+	roleOps []roleOp
 }
 
-func stateOf(u *users.User, ext string) userState {
+// roleOp is an operation on the SCIM "roles" values.
+type roleOp struct {
+	kind   string // add, replace, remove
+	values []string
+	// all is a remove of every value (no value given).
+	all bool
+}
+
+// roleValuesOf reads a "roles" value: a list of {value, …} (or one
+// object, or a list of strings); other sub-attributes are ignored.
+func roleValuesOf(raw json.RawMessage) ([]string, error) {
+	var objs []struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &objs); err == nil {
+		out := make([]string, 0, len(objs))
+		for _, o := range objs {
+			out = append(out, o.Value)
+		}
+		return out, nil
+	}
+	var one struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one.Value}, nil
+	}
+	var strs []string
+	if err := json.Unmarshal(raw, &strs); err == nil {
+		return strs, nil
+	}
+	return nil, invalid(TypeInvalidValue, "roles", "must be a list of {value}")
+}
+
+func stateOf(u *users.User, ext string, ent entState) userState {
 	return userState{first: u.FirstName, last: u.LastName, email: u.Email, phone: u.Phone, ext: ext,
-		active: u.Status != users.StatusDisabled}
+		active: u.Status != users.StatusDisabled, ent: ent}
 }
 
 // emailOf returns the email of a User resource: its primary (else work,
@@ -77,7 +115,28 @@ func (s *Service) CreateUser(ctx context.Context, in *userIn) (*User, error) {
 		if err := s.setExternalID(ctx, acc, KindUser, u.ID, ext); err != nil {
 			return err
 		}
-		o := userOut(u, ext)
+		var ent entState
+		if in.Enterprise != nil {
+			if err := applyEnterprise(&ent, "replace", "", in.Enterprise); err != nil {
+				return err
+			}
+			if !ent.zero() {
+				ent.updated = s.rt.Now()
+				if err := s.saveEnterprise(ctx, acc, u.ID, ent); err != nil {
+					return err
+				}
+			}
+		}
+		var values []string
+		if in.Roles != nil {
+			if values, err = roleValuesOf(in.Roles); err != nil {
+				return err
+			}
+		}
+		if u, err = s.applyRoles(ctx, acc, u, nonNil(values), ent.department); err != nil {
+			return err
+		}
+		o := userOut(u, ext, ent)
 		out = &o
 		return nil
 	})
@@ -102,7 +161,11 @@ func (s *Service) GetUser(ctx context.Context, id string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := userOut(u, ext)
+	ent, err := s.enterprise(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o := userOut(u, ext, ent)
 	return &o, nil
 }
 
@@ -131,7 +194,19 @@ func (s *Service) ReplaceUser(ctx context.Context, id string, in *userIn, ifMatc
 		if in.Active != nil {
 			st.active = bool(*in.Active)
 		}
-		return nil
+		st.roleOps = []roleOp{{kind: "replace", values: []string{}}}
+		if in.Roles != nil {
+			values, err := roleValuesOf(in.Roles)
+			if err != nil {
+				return err
+			}
+			st.roleOps[0].values = values
+		}
+		if in.Enterprise == nil {
+			st.ent = entState{updated: st.ent.updated}
+			return nil
+		}
+		return applyEnterprise(&st.ent, "replace-all", "", in.Enterprise)
 	})
 }
 
@@ -186,18 +261,22 @@ func (s *Service) changeUser(ctx context.Context, id, ifMatch string, edit func(
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
+		ent, err := s.enterprise(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext, ent) {
 			return errPrecondition()
 		}
-		before := stateOf(u, ext)
+		before := stateOf(u, ext, ent)
 		st := before
 		if err := edit(u, &st); err != nil {
 			return err
 		}
-		if u, err = s.saveUser(ctx, acc, u, before, st); err != nil {
+		if u, err = s.saveUser(ctx, acc, u, before, &st); err != nil {
 			return err
 		}
-		o := userOut(u, st.ext)
+		o := userOut(u, st.ext, st.ent)
 		out = &o
 		return nil
 	})
@@ -208,7 +287,7 @@ func (s *Service) changeUser(ctx context.Context, id, ifMatch string, edit func(
 }
 
 // saveUser saves what changed from before to st.
-func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, before, st userState) (*users.User, error) {
+func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, before userState, st *userState) (*users.User, error) {
 	var err error
 	if st.active && !before.active {
 		if u, err = s.users.Enable(ctx, u.ID); err != nil {
@@ -243,6 +322,24 @@ func (s *Service) saveUser(ctx context.Context, acc string, u *users.User, befor
 			return nil, err
 		}
 	}
+	if !st.ent.same(before.ent) {
+		if err := s.saveEnterprise(ctx, acc, u.ID, st.ent); err != nil {
+			return nil, err
+		}
+		st.ent.updated = s.rt.Now()
+	}
+	values, err := s.roleValues(ctx, acc, u, st.roleOps)
+	if err != nil {
+		return nil, err
+	}
+	if u, err = s.applyRoles(ctx, acc, u, values, st.ent.department); err != nil {
+		return nil, err
+	}
+	if st.active != before.active {
+		if err := s.seatOnActive(ctx, acc, u, st.active); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
 }
 
@@ -264,10 +361,17 @@ func (s *Service) DeleteUser(ctx context.Context, id, ifMatch string) error {
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext) {
+		ent, err := s.enterprise(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != userVersion(u, ext, ent) {
 			return errPrecondition()
 		}
 		if err := s.users.Delete(ctx, id); err != nil {
+			return err
+		}
+		if err := s.store.DeleteSCIMEnterprise(ctx, id); err != nil {
 			return err
 		}
 		return s.store.DeleteSCIMExternalID(ctx, KindUser, id)
@@ -279,15 +383,19 @@ func (s *Service) DeleteUser(ctx context.Context, id, ifMatch string) error {
 // discarded (docs/scim.md); /Schemas does not list them.
 var ignoredUserAttrs = []string{"displayname", "nickname", "profileurl", "title", "usertype", "preferredlanguage",
 	"locale", "timezone", "addresses", "name.formatted", "name.middlename", "name.honorificprefix",
-	"name.honorificsuffix", "ims", "photos", "entitlements", "roles", "x509certificates", "password", "schemas", "id", "meta", "groups"}
+	"name.honorificsuffix", "ims", "photos", "entitlements", "x509certificates", "password", "schemas", "id", "meta", "groups"}
 
 // splitURI strips a schema URI from an attribute path and tells whether
-// the path belongs to the enterprise extension (kept nowhere).
+// the path belongs to the enterprise extension (the path returned is then
+// the extension's attribute, "" for the whole extension).
 func splitURI(path string) (string, bool, error) {
 	lp := strings.ToLower(path)
+	ent := strings.ToLower(SchemaEnterprise)
 	switch {
-	case strings.HasPrefix(lp, strings.ToLower(SchemaEnterprise)):
+	case lp == ent:
 		return "", true, nil
+	case strings.HasPrefix(lp, ent+":"):
+		return path[len(ent)+1:], true, nil
 	case strings.HasPrefix(lp, strings.ToLower(SchemaUser)+":"):
 		return path[len(SchemaUser)+1:], false, nil
 	case strings.HasPrefix(lp, "urn:"):
@@ -316,9 +424,6 @@ func applyUserOp(u *users.User, st *userState, op *PatchOp) error {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if strings.EqualFold(k, SchemaEnterprise) {
-				continue
-			}
 			if err := applyUserPath(u, st, kind, k, attrs[k]); err != nil {
 				return err
 			}
@@ -330,8 +435,11 @@ func applyUserOp(u *users.User, st *userState, op *PatchOp) error {
 
 func applyUserPath(u *users.User, st *userState, kind, path string, raw json.RawMessage) error {
 	path, enterprise, err := splitURI(path)
-	if err != nil || enterprise {
+	if err != nil {
 		return err
+	}
+	if enterprise {
+		return applyEnterprise(&st.ent, kind, path, raw)
 	}
 	p, err := filter.ParsePath([]byte(path))
 	if err != nil {
@@ -344,7 +452,7 @@ func applyUserPath(u *users.User, st *userState, kind, path string, raw json.Raw
 	if p.ValueExpression != nil {
 		// emails[type eq "work"].value: one email and one phone number are
 		// kept, so the filter selects that one.
-		if name != "emails" && name != "phonenumbers" && !slices.Contains(ignoredUserAttrs, name) {
+		if name != "emails" && name != "phonenumbers" && name != "roles" && !slices.Contains(ignoredUserAttrs, name) {
 			return invalid(TypeInvalidPath, "path", "filters are supported on emails and phoneNumbers only")
 		}
 		if sub := strings.ToLower(p.SubAttributeName()); sub != "" {
@@ -449,6 +557,32 @@ func applyUserPath(u *users.User, st *userState, kind, path string, raw json.Raw
 			v = s
 		}
 		st.ext = v
+	case "roles", "roles.value":
+		op := roleOp{kind: kind}
+		switch {
+		case kind == "remove" && p.ValueExpression != nil:
+			// roles[value eq "x"]: the value compared is the one removed.
+			if ae, ok := p.ValueExpression.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ {
+				if v, ok := ae.CompareValue.(string); ok {
+					op.values = []string{v}
+					break
+				}
+			}
+			return invalid(TypeInvalidPath, "path", "roles can be removed by roles[value eq \"…\"] only")
+		case kind == "remove" && raw == nil:
+			op.all = true
+		default:
+			vs, err := roleValuesOf(raw)
+			if err != nil {
+				var one string
+				if json.Unmarshal(raw, &one) != nil {
+					return err
+				}
+				vs = []string{one}
+			}
+			op.values = vs
+		}
+		st.roleOps = append(st.roleOps, op)
 	case "username":
 		v, err := text()
 		if err != nil || users.NormalizeUsername(v) != u.Username {
@@ -524,13 +658,19 @@ var userIndexed = func(attr string) bool {
 const scanBatch = 500
 
 // ListUsers lists the users of the client's account matching the filter,
-// ordered by creation. A filter whose every match is found through an
-// equality on id, userName, externalId or emails reads those users only;
-// any other filter reads the account's users and evaluates it on each
-// (see docs/scim.md). Errors: Unauthenticated, Forbidden, Invalid
-// (invalidFilter).
+// in the sortBy order (default meta.created ascending), ordered by the
+// store. Without a filter the store reads only the page asked for. A
+// filter whose every match is found through an equality on id, userName,
+// externalId or emails reads those users only; any other filter reads the
+// account's users in order and evaluates it on each (see docs/scim.md).
+// Errors: Unauthenticated, Forbidden, Invalid (invalidFilter, an
+// unsupported sortBy).
 func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[User], error) {
 	ctx, acc, err := s.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort, err := userSortOf(in.SortBy)
 	if err != nil {
 		return nil, err
 	}
@@ -540,61 +680,106 @@ func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[Us
 			return nil, err
 		}
 	}
-	var list []*users.User
-	terms, indexed := candidates(expr, SchemaUser, userIndexed)
-	f := users.Filter{AccountIDs: []string{acc}, Sort: users.SortCreated}
-	if expr != nil && indexed {
-		list, err = s.lookupUsers(ctx, acc, terms)
-	} else {
-		// A text comparison on userName, emails or names narrows the
-		// read to the users whose search text contains the value (a
-		// superset of the matches); the filter is evaluated on those.
-		f.Search, _ = searchTerm(expr)
-		list, err = s.store.ListUsers(ctx, f)
-	}
+	count := in.count()
+	accs, err := s.scope(ctx, acc)
 	if err != nil {
 		return nil, err
 	}
+	q := UserQuery{AccountIDs: accs, Sort: sort, Descending: in.Descending}
 	var matched []*users.User
-	exts := map[string]string{}
-	for i := 0; i < len(list); i += scanBatch {
-		chunk := list[i:min(i+scanBatch, len(list))]
-		ids := make([]string, len(chunk))
-		for j, u := range chunk {
-			ids[j] = u.ID
+	totalResults := 0
+	if expr == nil {
+		if totalResults, err = s.store.CountUsers(ctx, users.Filter{AccountIDs: q.AccountIDs}); err != nil {
+			return nil, err
 		}
-		m, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
+		if count > 0 {
+			q.Offset, q.Limit = max(in.StartIndex, 1)-1, count
+			if matched, err = s.store.ListSCIMUsers(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		if terms, indexed := candidates(expr, SchemaUser, userIndexed); indexed {
+			if q.IDs, err = s.lookupUsers(ctx, acc, terms); err != nil {
+				return nil, err
+			}
+		} else {
+			// A text comparison on userName, emails or names narrows the
+			// read to the users whose search text contains the value (a
+			// superset of the matches); the filter is evaluated on those.
+			q.Search, _ = searchTerm(expr)
+		}
+		list, err := s.store.ListSCIMUsers(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range chunk {
-			if expr != nil {
+		for i := 0; i < len(list); i += scanBatch {
+			chunk := list[i:min(i+scanBatch, len(list))]
+			ids := make([]string, len(chunk))
+			for j, u := range chunk {
+				ids[j] = u.ID
+			}
+			m, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range chunk {
 				ok, err := match(expr, userResolver(u, m[u.ID]), SchemaUser)
 				if err != nil {
 					return nil, err
 				}
-				if !ok {
-					continue
+				if ok {
+					matched = append(matched, u)
 				}
 			}
-			matched = append(matched, u)
-			exts[u.ID] = m[u.ID]
 		}
+		totalResults = len(matched)
+		from, to := page(len(matched), in.StartIndex, count)
+		matched = matched[from:to]
 	}
-	count := in.count()
-	from, to := page(len(matched), in.StartIndex, count)
-	out := &ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: len(matched),
-		StartIndex: max(in.StartIndex, 1), ItemsPerPage: to - from, Resources: []User{}}
-	for _, u := range matched[from:to] {
-		out.Resources = append(out.Resources, userOut(u, exts[u.ID]))
+	out := &ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: totalResults,
+		StartIndex: max(in.StartIndex, 1), ItemsPerPage: len(matched), Resources: []User{}}
+	ids := make([]string, len(matched))
+	for i, u := range matched {
+		ids[i] = u.ID
+	}
+	exts, err := s.store.SCIMExternalIDs(ctx, KindUser, ids)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := s.store.SCIMEnterprise(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range matched {
+		out.Resources = append(out.Resources, userOut(u, exts[u.ID], entOf(ents[u.ID])))
 	}
 	return out, nil
 }
 
-// lookupUsers returns the account's users that match one of the terms,
-// ordered by creation then ID.
-func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) ([]*users.User, error) {
-	seen := map[string]*users.User{}
+// userSortOf reads a sortBy of a user list ("" is meta.created).
+func userSortOf(sortBy string) (UserSort, error) {
+	name := strings.ToLower(strings.TrimSpace(sortBy))
+	name = strings.TrimPrefix(name, strings.ToLower(SchemaUser)+":")
+	switch name {
+	case "":
+		return SortCreated, nil
+	case "username":
+		return SortUserName, nil
+	case "externalid":
+		return SortExternalID, nil
+	case "meta.created":
+		return SortCreated, nil
+	case "meta.lastmodified":
+		return SortLastModified, nil
+	}
+	return "", invalid(TypeInvalidValue, "sortBy", "users can be sorted by userName, externalId, meta.created or meta.lastModified, not "+accountkit.Clip(sortBy, 100))
+}
+
+// lookupUsers returns the IDs of the account's users that match one of
+// the terms.
+func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) ([]string, error) {
+	seen := map[string]bool{}
 	add := func(u *users.User, err error) error {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil
@@ -602,10 +787,11 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 		if err != nil {
 			return err
 		}
-		if u.AccountID == acc {
-			seen[u.ID] = u
+		ok, err := s.inScope(ctx, acc, u.AccountID)
+		if ok {
+			seen[u.ID] = true
 		}
-		return nil
+		return err
 	}
 	for _, t := range terms {
 		var err error
@@ -627,23 +813,19 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 			var found []*users.User
 			found, err = s.store.FindUsersByEmail(ctx, accountkit.NormalizeEmail(t.value))
 			for _, u := range found {
-				_ = add(u, nil)
+				if err == nil {
+					err = add(u, nil)
+				}
 			}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	out := make([]*users.User, 0, len(seen))
-	for _, u := range seen {
-		out = append(out, u)
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
 	}
-	slices.SortFunc(out, func(a, b *users.User) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
 	return out, nil
 }
 

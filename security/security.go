@@ -52,6 +52,10 @@ const (
 	// account through SCIM 2.0 (the scim package): an API key holding it
 	// is the bearer token an identity provider connects with.
 	PermSCIMProvision Permission = "scim.provision"
+	// PermSCIMSubAccounts, held by a SCIM token (an API key) beside
+	// PermSCIMProvision, extends the token's reach to the sub-accounts of
+	// its account (creates still land in the token's account).
+	PermSCIMSubAccounts Permission = "scim.subaccounts"
 )
 
 // AccountSettingsPermissions lists every built-in permission; the built-in
@@ -60,6 +64,7 @@ var AccountSettingsPermissions = []Permission{
 	PermAccountsManage, PermAccountSettings, PermAuditRead, PermUsersManage,
 	PermUsersRead, PermTeamsManage, PermRolesManage, PermSecurityManage,
 	PermSSOManage, PermSeatsManage, PermAPIKeysManage, PermSCIMProvision,
+	PermSCIMSubAccounts,
 }
 
 // PermissionSet is an immutable set of permissions.

@@ -1,15 +1,21 @@
 package memory
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/accountkit/accountkit/scim"
+	"github.com/accountkit/accountkit/users"
 )
 
 // scimState holds the SCIM external IDs; its maps are made on first write.
 type scimState struct {
 	byResource map[string]*scim.ExternalID // kind "\x00" resource ID -> link
 	byExternal map[string]string           // account "\x00" kind "\x00" external ID -> resource key
+	enterprise map[string]*scim.Enterprise // user ID -> enterprise attributes
+	settings   map[string]*scim.Settings   // account ID -> settings
 }
 
 func scimResourceKey(kind scim.Kind, id string) string { return string(kind) + "\x00" + id }
@@ -94,4 +100,143 @@ func (s *Store) FindSCIMExternalID(ctx context.Context, accountID string, kind s
 		return nil
 	})
 	return out, err
+}
+
+// SetSCIMEnterprise implements scim.Store.
+func (s *Store) SetSCIMEnterprise(ctx context.Context, e *scim.Enterprise) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		if st.enterprise == nil {
+			st.enterprise = map[string]*scim.Enterprise{}
+		}
+		old, had := st.enterprise[e.UserID]
+		c := *e
+		c.UpdatedAt = normTime(e.UpdatedAt)
+		st.enterprise[e.UserID] = &c
+		t.onRollback(func() {
+			if had {
+				st.enterprise[e.UserID] = old
+			} else {
+				delete(st.enterprise, e.UserID)
+			}
+		})
+		return nil
+	})
+}
+
+// DeleteSCIMEnterprise implements scim.Store.
+func (s *Store) DeleteSCIMEnterprise(ctx context.Context, userID string) error {
+	return s.write(ctx, func(t *tx) error {
+		st := &s.scim
+		old, had := st.enterprise[userID]
+		if !had {
+			return nil
+		}
+		delete(st.enterprise, userID)
+		t.onRollback(func() { st.enterprise[userID] = old })
+		return nil
+	})
+}
+
+// SCIMEnterprise implements scim.Store.
+func (s *Store) SCIMEnterprise(ctx context.Context, userIDs []string) (map[string]*scim.Enterprise, error) {
+	out := map[string]*scim.Enterprise{}
+	err := s.read(ctx, func() error {
+		for _, id := range userIDs {
+			if e := s.scim.enterprise[id]; e != nil {
+				c := *e
+				out[id] = &c
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ListSCIMUsers implements scim.Store.
+func (s *Store) ListSCIMUsers(ctx context.Context, q scim.UserQuery) ([]*users.User, error) {
+	out := []*users.User{}
+	if len(q.AccountIDs) == 0 {
+		return out, nil
+	}
+	err := s.read(ctx, func() error {
+		match := s.matchUsers(users.Filter{AccountIDs: q.AccountIDs, Search: q.Search})
+		if q.IDs != nil {
+			match = slices.DeleteFunc(match, func(u *users.User) bool { return !slices.Contains(q.IDs, u.ID) })
+		}
+		ext := func(u *users.User) string {
+			if x := s.scim.byResource[scimResourceKey(scim.KindUser, u.ID)]; x != nil {
+				return x.ExternalID
+			}
+			return ""
+		}
+		slices.SortFunc(match, func(a, b *users.User) int {
+			var c int
+			switch q.Sort {
+			case scim.SortUserName:
+				c = strings.Compare(a.Username, b.Username)
+			case scim.SortExternalID:
+				c = strings.Compare(ext(a), ext(b))
+			case scim.SortLastModified:
+				c = normTime(a.UpdatedAt).Compare(normTime(b.UpdatedAt))
+			default:
+				c = normTime(a.CreatedAt).Compare(normTime(b.CreatedAt))
+			}
+			if c == 0 {
+				c = cmp.Compare(a.ID, b.ID)
+			}
+			if q.Descending {
+				return -c
+			}
+			return c
+		})
+		from := min(max(q.Offset, 0), len(match))
+		match = match[from:]
+		for _, u := range match[:capped(len(match), q.Limit)] {
+			out = append(out, copyUser(u))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func copySCIMSettings(st *scim.Settings) *scim.Settings {
+	c := *st
+	c.RoleMappings = slices.Clone(st.RoleMappings)
+	c.UpdatedAt = normTime(st.UpdatedAt)
+	return &c
+}
+
+// SCIMSettings implements scim.Store.
+func (s *Store) SCIMSettings(ctx context.Context, accountID string) (*scim.Settings, error) {
+	var out *scim.Settings
+	err := s.read(ctx, func() error {
+		st := s.scim.settings[accountID]
+		if st == nil {
+			return notFound("SCIM settings")
+		}
+		out = copySCIMSettings(st)
+		return nil
+	})
+	return out, err
+}
+
+// SetSCIMSettings implements scim.Store.
+func (s *Store) SetSCIMSettings(ctx context.Context, st *scim.Settings) error {
+	return s.write(ctx, func(t *tx) error {
+		m := &s.scim
+		if m.settings == nil {
+			m.settings = map[string]*scim.Settings{}
+		}
+		old, had := m.settings[st.AccountID]
+		m.settings[st.AccountID] = copySCIMSettings(st)
+		t.onRollback(func() {
+			if had {
+				m.settings[st.AccountID] = old
+			} else {
+				delete(m.settings, st.AccountID)
+			}
+		})
+		return nil
+	})
 }

@@ -1,0 +1,8 @@
+-- SCIM settings of an account (scim.Settings): whether deactivation frees
+-- the seat, and the attribute -> role mappings as a JSON array.
+CREATE TABLE IF NOT EXISTS accountkit_scim_settings (
+    account_id              VARCHAR(36) COLLATE "C" NOT NULL PRIMARY KEY,
+    deactivation_frees_seat BOOLEAN     NOT NULL,
+    role_mappings           TEXT        NOT NULL,
+    updated_at              TIMESTAMPTZ NOT NULL
+)
