@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -239,7 +240,7 @@ func compareUsers(byCreated bool) func(a, b *users.User) int {
 // matchUsers returns the stored users matching f's filters (not its
 // paging), unordered. It must run under s.read.
 func (s *Store) matchUsers(f users.Filter) []*users.User {
-	search := strings.ToLower(f.Search)
+	search := accountkit.SearchWords(f.Search)
 	var before time.Time
 	if f.ActiveBefore != nil {
 		before = normTime(*f.ActiveBefore)
@@ -254,7 +255,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
-				search != "" && !strings.Contains(u.SearchText(), search):
+				len(search) > 0 && !accountkit.MatchSearchWords(u.SearchWords(), search):
 				continue
 			}
 			out = append(out, u)

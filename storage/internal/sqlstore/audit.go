@@ -135,8 +135,12 @@ func (s *Store) InsertAuditEvent(ctx context.Context, e *audit.Event) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.idb(ctx).NewInsert().Model(r).Exec(ctx)
-	return translate(err, "audit event")
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.idb(ctx).NewInsert().Model(r).Exec(ctx); err != nil {
+			return translate(err, "audit event")
+		}
+		return s.insertAuditWords(ctx, e.MainAccountID, e.ID, e.Description)
+	})
 }
 
 // ListAuditEvents returns the events matching f, newest first (by Time, then
@@ -185,9 +189,7 @@ func (s *Store) auditQuery(ctx context.Context, f audit.Filter) *bun.SelectQuery
 	if f.Status != nil {
 		q = q.Where("status = ?", string(*f.Status))
 	}
-	if f.Search != "" {
-		q = q.Where("description_lower LIKE ? ESCAPE '!'", containsPattern(f.Search))
-	}
+	q = auditSearch(q, f.MainAccountID, f.Search)
 	if c := f.Before; c != nil {
 		t := c.Time.UTC()
 		q = q.Where("occurred_at <= ?", t).
