@@ -141,3 +141,50 @@ func WordSearchProblem(s string) string {
 	}
 	return ""
 }
+
+// HasWordPrefix reports whether some word of text starts with prefix, a
+// word as SearchWords returns it (lower-case, at most MaxSearchWordChars
+// characters): the same answer as MatchSearchWords(SearchWords(text),
+// []string{prefix}), without allocating, for stores that match in Go.
+func HasWordPrefix(text, prefix string) bool {
+	if prefix == "" {
+		return true
+	}
+	// A word can only match where its first byte lower-cases to the
+	// prefix's first byte; ASCII runs take the fast path.
+	first := prefix[0]
+	inWord := false
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			isWord := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+			if isWord && !inWord && (c|0x20 == first || c == first) && wordStartsWith(text[i:], prefix) {
+				return true
+			}
+			inWord = isWord
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		isWord := r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if isWord && !inWord && wordStartsWith(text[i:], prefix) {
+			return true
+		}
+		inWord = isWord
+		i += size
+	}
+	return false
+}
+
+// wordStartsWith reports whether the word at the start of s, lower-cased,
+// starts with prefix.
+func wordStartsWith(s, prefix string) bool {
+	for _, p := range prefix {
+		r, size := utf8.DecodeRuneInString(s)
+		if size == 0 || r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r)) || unicode.ToLower(r) != p {
+			return false
+		}
+		s = s[size:]
+	}
+	return true
+}

@@ -79,3 +79,30 @@ func TestValidation_WordSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestHasWordPrefix checks the allocation-free matcher against the
+// reference reading on every word prefix of assorted texts.
+func TestHasWordPrefix(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"Jean-Luc.Picard@Example.com", "100% under_score back\\slash", "Ünïcode ÄRGER ärger",
+		"SStraße İstanbul ΣΊΣΥΦΟΣ", "bad\xffbyte", "", "!!", strings.Repeat("x", 70) + " y",
+	}
+	queries := []string{"", "a", "ab", "zz"}
+	for _, w := range accountkit.SearchWords(strings.Join(texts, " ")) {
+		for i := range w {
+			queries = append(queries, w[:i])
+		}
+		queries = append(queries, w, w+"x")
+	}
+	for _, text := range texts {
+		words := accountkit.SearchWords(text)
+		for _, q := range queries {
+			qw := accountkit.SearchWords(q)
+			if len(qw) != 1 {
+				continue
+			}
+			assert.Equal(t, accountkit.MatchSearchWords(words, qw), accountkit.HasWordPrefix(text, qw[0]), "text %q, prefix %q", text, qw[0])
+		}
+	}
+}

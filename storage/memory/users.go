@@ -237,6 +237,19 @@ func compareUsers(byCreated bool) func(a, b *users.User) int {
 	}
 }
 
+// matchUserWords reports whether each query word starts a word of the
+// user's username, first or last name or email (users.User.SearchWords,
+// read in place without allocating).
+func matchUserWords(u *users.User, query []string) bool {
+	for _, q := range query {
+		if !accountkit.HasWordPrefix(u.Username, q) && !accountkit.HasWordPrefix(u.FirstName, q) &&
+			!accountkit.HasWordPrefix(u.LastName, q) && !accountkit.HasWordPrefix(u.Email, q) {
+			return false
+		}
+	}
+	return true
+}
+
 // matchUsers returns the stored users matching f's filters (not its
 // paging), unordered. It must run under s.read.
 func (s *Store) matchUsers(f users.Filter) []*users.User {
@@ -255,7 +268,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
-				len(search) > 0 && !accountkit.MatchSearchWords(u.SearchWords(), search):
+				!matchUserWords(u, search):
 				continue
 			}
 			out = append(out, u)
