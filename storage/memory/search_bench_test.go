@@ -98,7 +98,9 @@ func BenchmarkSearch(b *testing.B) {
 				times = append(times, time.Since(t0))
 			}
 			slices.Sort(times)
-			ms := func(p float64) float64 { return float64(times[int(p*float64(len(times)-1))]) / float64(time.Millisecond) }
+			ms := func(p float64) float64 {
+				return float64(times[int(p*float64(len(times)-1))]) / float64(time.Millisecond)
+			}
 			b.ReportMetric(ms(0.5), "p50-ms")
 			b.ReportMetric(ms(0.9), "p90-ms")
 		})
