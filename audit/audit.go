@@ -103,7 +103,8 @@ type Filter struct {
 	Item      *Item
 	Action    *Action
 	Status    *Status
-	// Search keeps events whose description contains it, ignoring case.
+	// Search is a word search (accountkit.SearchWords) over the
+	// description: each of its words starts a word of it, ignoring case.
 	Search string
 	// Before continues after the last event of a previous page.
 	Before *Cursor

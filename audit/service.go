@@ -77,7 +77,9 @@ type Query struct {
 	Item     string
 	Action   string
 	Status   string
-	// Search matches the description, ignoring case.
+	// Search is a word search over the description (see
+	// accountkit.SearchWords and Validation.WordSearch): each of its words
+	// must start a word of the description, ignoring case.
 	Search string
 	Cursor string
 	Limit  int
@@ -123,7 +125,7 @@ func (s *Service) filter(ctx context.Context, q Query) (Filter, error) {
 	}
 	var v accountkit.Validation
 	limit, after := v.Page(accountkit.PageRequest{Limit: q.Limit, Cursor: q.Cursor})
-	f := Filter{Limit: limit, Search: v.Search("q", q.Search)}
+	f := Filter{Limit: limit, Search: v.WordSearch("q", q.Search)}
 	v.Filter("actor_id", q.ActorID)
 	v.Filter("username", q.Username)
 	v.Filter("item", q.Item)

@@ -100,6 +100,10 @@ func TestService_List_Filters(t *testing.T) {
 		{From: &from, To: &from}, {TimeZone: "Mars/Olympus"}, {TimeZone: "../../etc/passwd"},
 		{Status: "maybe"}, {Limit: 500}, {Limit: -2}, {Cursor: "garbage!"},
 		{Cursor: accountkit.EncodeCursor("x", "y")}, {Search: strings.Repeat("q", 300)},
+		// Word search bounds: every one would otherwise be an index range
+		// too wide or too many.
+		{Search: "f"}, {Search: "flow l"}, {Search: "!!"}, {Search: strings.Repeat("q", 65)},
+		{Search: "one two three four five"},
 	} {
 		_, err := env.Kit.Audit.List(boss, q)
 		assert.Equal(t, accountkit.Invalid, accountkit.ErrorCode(err), "%+v", q)

@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -55,27 +57,59 @@ func BenchmarkLogin(b *testing.B) {
 }
 
 // BenchmarkAuthenticatedRequest is what every API call pays before its
-// handler: session lookup, user and account checks, effective permissions
-// and the permission-and-tree check.
+// handler, over HTTP: GET /api/v1/users/{id} with a bearer session token
+// of an Account Manager of a sub-account (acme → acme-eu), reading
+// themself, so the session lookup, the user and account checks, the
+// account ancestry, the effective permissions and the permission-and-tree
+// check all run, then one user read. BareHandler is the baseline in the
+// same run: the same HTTP client and test server stack in front of a
+// handler that writes a small JSON body.
 func BenchmarkAuthenticatedRequest(b *testing.B) {
 	for name, open := range kittest.Stores() {
 		b.Run(name, func(b *testing.B) {
 			k, mail := benchKit(b, open)
-			benchUser(b, k, mail)
+			sys := security.AsSystem(context.Background())
+			main, err := k.Accounts.CreateMain(sys, account.CreateInput{Name: "Acme", Slug: "acme"})
+			require.NoError(b, err)
+			sub, err := k.Accounts.CreateSub(sys, main.ID, account.CreateInput{Name: "Acme EU", Slug: "acme-eu"})
+			require.NoError(b, err)
+			u, err := k.Users.Create(sys, users.CreateInput{AccountID: sub.ID, Username: "bench", Email: "bench@example.com",
+				Roles: []string{security.RoleAccountManager}})
+			require.NoError(b, err)
+			_, err = k.Auth.AcceptInvitation(context.Background(), mail.Last(b, u.Email, users.MailInvitation).Token, kittest.Password)
+			require.NoError(b, err)
 			res, err := k.Auth.Login(context.Background(), auth.LoginInput{Identifier: "bench", Password: kittest.Password})
 			require.NoError(b, err)
-			req := httptest.NewRequest("GET", "/api/v1/users", nil)
-			req.Header.Set("Authorization", "Bearer "+res.Token)
-			for b.Loop() {
-				p, err := k.Auth.Authenticate(req)
-				if err != nil || p == nil {
-					b.Fatal(err)
-				}
-				ctx := security.WithPrincipal(context.Background(), p)
-				if _, err := k.Authorizer.Require(ctx, security.PermUsersRead, p.AccountID); err != nil {
-					b.Fatal(err)
+
+			get := func(b *testing.B, url string) {
+				req, err := http.NewRequest("GET", url, nil)
+				require.NoError(b, err)
+				req.Header.Set("Authorization", "Bearer "+res.Token)
+				for b.Loop() {
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
 				}
 			}
+			b.Run("HTTP", func(b *testing.B) {
+				srv := httptest.NewServer(k.Handler())
+				defer srv.Close()
+				get(b, srv.URL+"/api/v1/users/"+u.ID)
+			})
+			b.Run("BareHandler", func(b *testing.B) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, `{"id":"bare"}`)
+				}))
+				defer srv.Close()
+				get(b, srv.URL+"/api/v1/users/"+u.ID)
+			})
 		})
 	}
 }

@@ -18,8 +18,9 @@ import (
 
 // Options configures the service. Zero fields take the documented defaults.
 type Options struct {
-	// Hasher defaults to argon2id with security.DefaultArgon2. It bounds
-	// how many hashes run at once, so one Hasher serves the installation.
+	// Hasher defaults to argon2id with security.DefaultArgon2 and a
+	// memory budget of security.DefaultHashMemoryBudget (256 MiB) for the
+	// hashes running at once, so one Hasher serves the installation.
 	Hasher *security.PasswordHasher
 	// MinPasswordLength (8, at least 8) and MaxPasswordLength (128, at
 	// least 64) bound passwords, counted in characters.

@@ -484,7 +484,7 @@ func (s *Service) Members(ctx context.Context, accountID, search, cursor string,
 	}
 	var v accountkit.Validation
 	limit, after := v.Page(accountkit.PageRequest{Limit: limit, Cursor: cursor})
-	f := users.Filter{AccountIDs: []string{acc.ID}, Search: v.Search("q", search), Sort: users.SortUsername, Limit: limit + 1}
+	f := users.Filter{AccountIDs: []string{acc.ID}, Search: v.WordSearch("q", search), Sort: users.SortUsername, Limit: limit + 1}
 	if after != nil {
 		if after.Key == "" {
 			v.BadCursor()

@@ -6,11 +6,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/accountkit/accountkit"
 )
@@ -31,36 +31,67 @@ var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen
 // used to burn CPU.
 const MaxPasswordBytes = 1024
 
+// DefaultHashMemoryBudget is the memory budget of a PasswordHasher built
+// with a budget <= 0: 256 MiB, that is 13 hashes at once with
+// DefaultArgon2 (19 MiB each), whatever the number of cores.
+const DefaultHashMemoryBudget = 256 << 20
+
 // PasswordHasher hashes and verifies passwords with argon2id, encoded as PHC
-// strings. Hashing runs behind a semaphore so that a flood of sign-ins queues
-// instead of exhausting memory (each hash takes Memory KiB).
+// strings. The hashes running at once share an absolute memory budget: each
+// argon2id hash reserves its Memory (the stored hash's, when verifying) for
+// as long as it runs, and a sign-in flood queues (respecting each caller's
+// context) instead of exhausting memory. Budget / Memory hashes run at
+// once; one hash always may, even if it needs more than the whole budget.
 type PasswordHasher struct {
 	params Argon2Params
-	sem    chan struct{}
+	// budget is the memory budget in KiB, the unit of Argon2Params.Memory.
+	budget int64
+	sem    *semaphore.Weighted
 	dummy  string
+	// hook, when set (by tests), runs while a hash holds its reservation.
+	hook func()
 }
 
-// NewPasswordHasher returns a hasher with the parameters; concurrency <= 0
-// means 2 × GOMAXPROCS hashes at once.
-func NewPasswordHasher(p Argon2Params, concurrency int) *PasswordHasher {
-	if concurrency <= 0 {
-		concurrency = 2 * runtime.GOMAXPROCS(0)
+// NewPasswordHasher returns a hasher with the parameters and a memory
+// budget in bytes for all hashes running at once; memoryBudget <= 0 means
+// DefaultHashMemoryBudget. With DefaultArgon2 (19 MiB a hash) the default
+// lets 13 hashes run at once.
+func NewPasswordHasher(p Argon2Params, memoryBudget int64) *PasswordHasher {
+	if memoryBudget <= 0 {
+		memoryBudget = DefaultHashMemoryBudget
 	}
-	h := &PasswordHasher{params: p, sem: make(chan struct{}, concurrency)}
+	budget := max(memoryBudget>>10, 1)
+	h := &PasswordHasher{params: p, budget: budget, sem: semaphore.NewWeighted(budget)}
 	h.dummy = h.encode(make([]byte, p.SaltLen), argon2.IDKey([]byte("accountkit-dummy"), make([]byte, p.SaltLen), p.Time, p.Memory, p.Threads, p.KeyLen))
 	return h
 }
 
-func (h *PasswordHasher) acquire(ctx context.Context) error {
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// MaxConcurrentHashes is how many hashes at the hasher's own parameters
+// run at once: the budget divided by their memory, at least 1.
+func (h *PasswordHasher) MaxConcurrentHashes() int {
+	return int(h.budget / h.weight(h.params.Memory))
 }
 
-func (h *PasswordHasher) release() { <-h.sem }
+// weight is the reservation of a hash of memKiB: its memory, capped at the
+// whole budget so that one hash can always run.
+func (h *PasswordHasher) weight(memKiB uint32) int64 {
+	return min(max(int64(memKiB), 1), h.budget)
+}
+
+// acquire reserves the memory of one hash of memKiB, waiting until it fits
+// in the budget or ctx ends; the caller must release the returned weight.
+func (h *PasswordHasher) acquire(ctx context.Context, memKiB uint32) (int64, error) {
+	w := h.weight(memKiB)
+	if err := h.sem.Acquire(ctx, w); err != nil {
+		return 0, err
+	}
+	if h.hook != nil {
+		h.hook()
+	}
+	return w, nil
+}
+
+func (h *PasswordHasher) release(w int64) { h.sem.Release(w) }
 
 func (h *PasswordHasher) encode(salt, key []byte) string {
 	b64 := base64.RawStdEncoding
@@ -76,10 +107,11 @@ func (h *PasswordHasher) Hash(ctx context.Context, password string) (string, err
 	if _, err := rand.Read(salt); err != nil {
 		return "", accountkit.Wrap(err, "random source failed")
 	}
-	if err := h.acquire(ctx); err != nil {
+	w, err := h.acquire(ctx, h.params.Memory)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.release(w)
 	key := argon2.IDKey([]byte(password), salt, h.params.Time, h.params.Memory, h.params.Threads, h.params.KeyLen)
 	return h.encode(salt, key), nil
 }
@@ -93,10 +125,13 @@ func (h *PasswordHasher) Verify(ctx context.Context, password, encoded string) (
 		return false, false, nil
 	}
 	if strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$") {
-		if err := h.acquire(ctx); err != nil {
+		// bcrypt needs little memory; it is weighed as a hash at the
+		// current parameters, which also bounds its CPU.
+		w, err := h.acquire(ctx, h.params.Memory)
+		if err != nil {
 			return false, false, err
 		}
-		defer h.release()
+		defer h.release(w)
 		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) == nil, true, nil
 	}
 	p, salt, key, perr := decodePHC(encoded)
@@ -104,10 +139,11 @@ func (h *PasswordHasher) Verify(ctx context.Context, password, encoded string) (
 		h.spend(ctx, password)
 		return false, false, nil
 	}
-	if err := h.acquire(ctx); err != nil {
+	w, err := h.acquire(ctx, p.Memory)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer h.release(w)
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	rehash = p.Memory != h.params.Memory || p.Time != h.params.Time || p.Threads != h.params.Threads ||

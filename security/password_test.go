@@ -3,6 +3,7 @@ package security_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +100,86 @@ func BenchmarkHash_Default(b *testing.B) {
 	for b.Loop() {
 		_, _ = h.Hash(context.Background(), "correct horse battery staple")
 	}
+}
+
+// TestPasswordHasher_MemoryBudget floods a hasher whose budget holds three
+// hashes with many simultaneous sign-ins and counts the hashes holding
+// memory at once: never more than three, and a waiting caller gives up
+// when its context ends.
+func TestPasswordHasher_MemoryBudget(t *testing.T) {
+	t.Parallel()
+	params := security.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	h := security.NewPasswordHasher(params, 3*64<<10+1000) // 3 hashes and a bit, not 4
+	require.Equal(t, 3, h.MaxConcurrentHashes())
+	encoded, err := h.Hash(context.Background(), "correct horse")
+	require.NoError(t, err)
+
+	var (
+		mu             sync.Mutex
+		inFlight, most int
+		arrived        = make(chan struct{}, 100)
+		gate           = make(chan struct{})
+	)
+	security.SetHashHook(h, func() {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		arrived <- struct{}{}
+		<-gate
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	})
+	const signIns = 40
+	var wg sync.WaitGroup
+	for i := range signIns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if i%2 == 0 {
+				var ok bool
+				ok, _, err = h.Verify(context.Background(), "correct horse", encoded)
+				assert.True(t, ok)
+			} else {
+				_, err = h.Hash(context.Background(), "new password")
+			}
+			assert.NoError(t, err)
+		}()
+	}
+	for range 3 {
+		<-arrived
+	}
+	// Three hashes hold the whole budget: a fourth waits, and leaves when
+	// its context ends, without hashing.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := h.Hash(ctx, "impatient")
+		done <- err
+	}()
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	ok, _, err := h.Verify(ctx, "correct horse", encoded)
+	assert.False(t, ok)
+	require.ErrorIs(t, err, context.Canceled, "an ended context is not served from the budget")
+
+	close(gate)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, 3, most, "at most budget/memory hashes at once, and the budget is used")
+	assert.Equal(t, 0, inFlight)
+}
+
+func TestPasswordHasher_MemoryBudgetDefaults(t *testing.T) {
+	t.Parallel()
+	// 256 MiB / 19 MiB: 13 hashes, whatever GOMAXPROCS is.
+	assert.Equal(t, 13, security.NewPasswordHasher(security.DefaultArgon2, 0).MaxConcurrentHashes())
+	// A budget smaller than one hash still lets one run.
+	small := security.NewPasswordHasher(cheap, 1024)
+	assert.Equal(t, 1, small.MaxConcurrentHashes())
+	_, err := small.Hash(context.Background(), "pw")
+	require.NoError(t, err)
 }

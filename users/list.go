@@ -26,7 +26,10 @@ type ListInput struct {
 	Status             string
 	Role               string
 	// Team keeps the members of the team with this ID.
-	Team   string
+	Team string
+	// Search is a word search over username, first and last name and
+	// email (see accountkit.SearchWords and Validation.WordSearch): each
+	// of its words must start a word of one of them, ignoring case.
 	Search string
 	// Locked filters by lock state when not nil.
 	Locked *bool
@@ -100,7 +103,7 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 	}
 	var v accountkit.Validation
 	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
-	f := Filter{Limit: limit, Search: v.Search("q", in.Search), Locked: in.Locked, Sort: Sort(in.Sort)}
+	f := Filter{Limit: limit, Search: v.WordSearch("q", in.Search), Locked: in.Locked, Sort: Sort(in.Sort)}
 	switch f.Sort {
 	case "":
 		f.Sort = SortUsername

@@ -315,7 +315,10 @@ func TestService_ListAndExport(t *testing.T) {
 	assert.Equal(t, 3, count(users.ListInput{Role: security.RoleMember}))
 	assert.Equal(t, 1, count(users.ListInput{Search: "VERA@EXAMPLE"}))
 	assert.Equal(t, 1, count(users.ListInput{AccountID: sub.ID}))
-	for _, in := range []users.ListInput{{Limit: 500}, {Sort: "email"}, {Status: "zombie"}, {Cursor: "x"}} {
+	assert.Equal(t, 1, count(users.ListInput{Search: "example vera"}), "words in any order")
+	assert.Equal(t, 0, count(users.ListInput{Search: "era"}), "not inside a word")
+	for _, in := range []users.ListInput{{Limit: 500}, {Sort: "email"}, {Status: "zombie"}, {Cursor: "x"},
+		{Search: "v"}, {Search: "vera x"}, {Search: "@@"}, {Search: strings.Repeat("v", 65)}, {Search: "aa bb cc dd ee"}} {
 		_, err := env.Kit.Users.List(ctx, in)
 		assert.Equal(t, accountkit.Invalid, code(err))
 	}

@@ -17,6 +17,8 @@ package users
 import (
 	"strings"
 	"time"
+
+	"github.com/accountkit/accountkit"
 )
 
 // Status is a user's lifecycle status.
@@ -97,6 +99,13 @@ func (u *User) SearchText() string {
 	return strings.ToLower(u.Username + "\n" + u.FirstName + "\n" + u.LastName + "\n" + u.Email)
 }
 
+// SearchWords returns the words that Filter.Search matches (see
+// accountkit.SearchWords): those of the username, first and last name and
+// email. Stores index them so every adapter searches the same way.
+func (u *User) SearchWords() []string {
+	return accountkit.SearchWords(u.Username + " " + u.FirstName + " " + u.LastName + " " + u.Email)
+}
+
 // LastActivity is the last sign-in, else the activation, else creation:
 // the one definition of a user's last activity. Stores keep it with the
 // user (written from this method), so filters on it compare a plain
@@ -131,7 +140,9 @@ type Filter struct {
 	Role *string
 	// TeamID keeps the members of the team.
 	TeamID *string
-	// Search matches username, first and last name and email, ignoring case.
+	// Search is a word search (accountkit.SearchWords) over username,
+	// first and last name and email: each of its words starts a word of
+	// one of them, ignoring case.
 	Search string
 	// Locked keeps locked (true) or unlocked (false) users.
 	Locked *bool

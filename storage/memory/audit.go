@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/audit"
 )
 
@@ -17,6 +18,9 @@ import (
 type auditLog struct {
 	byTime []*audit.Event // ascending (Time, ID)
 	bySeq  []*audit.Event // ascending Seq, unique
+	// words holds each event's description words (accountkit.SearchWords),
+	// cut once at insert, by event ID.
+	words map[string][]string
 }
 
 // chainHead is the last position of a main account's chain.
@@ -54,7 +58,7 @@ func (s *Store) InsertAuditEvent(ctx context.Context, e *audit.Event) error {
 		}
 		log := s.logs[e.MainAccountID]
 		if log == nil {
-			log = &auditLog{}
+			log = &auditLog{words: map[string][]string{}}
 		}
 		j, taken := slices.BinarySearchFunc(log.bySeq, e.Seq, compareSeq)
 		if taken {
@@ -64,10 +68,12 @@ func (s *Store) InsertAuditEvent(ctx context.Context, e *audit.Event) error {
 		i, _ := slices.BinarySearchFunc(log.byTime, c, func(x, c *audit.Event) int { return compareTimeID(x, c.Time, c.ID) })
 		log.byTime = slices.Insert(log.byTime, i, c)
 		log.bySeq = slices.Insert(log.bySeq, j, c)
+		log.words[c.ID] = accountkit.SearchWords(c.Description)
 		s.logs[c.MainAccountID] = log
 		s.eventIDs[c.ID] = struct{}{}
 		t.onRollback(func() {
 			delete(s.eventIDs, c.ID)
+			delete(log.words, c.ID)
 			if i, ok := slices.BinarySearchFunc(log.byTime, c, func(x, c *audit.Event) int { return compareTimeID(x, c.Time, c.ID) }); ok {
 				log.byTime = slices.Delete(log.byTime, i, i+1)
 			}
@@ -95,7 +101,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*audit.E
 			accounts[id] = true
 		}
 	}
-	search := strings.ToLower(f.Search)
+	search := accountkit.SearchWords(f.Search)
 	var out []*audit.Event
 	err := s.read(ctx, func() error {
 		log := s.logs[f.MainAccountID]
@@ -131,7 +137,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*audit.E
 				f.Item != nil && e.Item != *f.Item,
 				f.Action != nil && e.Action != *f.Action,
 				f.Status != nil && e.Status != *f.Status,
-				search != "" && !strings.Contains(strings.ToLower(e.Description), search):
+				!accountkit.MatchSearchWords(log.words[e.ID], search):
 				continue
 			}
 			out = append(out, copyEvent(e))

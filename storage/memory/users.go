@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -236,10 +237,23 @@ func compareUsers(byCreated bool) func(a, b *users.User) int {
 	}
 }
 
+// matchUserWords reports whether each query word starts a word of the
+// user's username, first or last name or email (users.User.SearchWords,
+// read in place without allocating).
+func matchUserWords(u *users.User, query []string) bool {
+	for _, q := range query {
+		if !accountkit.HasWordPrefix(u.Username, q) && !accountkit.HasWordPrefix(u.FirstName, q) &&
+			!accountkit.HasWordPrefix(u.LastName, q) && !accountkit.HasWordPrefix(u.Email, q) {
+			return false
+		}
+	}
+	return true
+}
+
 // matchUsers returns the stored users matching f's filters (not its
 // paging), unordered. It must run under s.read.
 func (s *Store) matchUsers(f users.Filter) []*users.User {
-	search := strings.ToLower(f.Search)
+	search := accountkit.SearchWords(f.Search)
 	var before time.Time
 	if f.ActiveBefore != nil {
 		before = normTime(*f.ActiveBefore)
@@ -254,7 +268,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
-				search != "" && !strings.Contains(u.SearchText(), search):
+				!matchUserWords(u, search):
 				continue
 			}
 			out = append(out, u)

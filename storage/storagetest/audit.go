@@ -112,7 +112,7 @@ func matches(e *audit.Event, f audit.Filter) bool {
 		f.Item != nil && e.Item != *f.Item,
 		f.Action != nil && e.Action != *f.Action,
 		f.Status != nil && e.Status != *f.Status,
-		f.Search != "" && !strings.Contains(strings.ToLower(e.Description), strings.ToLower(f.Search)):
+		!accountkit.MatchSearchWords(accountkit.SearchWords(e.Description), accountkit.SearchWords(f.Search)):
 		return false
 	}
 	if f.Before != nil {
@@ -168,7 +168,7 @@ func testAudit(t *testing.T, h Harness) {
 		{name: "TimeNormalized", run: testAuditTimeNormalized},
 		{name: "Order", run: testAuditOrder},
 		{name: "Filters", run: testAuditFilters},
-		{name: "SearchLiteral", run: testAuditSearchLiteral},
+		{name: "SearchWords", run: testAuditSearchWords},
 		{name: "Pagination", run: testAuditPagination},
 		{name: "PaginationWhileInserting", run: testAuditPaginationWhileInserting},
 		{name: "Limit", run: testAuditDefaultLimit},
@@ -400,8 +400,9 @@ func testAuditFilters(t *testing.T, s storage.Store) {
 		{"Search", audit.Filter{MainAccountID: m, Search: "PASSWORD", Limit: 100}},
 		{"SearchUnicode", audit.Filter{MainAccountID: m, Search: "ünï", Limit: 100}},
 		{"SearchUnicodeUpper", audit.Filter{MainAccountID: m, Search: "äRGER", Limit: 100}},
-		{"SearchPercent", audit.Filter{MainAccountID: m, Search: "0%", Limit: 100}},
-		{"SearchUnderscore", audit.Filter{MainAccountID: m, Search: "i_k", Limit: 100}},
+		{"SearchPrefix", audit.Filter{MainAccountID: m, Search: "100", Limit: 100}},
+		{"SearchWords", audit.Filter{MainAccountID: m, Search: "api_key", Limit: 100}},
+		{"SearchWordsAnyOrder", audit.Filter{MainAccountID: m, Search: "renamed GMBH", Limit: 100}},
 		{"Combined", audit.Filter{
 			MainAccountID: m, AccountIDs: []string{fx.main, fx.sub1}, From: ptr(at(2)), To: ptr(at(20)),
 			Status: ptr(audit.StatusSuccess), Item: ptr(audit.Item("User")), Limit: 100,
@@ -420,7 +421,8 @@ func testAuditFilters(t *testing.T, s storage.Store) {
 	// and leave something out.
 	for _, f := range []audit.Filter{
 		{MainAccountID: m, ActorID: ptr("user-2")}, {MainAccountID: m, Item: ptr(audit.Item("Team"))},
-		{MainAccountID: m, Search: "ünï"}, {MainAccountID: m, Search: "0%"}, {MainAccountID: m, Search: "i_k"},
+		{MainAccountID: m, Search: "ünï"}, {MainAccountID: m, Search: "100"}, {MainAccountID: m, Search: "api_key"},
+		{MainAccountID: m, Search: "renamed GMBH"},
 		{MainAccountID: m, From: ptr(at(5)), To: ptr(at(8))},
 	} {
 		f.Limit = 100
@@ -429,24 +431,34 @@ func testAuditFilters(t *testing.T, s storage.Store) {
 	}
 }
 
-func testAuditSearchLiteral(t *testing.T, s storage.Store) {
-	main := newID()
+// testAuditSearchWords checks the word search semantics
+// (accountkit.SearchWords): punctuation separates words, each query word
+// must start a word of the description, in any order, and nothing inside a
+// word matches.
+func testAuditSearchWords(t *testing.T, s storage.Store) {
+	main, other := newID(), newID()
 	var all []*audit.Event
-	for i, d := range []string{"100% done", "1000 done", "snake_case", "snakeXcase", `back\slash`, "bang!", "quote's"} {
+	for i, d := range []string{"100% done", "1000 done", "snake_case", "snakeXcase", `back\slash`, "bang!", "quote's", "Ünïcode ÄRGER"} {
 		e := newEvent(main, main, at(i))
 		e.Description = d
 		all = append(all, e)
 	}
-	mustInsert(t, s, all...)
+	// Another tree's event with the same words is never found.
+	theirs := newEvent(other, other, at(50))
+	theirs.Description = "100% done snake_case"
+	mustInsert(t, s, append(all, theirs)...)
 	for _, c := range []struct {
 		search string
 		n      int
 	}{
-		{"%", 1}, {"0%", 1}, {"_", 1}, {"e_c", 1}, {"%_", 0}, {`\`, 1}, {`\s`, 1}, {"!", 1}, {"'", 1}, {"done", 2},
+		{"100", 2}, {"1000", 1}, {"done", 2}, {"DONE 100", 2}, {"done 1000", 1}, {"1000 done", 1},
+		{"snake", 2}, {"snake case", 1}, {"case", 1}, {"xcase", 0}, {"snakex", 1}, {"ake", 0},
+		{"slash", 1}, {"lash", 0}, {`back\sl`, 1}, {"bang", 1}, {"quote s", 1}, {"quotes", 0},
+		{"ärg", 1}, {"ÜNÏ ärger", 1}, {"unicode", 0}, {"zzz", 0}, {"done zzz", 0},
 	} {
 		f := audit.Filter{MainAccountID: main, Search: c.search}
 		got := listEvents(t, s, f)
-		assert.Len(t, got, c.n, "search %q must be matched literally", c.search)
+		assert.Len(t, got, c.n, "search %q", c.search)
 		assert.Equal(t, expect(all, f), idsOf(got), "search %q", c.search)
 	}
 }

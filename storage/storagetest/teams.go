@@ -525,6 +525,7 @@ func testTeamUsersFilter(t *testing.T, s storage.Store) {
 	tm, other := newTeam(main, "Filtered"), newTeam(main, "Other")
 	mustCreateTeam(t, s, tm, other)
 	a, b, c := newUser(main, "tf-a"), newUser(main, "tf-b"), newUser(main, "tf-c")
+	c.LastName = "Cedar"
 	mustCreateUser(t, s, a, b, c)
 	_, err := s.AddTeamMembers(ctx(), tm.ID, []string{c.ID, a.ID})
 	require.NoError(t, err)
@@ -532,7 +533,7 @@ func testTeamUsersFilter(t *testing.T, s storage.Store) {
 	require.NoError(t, err)
 	f := users.Filter{AccountIDs: []string{main.ID}, TeamID: &tm.ID}
 	assert.Equal(t, []string{"tf-a", "tf-c"}, listUsernames(t, s, f))
-	f.Search = "tf-c"
+	f.Search = "cedar"
 	assert.Equal(t, []string{"tf-c"}, listUsernames(t, s, f))
 	f = users.Filter{AccountIDs: []string{main.ID}, TeamID: &tm.ID, Limit: 1}
 	page, err := s.ListUsers(ctx(), f)

@@ -127,10 +127,13 @@ func testDeleteUser(t *testing.T, s storage.Store) {
 	n, err := s.CountUsers(ctx(), users.Filter{AccountIDs: []string{f.main.ID}})
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+	assert.Empty(t, listUsernames(t, s, users.Filter{AccountIDs: []string{f.main.ID}, Search: f.u.Username}),
+		"the word search forgets the user")
 	// The username and email are free again.
 	again := newUser(f.main, f.u.Username)
 	again.Email = f.u.Email
 	mustCreateUser(t, s, again)
+	assert.Equal(t, []string{f.u.Username}, listUsernames(t, s, users.Filter{AccountIDs: []string{f.main.ID}, Search: f.u.Username}))
 	requireCode(t, accountkit.NotFound, s.DeleteUser(ctx(), f.u.ID))
 	requireCode(t, accountkit.NotFound, s.DeleteUser(ctx(), newID()))
 }
@@ -163,6 +166,9 @@ func testMoveUser(t *testing.T, s storage.Store) {
 	assert.Empty(t, breakGlass(t, s, f.main.ID))
 	assert.Equal(t, []string{f.other.Username}, listUsernames(t, s, users.Filter{AccountIDs: []string{f.main.ID}}))
 	assert.Equal(t, []string{f.u.Username}, listUsernames(t, s, users.Filter{AccountIDs: []string{f.sub.ID}}))
+	// The word search follows the user into its new account.
+	assert.Equal(t, []string{f.u.Username}, listUsernames(t, s, users.Filter{AccountIDs: []string{f.sub.ID}, Search: f.u.Username}))
+	assert.Empty(t, listUsernames(t, s, users.Filter{AccountIDs: []string{f.main.ID}, Search: f.u.Username}))
 	n, err := s.CountSeats(ctx(), f.main.ID, "")
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)

@@ -34,7 +34,7 @@ func testUsers(t *testing.T, h Harness) {
 		{name: "ListFilters", run: testUserListFilters},
 		{name: "ListActiveBefore", run: testUserListActiveBefore},
 		{name: "ListSearch", run: testUserListSearch},
-		{name: "ListSearchLiteral", run: testUserListSearchLiteral},
+		{name: "ListSearchWords", run: testUserListSearchWords},
 		{name: "ListSortPagination", run: testUserListSortPagination},
 		{name: "ListLimit", run: testUserListLimit},
 		{name: "ListUnknownSort", run: testUserListUnknownSort},
@@ -575,12 +575,18 @@ func testUserListSearch(t *testing.T, s storage.Store) {
 		{"ÉLODIE", []string{"elodie"}},
 		{"élo", []string{"elodie"}},
 		{"STRASSE", []string{}}, // lower-casing, not case folding
-		{"STRAßE", []string{"elodie"}},
+		{"SSTRAß", []string{"elodie"}},
+		{"straße", []string{}}, // inside a word, not at its start
 		{"BJÖRN", []string{"bjorn"}},
 		{"ångSTRÖM", []string{"bjorn"}},
 		{"EXÄMPLE", []string{"elodie"}},
 		{"CORP.EXAMPLE", []string{"bjorn", "plain"}},
-		{"plain user", []string{}}, // fields are searched one at a time
+		{"example corp", []string{"bjorn", "plain"}},
+		{"plain user", []string{"plain"}}, // every word, in any field
+		{"user plain", []string{"plain"}},
+		{"plain bjorn", []string{}},
+		{"corp bj", []string{"bjorn"}},
+		{"ström", []string{}},
 		{"PLAIN", []string{"plain"}},
 		{"BJORN", []string{"bjorn"}}, // the username
 		{"zzz", []string{}},
@@ -590,9 +596,12 @@ func testUserListSearch(t *testing.T, s storage.Store) {
 	}
 }
 
-func testUserListSearchLiteral(t *testing.T, s storage.Store) {
-	main := newMain("users-literal")
-	mustCreate(t, s, main)
+// testUserListSearchWords checks that punctuation separates words and
+// that SQL wildcards and escapes have no meaning.
+func testUserListSearchWords(t *testing.T, s storage.Store) {
+	main := newMain("users-words")
+	other := newMain("users-words-other")
+	mustCreate(t, s, main, other)
 	pct := newUser(main, "pct")
 	pct.LastName = "100%"
 	under := newUser(main, "under")
@@ -603,25 +612,29 @@ func testUserListSearchLiteral(t *testing.T, s storage.Store) {
 	slash.LastName = `back\slash`
 	plain := newUser(main, "plain")
 	plain.LastName = "a-b 1000"
-	mustCreateUser(t, s, pct, under, bang, slash, plain)
+	// Another tree's user with the same words is never found.
+	theirs := newUser(other, "theirs")
+	theirs.LastName = "100% a_b hey back"
+	mustCreateUser(t, s, pct, under, bang, slash, plain, theirs)
 	ids := []string{main.ID}
 	cases := []struct {
 		search string
 		want   []string
 	}{
-		{"%", []string{"pct"}},
-		{"0%", []string{"pct"}},
-		{"_", []string{"under"}},
-		{"a_b", []string{"under"}},
-		{"!", []string{"bang"}},
-		{"y!", []string{"bang"}},
-		{`\`, []string{"slash"}},
-		{`k\s`, []string{"slash"}},
-		{"'", []string{}},
+		{"10", []string{"pct", "plain"}},
+		{"1000", []string{"plain"}},
+		{"a_b", []string{"plain", "under"}},
+		{"a b 1000", []string{"plain"}},
+		{"he", []string{"bang"}},
+		{"hey!", []string{"bang"}},
+		{`back\sl`, []string{"slash"}},
+		{"ack", []string{}},
+		{`k\s`, []string{}},
+		{"pc", []string{"pct"}}, // the username
+		{"zz", []string{}},
 	}
 	for _, c := range cases {
-		assert.Equal(t, c.want, listUsernames(t, s, users.Filter{AccountIDs: ids, Search: c.search}),
-			"search %q must be matched literally", c.search)
+		assert.Equal(t, c.want, listUsernames(t, s, users.Filter{AccountIDs: ids, Search: c.search}), "search %q", c.search)
 	}
 }
 

@@ -33,7 +33,8 @@ var (
 
 // BenchmarkAuditQuery measures audit log pages over 1,000,000 events of one
 // main account (12 sub-accounts, 40 actors, 8 items, 6 actions, 10 %
-// failures, 90 days). The data are generated once per database, in a fresh
+// failures, 90 days), with the account_id IN (...) filter the audit
+// service adds to every query (the main account alone, or the tree). The data are generated once per database, in a fresh
 // schema or database, before the timed sub-benchmarks; run with e.g.
 //
 //	go test -run '^$' -bench AuditQuery -benchtime 20x ./storage/internal/sqlstore
@@ -56,13 +57,18 @@ func BenchmarkAuditQuery(b *testing.B) {
 			mainID := ids.NewID()
 			end := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 			start := time.Now()
-			generate(b, inner, mainID, end)
+			subs := generate(b, inner, mainID, end)
 			b.Logf("%s: generated %d events in %s", o.name, benchEvents, time.Since(start).Round(time.Second))
 			analyze(b, inner)
 
+			// The service always adds account_id IN (...): the principal's
+			// account alone by default, the whole tree with
+			// include_subaccounts. The cases below do the same.
+			mainOnly := []string{mainID}
+			tree := append([]string{mainID}, subs...)
 			item, status := benchItems[2], audit.StatusFailure
 			from, to := end.Add(-30*24*time.Hour), end
-			filtered := audit.Filter{MainAccountID: mainID, Item: &item, Status: &status, From: &from, To: &to, Limit: 50}
+			filtered := audit.Filter{MainAccountID: mainID, AccountIDs: tree, Item: &item, Status: &status, From: &from, To: &to, Limit: 50}
 			// The cursor half way through: the newest event older than the
 			// middle of the time range.
 			mid := end.Add(-benchDays * 24 * time.Hour / 2)
@@ -70,12 +76,18 @@ func BenchmarkAuditQuery(b *testing.B) {
 			if err != nil || len(page) != 1 {
 				b.Fatal(page, err)
 			}
-			deep := audit.Filter{MainAccountID: mainID, Before: &audit.Cursor{Time: page[0].Time, ID: page[0].ID}, Limit: 50}
+			cursor := &audit.Cursor{Time: page[0].Time, ID: page[0].ID}
+			deepMain := audit.Filter{MainAccountID: mainID, AccountIDs: mainOnly, Before: cursor, Limit: 50}
+			deepTree := audit.Filter{MainAccountID: mainID, AccountIDs: tree, Before: cursor, Limit: 50}
+			deepFailures := audit.Filter{MainAccountID: mainID, AccountIDs: tree, Status: &status, Before: cursor, Limit: 50}
 
 			for _, c := range []struct {
 				name string
 				f    audit.Filter
-			}{{"FirstPageFiltered", filtered}, {"DeepCursor", deep}} {
+			}{
+				{"FirstPageFiltered", filtered}, {"DeepCursorMainAccount", deepMain},
+				{"DeepCursorTree", deepTree}, {"DeepCursorTreeFailures", deepFailures},
+			} {
 				explain(b, o.name, c.name, inner, c.f)
 				b.Run(c.name, func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
@@ -108,7 +120,9 @@ func innerStore(tb testing.TB, s migrator) *sqlstore.Store {
 	return nil
 }
 
-func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) {
+// generate stores benchEvents events of mainID and its sub-accounts, and
+// returns the sub-accounts' IDs.
+func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) []string {
 	ctx := context.Background()
 	subs := make([]string, benchSubs)
 	for i := range subs {
@@ -169,6 +183,7 @@ func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) {
 	if firstErr != nil {
 		b.Fatal(firstErr)
 	}
+	return subs
 }
 
 // idAt returns a UUIDv7 whose timestamp is t.

@@ -46,6 +46,7 @@ func (s *Store) migrateTo(ctx context.Context, last string) error {
 	if err := all.Discover(sub); err != nil {
 		return fmt.Errorf("sqlstore: discover migrations: %w", err)
 	}
+	all.Add(s.searchWordsMigration())
 	migrations := all
 	if last != "" {
 		migrations = migrate.NewMigrations()

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
 	"github.com/accountkit/accountkit/teams"
+	"github.com/accountkit/accountkit/users"
 )
 
 // TestMigrate_TeamRolesToRows checks that migration 009 copies the JSON
@@ -109,6 +111,63 @@ func TestMigrate_TeamExternalKey(t *testing.T) {
 				if got.ExternalKey != want {
 					t.Errorf("team %s external key = %q, want %q", got.Name, got.ExternalKey, want)
 				}
+			}
+		})
+	}
+}
+
+// TestMigrate_SearchWords checks that migration 076 indexes the words of
+// the users and audit events stored before the word tables existed, so
+// that q= keeps finding them after the upgrade.
+func TestMigrate_SearchWords(t *testing.T) {
+	for _, o := range openers {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			m := mustOpen(t, o, o.fresh(t))
+			s := innerStore(t, m)
+			if err := sqlstore.MigrateTo(ctx, s, "065"); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+			acc := newAccount(nil, "old-words", now)
+			if err := m.CreateAccount(ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+			var list []*users.User
+			// More than one backfill batch.
+			for i := range 600 {
+				list = append(list, &users.User{ID: ids.NewID(), AccountID: acc.ID, MainAccountID: acc.ID,
+					Username: fmt.Sprintf("old-%03d", i), FirstName: "Jean-Luc", LastName: fmt.Sprintf("Picard%03d", i),
+					Email: fmt.Sprintf("old-%03d@example.com", i), Status: users.StatusActive, CreatedAt: now, UpdatedAt: now})
+			}
+			if err := sqlstore.BulkInsertUsers(ctx, s, list, true); err != nil {
+				t.Fatal(err)
+			}
+			ev := &audit.Event{ID: ids.NewID(), AccountID: acc.ID, MainAccountID: acc.ID, Time: now, ActorName: "system",
+				Item: "User", Action: "create", Status: audit.StatusSuccess, Description: "Imported Picard-Archive.",
+				Seq: 1, PrevHash: "", Hash: "h"}
+			if err := sqlstore.BulkInsertAuditEvents(ctx, s, []*audit.Event{ev}, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for q, want := range map[string]int{"jean pic": 600, "picard599": 1, "old 59": 10, "card": 0} {
+				n, err := m.CountUsers(ctx, users.Filter{AccountIDs: []string{acc.ID}, Search: q})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != want {
+					t.Errorf("search %q finds %d users, want %d", q, n, want)
+				}
+			}
+			evs, err := m.ListAuditEvents(ctx, audit.Filter{MainAccountID: acc.ID, Search: "archive pic"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 1 {
+				t.Errorf("audit search finds %d events, want 1", len(evs))
 			}
 		})
 	}

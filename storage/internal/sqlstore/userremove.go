@@ -17,6 +17,7 @@ var userOwnedTables = []string{
 	"accountkit_notification_deliveries",
 	"accountkit_notification_optouts",
 	"accountkit_password_history",
+	"accountkit_user_words",
 }
 
 // leftBehindTables are the tables whose rows belong to the user's account
@@ -59,6 +60,12 @@ func (s *Store) MoveUser(ctx context.Context, id, accountID string) error {
 		}
 		if err := s.affectedOne(ctx, res, (*userRow)(nil), "id = ?", id, "user"); err != nil {
 			return err
+		}
+		// The words follow the user into its new account's searches.
+		_, err = s.idb(ctx).NewUpdate().TableExpr("accountkit_user_words").
+			Set("account_id = ?", accountID).Where("user_id = ?", id).Exec(ctx)
+		if err != nil {
+			return translate(err, "user")
 		}
 		return s.dropUserRows(ctx, id, leftBehindTables)
 	})

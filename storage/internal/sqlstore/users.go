@@ -212,6 +212,9 @@ func (s *Store) CreateUser(ctx context.Context, u *users.User) error {
 		if _, err := s.idb(ctx).NewInsert().Model(toUserRow(u)).Exec(ctx); err != nil {
 			return translate(err, "user")
 		}
+		if err := s.insertUserWords(ctx, u.AccountID, u.ID, u.SearchWords()); err != nil {
+			return err
+		}
 		return s.insertRoles(ctx, u.ID, normRoles(u.Roles))
 	})
 }
@@ -257,14 +260,18 @@ func (s *Store) FindUsersByEmail(ctx context.Context, email string) ([]*users.Us
 func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
 		db := s.idb(ctx)
-		// The stored username goes into search_text: UpdateUser keeps it.
-		var username string
-		err := db.NewSelect().Model((*userRow)(nil)).Column("username").Where("id = ?", u.ID).Scan(ctx, &username)
+		// The stored username goes into search_text and the search words:
+		// UpdateUser keeps it. The words are rewritten only when a searched
+		// field changes, so a sign-in costs no extra statement.
+		var before userRow
+		err := db.NewSelect().Model(&before).
+			Column("account_id", "username", "first_name", "last_name", "email").
+			Where("id = ?", u.ID).Scan(ctx)
 		if err != nil {
 			return translate(err, "user")
 		}
 		stored := *u
-		stored.Username = username
+		stored.Username = before.Username
 		res, err := db.NewUpdate().Model(toUserRow(&stored)).
 			Column("first_name", "last_name", "email", "email_verified", "phone", "phone_verified",
 				"status", "locked", "locked_at", "failed_logins", "lock_count", "search_text", "updated_at",
@@ -277,6 +284,12 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 		}
 		if err := s.affectedOne(ctx, res, (*userRow)(nil), "id = ?", u.ID, "user"); err != nil {
 			return err
+		}
+		if old := before.user(); old.FirstName != stored.FirstName || old.LastName != stored.LastName || old.Email != stored.Email {
+			err := s.replaceUserWords(ctx, before.AccountID, u.ID, old.SearchWords(), stored.SearchWords())
+			if err != nil {
+				return err
+			}
 		}
 		return s.replaceRoles(ctx, u.ID, normRoles(u.Roles))
 	})
@@ -351,10 +364,7 @@ func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
 	if f.ActiveBefore != nil {
 		q = q.Where("u.last_active_at < ?", f.ActiveBefore.UTC())
 	}
-	if f.Search != "" {
-		q = q.Where("u.search_text LIKE ? ESCAPE '!'", containsPattern(f.Search))
-	}
-	return q
+	return userSearch(q, f.AccountIDs, f.Search)
 }
 
 // ListUsers returns the users matching f in f.Sort order (default
