@@ -74,6 +74,16 @@ func (tb *tab) download(path string) string {
 	return string(body)
 }
 
+// fitsNarrow checks that the page needs no sideways scrolling on a
+// 390-pixel-wide phone.
+func (tb *tab) fitsNarrow(name string) {
+	tb.t.Helper()
+	var width int
+	tb.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+	tb.run(chromedp.EmulateViewport(1280, 900))
+	assert.LessOrEqual(tb.t, width, 390, "%s scrolls sideways on a phone", name)
+}
+
 // signIn signs in on the pages' sign-in form.
 func (tb *tab) signIn(username string) {
 	tb.t.Helper()
@@ -89,7 +99,7 @@ func (tb *tab) main() string { return textOf(tb, "main") }
 
 func consoleJourney(t *testing.T, s *site, look bool) {
 	acme := s.MainAccount(t, "acme")
-	s.ActiveUser(t, acme, "boss", security.RoleAccountManager)
+	boss := s.ActiveUser(t, acme, "boss", security.RoleAccountManager)
 	sales := s.Team(t, acme, "Sales")
 	s.Team(t, acme, "Support")
 	s.ActiveUser(t, acme, "mia", security.RoleMember)
@@ -99,6 +109,7 @@ func consoleJourney(t *testing.T, s *site, look bool) {
 	b := s.newTab(t, look)
 	check := func(name string) {
 		if look {
+			b.fitsNarrow(name)
 			b.check(name)
 		}
 	}
@@ -212,6 +223,12 @@ func consoleJourney(t *testing.T, s *site, look bool) {
 	assert.Contains(t, csv, "User disabled.")
 	assert.NotContains(t, csv, "User created.", "the export keeps the page's filters")
 
+	// The card of a user who accepted their invitation: a verified email
+	// with its checkmark, the last login.
+	b.open("/account/console/users/" + boss.ID)
+	assert.Contains(t, textOf(b, "dl.facts"), "✓ Verified")
+	assert.Contains(t, textOf(b, "dl.facts"), "password")
+
 	// Another tenant's user answers exactly like an ID that does not exist.
 	assert.Equal(t, http.StatusNotFound, b.openStatus("/account/console/users/"+gus.ID))
 	foreign := b.main()
@@ -232,6 +249,7 @@ func consoleJourney(t *testing.T, s *site, look bool) {
 		assert.Contains(t, m.main(), "You do not have access to this page", path)
 	}
 	if look {
+		m.fitsNarrow("console-forbidden")
 		m.check("console-forbidden")
 	}
 }

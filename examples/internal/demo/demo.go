@@ -152,6 +152,7 @@ Sign in, then call the API with the session token:
       -d '{"username":"jane","email":"jane@acme.example","roles":["member"]}' %s/users
   curl -s -H "Authorization: Bearer $TOKEN" '%s/audit/events?range=today&include_subaccounts=true'
 `, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr, base, inst.Password, base, base, inst.Main.ID, base, base)
+	fmt.Fprintf(out, "\nAdministration console (Users & Teams, API keys, audit log): http://%s/account/console\n", addr)
 
 	select {
 	case err := <-errc:
