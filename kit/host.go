@@ -111,6 +111,19 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Notifications == nil {
 		s.Notifications = k.Notifications
 	}
+	// The console pages (Users & Teams, API keys, audit log).
+	if s.Users == nil {
+		s.Users = k.Users
+	}
+	if s.Teams == nil {
+		s.Teams = k.Teams
+	}
+	if s.APIKeys == nil {
+		s.APIKeys = k.APIKeys
+	}
+	if s.Audit == nil {
+		s.Audit = k.Audit
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -136,7 +136,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	out := listResponse{Items: make([]UserJSON, len(page.Users)), NextCursor: page.NextCursor}
 	for i, u := range page.Users {
-		out.Items[i] = ToJSON(u)
+		out.Items[i] = WithTeams(ToJSON(u), page.Teams[u.ID])
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -189,7 +189,16 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 // get serves RouteGet.
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	u, err := h.svc.Get(r.Context(), r.PathValue("id"))
-	h.reply(w, r, u, err)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	teams, err := h.svc.Teams(r.Context(), u.ID)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, WithTeams(ToJSON(u), teams))
 }
 
 // update serves RouteUpdate.

@@ -41,7 +41,10 @@ type ListInput struct {
 
 // Page is one page of users and the cursor of the next ("" at the end).
 type Page struct {
-	Users      []*User
+	Users []*User
+	// Teams are the teams of the page's users by user ID (users without a
+	// team are absent), read with one store query for the whole page.
+	Teams      map[string][]TeamRef
 	NextCursor string
 }
 
@@ -63,7 +66,36 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 	page.Users, page.NextCursor = accountkit.NextPage(list, limit, func(u *User) accountkit.Cursor {
 		return accountkit.Cursor{Key: string(f.Sort) + " " + sortKey(f.Sort, u), ID: u.ID}
 	})
+	if page.Teams, err = s.store.UsersTeams(ctx, userIDs(page.Users)); err != nil {
+		return nil, err
+	}
 	return page, nil
+}
+
+func userIDs(list []*User) []string {
+	ids := make([]string, len(list))
+	for i, u := range list {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
+// Teams returns the teams the user belongs to, ordered by name. It
+// requires PermUsersRead or PermUsersManage over the user; a user of
+// another account tree is NotFound, like one that does not exist.
+// Errors: Unauthenticated, NotFound, Forbidden.
+func (s *Service) Teams(ctx context.Context, id string) ([]TeamRef, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	m, err := s.store.UsersTeams(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if m[id] == nil {
+		return []TeamRef{}, nil
+	}
+	return m[id], nil
 }
 
 func sortKey(s Sort, u *User) string {
@@ -158,7 +190,7 @@ const (
 )
 
 var exportHeader = []string{"id", "account_id", "username", "first_name", "last_name", "email", "email_verified",
-	"phone", "phone_verified", "status", "locked", "roles", "created_at", "last_login_at", "last_login_method"}
+	"phone", "phone_verified", "status", "locked", "roles", "teams", "created_at", "last_login_at", "last_login_method"}
 
 // Export writes every user matching in (ignoring Cursor and Limit) to w as
 // CSV or a JSON array, reading the store in batches so memory stays
@@ -208,9 +240,13 @@ func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat
 		if err != nil {
 			return n, err
 		}
+		teams, err := s.store.UsersTeams(ctx, userIDs(list))
+		if err != nil {
+			return n, err
+		}
 		for _, u := range list {
 			if format == ExportCSV {
-				rec := exportRow(u)
+				rec := exportRow(u, teams[u.ID])
 				for i := range rec {
 					rec[i] = audit.SafeCSVCell(rec[i])
 				}
@@ -223,7 +259,7 @@ func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat
 						return n, err
 					}
 				}
-				if err := enc.Encode(ToJSON(u)); err != nil {
+				if err := enc.Encode(WithTeams(ToJSON(u), teams[u.ID])); err != nil {
 					return n, err
 				}
 			}
@@ -249,7 +285,7 @@ func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat
 	return n, nil
 }
 
-func exportRow(u *User) []string {
+func exportRow(u *User, teams []TeamRef) []string {
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -258,30 +294,51 @@ func exportRow(u *User) []string {
 	}
 	return []string{u.ID, u.AccountID, u.Username, u.FirstName, u.LastName, u.Email, strconv.FormatBool(u.EmailVerified),
 		u.Phone, strconv.FormatBool(u.PhoneVerified), string(u.Status), strconv.FormatBool(u.Locked), strings.Join(u.Roles, " "),
-		u.CreatedAt.UTC().Format(time.RFC3339), ts(u.LastLoginAt), string(u.LastLoginMethod)}
+		teamNames(teams), u.CreatedAt.UTC().Format(time.RFC3339), ts(u.LastLoginAt), string(u.LastLoginMethod)}
+}
+
+// teamNames joins the teams' names with "; " (names may hold spaces).
+func teamNames(teams []TeamRef) string {
+	names := make([]string, len(teams))
+	for i, t := range teams {
+		names[i] = t.Name
+	}
+	return strings.Join(names, "; ")
 }
 
 // UserJSON is the API representation of a user; it never includes the
 // password hash.
 type UserJSON struct {
-	ID                string      `json:"id"`
-	AccountID         string      `json:"account_id"`
-	Username          string      `json:"username"`
-	FirstName         string      `json:"first_name"`
-	LastName          string      `json:"last_name"`
-	Email             string      `json:"email"`
-	EmailVerified     bool        `json:"email_verified"`
-	Phone             string      `json:"phone,omitempty"`
-	PhoneVerified     bool        `json:"phone_verified"`
-	Status            Status      `json:"status"`
-	Locked            bool        `json:"locked"`
-	LockedAt          *time.Time  `json:"locked_at,omitempty"`
-	Roles             []string    `json:"roles"`
-	CreatedAt         time.Time   `json:"created_at"`
-	PasswordChangedAt *time.Time  `json:"password_changed_at,omitempty"`
-	LastLogin         *LastLogin  `json:"last_login,omitempty"`
-	ActivatedAt       *time.Time  `json:"activated_at,omitempty"`
-	Method            LoginMethod `json:"-"`
+	ID                string     `json:"id"`
+	AccountID         string     `json:"account_id"`
+	Username          string     `json:"username"`
+	FirstName         string     `json:"first_name"`
+	LastName          string     `json:"last_name"`
+	Email             string     `json:"email"`
+	EmailVerified     bool       `json:"email_verified"`
+	Phone             string     `json:"phone,omitempty"`
+	PhoneVerified     bool       `json:"phone_verified"`
+	Status            Status     `json:"status"`
+	Locked            bool       `json:"locked"`
+	LockedAt          *time.Time `json:"locked_at,omitempty"`
+	Roles             []string   `json:"roles"`
+	CreatedAt         time.Time  `json:"created_at"`
+	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
+	LastLogin         *LastLogin `json:"last_login,omitempty"`
+	ActivatedAt       *time.Time `json:"activated_at,omitempty"`
+	// Teams are the user's teams; lists, exports and GET of one user
+	// include them (answers of changes omit them).
+	Teams  []TeamRef   `json:"teams,omitzero"`
+	Method LoginMethod `json:"-"`
+}
+
+// WithTeams returns j with the teams set (an empty list when none).
+func WithTeams(j UserJSON, teams []TeamRef) UserJSON {
+	j.Teams = teams
+	if j.Teams == nil {
+		j.Teams = []TeamRef{}
+	}
+	return j
 }
 
 // LastLogin describes a user's last sign-in.

@@ -102,4 +102,9 @@ type Store interface {
 	// it belongs to (the teams package writes them), sorted, without
 	// duplicates.
 	UserTeamRoles(ctx context.Context, userID string) ([]string, error)
+	// UsersTeams returns the teams each of the users belongs to, ordered
+	// by lower-cased name (byte order), then ID; users without a team are
+	// absent from the map. Lists ask it once per page, so adapters answer
+	// it with one query, never one per user.
+	UsersTeams(ctx context.Context, userIDs []string) (map[string][]TeamRef, error)
 }

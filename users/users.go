@@ -79,6 +79,15 @@ type User struct {
 	LastLoginMethod   LoginMethod
 }
 
+// TeamRef names a team a user belongs to, as lists and exports show it.
+// Teams are the teams package's; users only reads the memberships.
+type TeamRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Source is "manual" or "sso" (an SSO-managed team, read-only).
+	Source string `json:"source"`
+}
+
 // DisplayName returns "First Last", or the username when both are empty.
 func (u *User) DisplayName() string {
 	switch {

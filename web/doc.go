@@ -9,6 +9,19 @@
 // directly — the same ones the JSON API calls — through the small
 // interfaces of Services, never the API.
 //
+// # The console
+//
+// With Services.Users and Services.Teams, Services.APIKeys and
+// Services.Audit set (kit.Pages sets them), the administration console is
+// served under "/console": Users & Teams (list with search, filters,
+// teams and pager; detail card; New user; disable, enable, resend
+// invitation; CSV/JSON export), API keys (the secret shown once; revoke)
+// and the audit log (presets, filters, CSV export, hash-chain check). The
+// navigation lists only the pages the person's permissions allow; anyone
+// else gets a 403 page, and the services refuse the actions anyway. An ID
+// of another tenant answers the same 404 page as a random one. See
+// docs/console.md.
+//
 // # Mounting
 //
 // One handler, mounted at its path (default "/account"), beside the kit's
@@ -57,7 +70,7 @@
 // catalogue (English and German), in the account's language when the
 // pages ship it, else the browser's Accept-Language.
 //
-// It imports the root package, security, account, users, notifications
-// and sso for their types and helpers (SafeReturnPath, RoutePath), and
+// It imports the root package, security, audit, account, users, teams,
+// apikeys, notifications and sso for their types and helpers (SafeReturnPath, RoutePath), and
 // internal/httpx for the client IP; never kit or storage.
 package web

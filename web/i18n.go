@@ -32,7 +32,9 @@ func buildCatalog() catalog.Catalog {
 		}
 	}
 	set(language.English, messagesEN)
+	set(language.English, consoleEN)
 	set(language.German, messagesDE)
+	set(language.German, consoleDE)
 	set(language.German, serviceDE)
 	return b
 }

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -39,7 +40,8 @@ func overlay(top, bottom fs.FS, name string) ([]byte, error) {
 
 // pageNames are the page templates; each is parsed with the layout.
 var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "setup", "codes", "forgot", "token",
-	"verifyemail", "message", "profile", "phone", "security", "sessions", "notifications"}
+	"verifyemail", "message", "profile", "phone", "security", "sessions", "notifications",
+	"users", "user", "usernew", "apikeys", "audit"}
 
 type pageSet struct{ m map[string]*template.Template }
 
@@ -57,7 +59,7 @@ func loadPages(top fs.FS) (*pageSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := template.New("layout").Funcs(template.FuncMap{"dataURI": dataURI}).Parse(layout)
+	base, err := template.New("layout").Funcs(template.FuncMap{"dataURI": dataURI, "dict": dict, "list": list}).Parse(layout)
 	if err != nil {
 		return nil, fmt.Errorf("web: template layout: %w", err)
 	}
@@ -75,6 +77,26 @@ func loadPages(top fs.FS) (*pageSet, error) {
 	}
 	return ps, nil
 }
+
+// dict builds a map for passing several values to a sub-template:
+// (dict "P" $ "U" .User).
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// list returns its arguments, for ranging over a few constants.
+func list(v ...string) []string { return v }
 
 // dataURI returns PNG bytes as a data: URL for an <img src>.
 func dataURI(png []byte) template.URL {
@@ -199,14 +221,16 @@ func (rq *request) binding() string {
 // page is what every template gets. Data holds the page's own values.
 type page struct {
 	*translator
-	Title    string
-	Nonce    string
-	CSRF     string
-	Base     string
-	KitPath  string
-	Brand    *brand
-	User     *users.User
-	Nav      string
+	Title   string
+	Nonce   string
+	CSRF    string
+	Base    string
+	KitPath string
+	Brand   *brand
+	User    *users.User
+	Nav     string
+	// Console lists the console pages the signed-in person may open.
+	Console  []navLink
 	ReturnTo string
 	// Notice is a translated success message; Error a translated summary
 	// of what went wrong; FieldErrors the translated message of each
@@ -236,6 +260,9 @@ func (rq *request) newPage(title string) *page {
 	p := &page{translator: rq.tr, Title: rq.tr.T(title), Nonce: rq.nonce, CSRF: rq.h.csrfToken(rq.binding()),
 		Base: rq.h.base, KitPath: rq.h.opts.KitPath, Brand: rq.brand, User: rq.user,
 		FieldErrors: map[string]string{}, Values: map[string]string{}, Static: rq.h.static.version}
+	if rq.p != nil {
+		p.Console = rq.consoleNav()
+	}
 	if rq.brand.Theme == string(account.ThemeCustom) && len(rq.brand.Colors) > 0 {
 		p.CSS = themeCSS(rq.brand.Colors)
 	}

@@ -3,10 +3,15 @@ package web
 import (
 	"context"
 
+	"io"
+
 	"github.com/accountkit/accountkit/account"
+	"github.com/accountkit/accountkit/apikeys"
+	"github.com/accountkit/accountkit/audit"
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 )
 
@@ -86,9 +91,47 @@ type Notifications interface {
 	SetSubscriptions(ctx context.Context, set map[notifications.Type]bool) ([]notifications.Subscription, error)
 }
 
+// Users is what the console's Users & Teams page does with the users of
+// the signed-in person's account tree. *users.Service implements it.
+type Users interface {
+	List(ctx context.Context, in users.ListInput) (*users.Page, error)
+	Get(ctx context.Context, id string) (*users.User, error)
+	Teams(ctx context.Context, id string) ([]users.TeamRef, error)
+	Create(ctx context.Context, in users.CreateInput) (*users.User, error)
+	Disable(ctx context.Context, id string) (*users.User, error)
+	Enable(ctx context.Context, id string) (*users.User, error)
+	ResendInvitation(ctx context.Context, id string) error
+	Export(ctx context.Context, in users.ListInput, format users.ExportFormat, w io.Writer) error
+	Roles(ctx context.Context, accountID string) ([]users.RoleView, error)
+}
+
+// Teams lists an account's teams for the console's filters and the New
+// user form. *teams.Service implements it.
+type Teams interface {
+	List(ctx context.Context, in teams.ListInput) (*teams.Page, error)
+}
+
+// APIKeys is the console's API keys page. *apikeys.Service implements it.
+type APIKeys interface {
+	List(ctx context.Context, in apikeys.ListInput) (*apikeys.Page, error)
+	Create(ctx context.Context, accountID string, in apikeys.CreateInput) (*apikeys.Created, error)
+	Revoke(ctx context.Context, id string) (*apikeys.Key, error)
+}
+
+// Audit is the console's audit log page. *audit.Service implements it.
+type Audit interface {
+	List(ctx context.Context, q audit.Query) (*audit.Page, error)
+	Export(ctx context.Context, q audit.Query, w io.Writer) error
+	Verify(ctx context.Context, accountID string) (*audit.VerifyResult, error)
+	Catalogue(ctx context.Context) (*audit.CatalogueView, error)
+}
+
 // Services are the services the pages call. SignIn, Links, Self, Security
 // and Branding are required; without SSO the pages offer no single
-// sign-on, without Notifications they have no notifications page.
+// sign-on, without Notifications they have no notifications page. The
+// console pages (under Path + "/console") appear with their services:
+// Users & Teams with Users and Teams, API keys with APIKeys, the audit log
+// with Audit; each only for those whose permissions allow it.
 type Services struct {
 	SignIn        SignIn
 	Links         Links
@@ -97,4 +140,8 @@ type Services struct {
 	Branding      Branding
 	SSO           SSO
 	Notifications Notifications
+	Users         Users
+	Teams         Teams
+	APIKeys       APIKeys
+	Audit         Audit
 }

@@ -26,6 +26,12 @@ var notices = map[string]string{
 	"subscriptions_saved": "notice.subscriptions_saved",
 	"marked_read":         "notice.marked_read",
 	"email_sent":          "notice.email_sent",
+	"user_invited":        "notice.user_invited",
+	"user_created_unsent": "notice.user_created_unsent",
+	"user_disabled":       "notice.user_disabled",
+	"user_enabled":        "notice.user_enabled",
+	"invitation_sent":     "notice.invitation_sent",
+	"key_revoked":         "notice.key_revoked",
 }
 
 func (rq *request) notice(p *page) {

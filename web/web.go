@@ -296,6 +296,7 @@ func (h *Handler) routes() {
 		post(routeMarkAllRead, h.signedIn(h.markAllRead))
 		post(routeSubscriptions, h.signedIn(h.subscriptions))
 	}
+	h.consoleRoutes()
 	get(routeLogo, h.logo)
 	get(routeStatic, h.staticFile)
 	h.mux.HandleFunc(h.base+"/", h.notFound)

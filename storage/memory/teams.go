@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/accountkit/accountkit/teams"
+	"github.com/accountkit/accountkit/users"
 )
 
 // teamNameKey identifies a team's name (lower-cased) within an account.
@@ -370,4 +371,31 @@ func (s *Store) AccountUserIDs(ctx context.Context, accountID string, userIDs []
 	})
 	slices.Sort(out)
 	return slices.Compact(out), err
+}
+
+// UsersTeams implements users.Store.
+func (s *Store) UsersTeams(ctx context.Context, userIDs []string) (map[string][]users.TeamRef, error) {
+	out := map[string][]users.TeamRef{}
+	err := s.read(ctx, func() error {
+		st := &s.teamsState
+		for _, uid := range userIDs {
+			var list []*teams.Team
+			for id := range st.userTeams[uid] {
+				if tm := st.teams[id]; tm != nil {
+					list = append(list, tm)
+				}
+			}
+			if len(list) == 0 {
+				continue
+			}
+			slices.SortFunc(list, compareTeams)
+			refs := make([]users.TeamRef, len(list))
+			for i, tm := range list {
+				refs[i] = users.TeamRef{ID: tm.ID, Name: tm.Name, Source: string(tm.Source)}
+			}
+			out[uid] = refs
+		}
+		return nil
+	})
+	return out, err
 }

@@ -485,6 +485,20 @@ func testTeamUserTeams(t *testing.T, s storage.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, list)
 
+	// UsersTeams: every user's teams in one call, ordered by name;
+	// users without a team (and unknown IDs) are absent.
+	w := newUser(main, "ut-w")
+	mustCreateUser(t, s, w)
+	byUser, err := s.UsersTeams(ctx(), []string{u.ID, v.ID, w.ID, newID()})
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]users.TeamRef{
+		u.ID: {{ID: y.ID, Name: "yankee", Source: string(y.Source)}, {ID: z.ID, Name: "Zulu", Source: string(z.Source)}},
+		v.ID: {{ID: z.ID, Name: "Zulu", Source: string(z.Source)}},
+	}, byUser)
+	byUser, err = s.UsersTeams(ctx(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, byUser)
+
 	// UserTeamRoles: the union of the user's teams' roles, sorted, unique.
 	z.Roles = []string{"r2", "r1"}
 	require.NoError(t, s.UpdateTeam(ctx(), z))

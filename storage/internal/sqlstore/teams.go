@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit/teams"
+	"github.com/accountkit/accountkit/users"
 )
 
 var _ teams.Store = (*Store)(nil)
@@ -469,4 +470,31 @@ func fromNullString(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// UsersTeams implements users.Store with one query per call.
+func (s *Store) UsersTeams(ctx context.Context, userIDs []string) (map[string][]users.TeamRef, error) {
+	out := map[string][]users.TeamRef{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UserID string `bun:"user_id"`
+		ID     string `bun:"id"`
+		Name   string `bun:"name"`
+		Source string `bun:"source"`
+	}
+	err := s.idb(ctx).NewSelect().TableExpr("accountkit_team_members AS m").
+		Join("JOIN accountkit_teams AS t ON t.id = m.team_id").
+		ColumnExpr("m.user_id, t.id, t.name, t.source").
+		Where("m.user_id IN (?)", bun.List(userIDs)).
+		OrderExpr("m.user_id ASC, t.name_lower ASC, t.id ASC").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "team")
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], users.TeamRef{ID: r.ID, Name: r.Name, Source: r.Source})
+	}
+	return out, nil
 }

@@ -1,0 +1,187 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/security"
+)
+
+// The console: the account's administration pages under routeConsole.
+// Each page is listed in the navigation only for those whose permissions
+// allow it, and refused with the 403 page to anyone else; the services
+// check the permissions again (the pages never decide alone).
+const (
+	routeConsole        = "/console"
+	routeUsers          = "/console/users"
+	routeUsersExport    = "/console/users/export"
+	routeUserNew        = "/console/users/new"
+	routeUser           = "/console/users/{id}"
+	routeUserDisable    = "/console/users/{id}/disable"
+	routeUserEnable     = "/console/users/{id}/enable"
+	routeUserInvitation = "/console/users/{id}/invitation"
+	routeAPIKeys        = "/console/api-keys"
+	routeAPIKeyRevoke   = "/console/api-keys/{id}/revoke"
+	routeAudit          = "/console/audit"
+	routeAuditExport    = "/console/audit/export"
+	routeAuditVerify    = "/console/audit/verify"
+)
+
+// consolePage is one page of the console navigation: its nav key, path,
+// label, and the permissions of which one is needed to see it.
+type consolePage struct {
+	Key, Path, Label string
+	perms            []security.Permission
+	enabled          func(s Services) bool
+}
+
+var consolePages = []consolePage{
+	{Key: "users", Path: routeUsers, Label: "console.nav_users",
+		perms:   []security.Permission{security.PermUsersRead, security.PermUsersManage},
+		enabled: func(s Services) bool { return s.Users != nil && s.Teams != nil }},
+	{Key: "apikeys", Path: routeAPIKeys, Label: "console.nav_apikeys",
+		perms:   []security.Permission{security.PermAPIKeysManage},
+		enabled: func(s Services) bool { return s.APIKeys != nil }},
+	{Key: "audit", Path: routeAudit, Label: "console.nav_audit",
+		perms:   []security.Permission{security.PermAuditRead},
+		enabled: func(s Services) bool { return s.Audit != nil }},
+}
+
+// navLink is one link of the console navigation.
+type navLink struct{ Key, Href, Label string }
+
+// may reports whether the principal holds one of the permissions in its
+// own account (the pages show the principal's account tree).
+func may(p *security.Principal, perms ...security.Permission) bool {
+	if p == nil {
+		return false
+	}
+	if p.System {
+		return true
+	}
+	for _, perm := range perms {
+		if p.Permissions.Has(perm) {
+			return true
+		}
+	}
+	return false
+}
+
+// consoleNav returns the console pages the signed-in person may open.
+func (rq *request) consoleNav() []navLink {
+	var out []navLink
+	for _, cp := range consolePages {
+		if cp.enabled(rq.h.svc) && may(rq.p, cp.perms...) {
+			out = append(out, navLink{Key: cp.Key, Href: rq.h.base + cp.Path, Label: rq.tr.T(cp.Label)})
+		}
+	}
+	return out
+}
+
+// consoleRoutes registers the console pages whose services are set.
+func (h *Handler) consoleRoutes() {
+	get := func(p string, fn http.HandlerFunc) { h.mux.HandleFunc("GET "+h.base+p, fn) }
+	post := func(p string, fn http.HandlerFunc) { h.mux.HandleFunc("POST "+h.base+p, fn) }
+	any := false
+	for _, cp := range consolePages {
+		if !cp.enabled(h.svc) {
+			continue
+		}
+		any = true
+		c := func(fn func(rq *request)) http.HandlerFunc { return h.signedIn(h.allowed(cp.perms, fn)) }
+		switch cp.Key {
+		case "users":
+			manage := func(fn func(rq *request)) http.HandlerFunc {
+				return h.signedIn(h.allowed([]security.Permission{security.PermUsersManage}, fn))
+			}
+			get(routeUsers, c(h.usersPage))
+			get(routeUsersExport, c(h.usersExport))
+			get(routeUserNew, manage(h.userNewPage))
+			post(routeUserNew, manage(h.userCreate))
+			get(routeUser, c(h.userPage))
+			post(routeUserDisable, manage(h.userAction("disable")))
+			post(routeUserEnable, manage(h.userAction("enable")))
+			post(routeUserInvitation, manage(h.userAction("invitation")))
+		case "apikeys":
+			get(routeAPIKeys, c(h.apiKeysPage))
+			post(routeAPIKeys, c(h.apiKeyCreate))
+			post(routeAPIKeyRevoke, c(h.apiKeyRevoke))
+		case "audit":
+			get(routeAudit, c(h.auditPage))
+			get(routeAuditExport, c(h.auditExport))
+			get(routeAuditVerify, c(h.auditVerify))
+		}
+	}
+	if any {
+		get(routeConsole, h.signedIn(h.consoleHome))
+		get(routeConsole+"/{$}", h.signedIn(h.consoleHome))
+	}
+}
+
+// allowed refuses a console page with the 403 page to a principal who
+// holds none of the permissions.
+func (h *Handler) allowed(perms []security.Permission, fn func(rq *request)) func(rq *request) {
+	return func(rq *request) {
+		if !may(rq.p, perms...) {
+			h.forbiddenPage(rq)
+			return
+		}
+		fn(rq)
+	}
+}
+
+// consoleHome serves GET routeConsole: the first page the person may
+// open, or the 403 page.
+func (h *Handler) consoleHome(rq *request) {
+	nav := rq.consoleNav()
+	if len(nav) == 0 {
+		h.forbiddenPage(rq)
+		return
+	}
+	rq.redirect(nav[0].Href)
+}
+
+// forbiddenPage answers 403 with a page that says so, inside the signed-in
+// layout (the person keeps their navigation).
+func (h *Handler) forbiddenPage(rq *request) {
+	p := rq.newPage("console.forbidden_title")
+	p.Data = messageView{Heading: "console.forbidden_title", Text: "console.forbidden_text", Link: h.base + routeProfile, LinkText: "console.to_account", Tone: "error"}
+	rq.render(http.StatusForbidden, "message", p)
+}
+
+// consolePage returns a console page with its nav item and notice.
+func (rq *request) consolePage(title, nav string) *page {
+	p := rq.newPage(title)
+	p.Nav = "console:" + nav
+	rq.notice(p)
+	return p
+}
+
+// refused renders a service error of a console page: NotFound is the
+// not-found page (the same for another tenant's ID as for a random one),
+// Forbidden the 403 page, anything else the internal error page.
+func (rq *request) refused(err error) {
+	switch accountkit.ErrorCode(err) {
+	case accountkit.NotFound:
+		rq.h.notFoundPage(rq)
+	case accountkit.Forbidden:
+		rq.h.forbiddenPage(rq)
+	default:
+		rq.fail(err)
+	}
+}
+
+// withQuery returns path with the non-empty values as its query.
+func withQuery(path string, kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
