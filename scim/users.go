@@ -829,26 +829,33 @@ func (s *Service) lookupUsers(ctx context.Context, acc string, terms []eqTerm) (
 	return out, nil
 }
 
-// searchTerm returns a lower-cased text that every user matching e has
-// in its users.User.SearchText (username, names, email): the value of an
-// eq, co, sw or ew on one of those attributes, alone or on either side of
-// an "and".
+// searchTerm returns a word search (see accountkit.SearchWords) that every
+// user matching e satisfies in its search text (username, names, email):
+// the value of an eq or sw on one of those attributes, alone or on either
+// side of an "and". Only eq and sw qualify: a value a field equals or
+// starts with has each of its words at the start of one of the field's
+// words, which co and ew do not promise (they may begin mid-word). A
+// value the word search refuses (one-letter words, too many words) narrows
+// nothing; the filter is then evaluated on every user.
 func searchTerm(e filter.Expression) (string, bool) {
 	switch x := e.(type) {
 	case *filter.AttributeExpression:
 		v, ok := x.CompareValue.(string)
 		name, err := attrName(x.AttributePath, SchemaUser)
-		if !ok || v == "" || err != nil {
+		if !ok || strings.TrimSpace(v) == "" || err != nil {
 			return "", false
 		}
 		switch x.Operator {
-		case filter.EQ, filter.CO, filter.SW, filter.EW:
+		case filter.EQ, filter.SW:
 		default:
+			return "", false
+		}
+		if len(v) > accountkit.MaxSearchLength || accountkit.WordSearchProblem(v) != "" {
 			return "", false
 		}
 		switch name {
 		case "username", "emails", "emails.value", "name.givenname", "name.familyname":
-			return strings.ToLower(v), true
+			return strings.Join(accountkit.SearchWords(v), " "), true
 		}
 	case *filter.LogicalExpression:
 		if x.Operator == filter.AND {
