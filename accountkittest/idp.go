@@ -354,13 +354,21 @@ func (p *IdP) Post(t testing.TB, c *http.Client, samlResponse, relayState string
 	}
 	resp, err := c.Post(p.env.URL("/login/saml/"+p.slug+"/acs"), "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	require.NoError(t, err)
+	return p.env.ssoResult(t, c, resp)
+}
+
+// ssoResult reads the answer to the last step of an SSO sign-in made with
+// c: on a redirect that set a session, the env adopts it (CSRF token);
+// on a refusal, Reason holds the refusal code of the page.
+func (e *Env) ssoResult(t testing.TB, c *http.Client, resp *http.Response) *SSOResult {
+	t.Helper()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	out := &SSOResult{Client: c, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(body)}
 	if out.Status == http.StatusSeeOther {
 		if j, ok := c.Jar.(*Jar); ok && j.Cookie(auth.SessionCookie) != "" {
-			p.env.AdoptSession(t, c)
+			e.AdoptSession(t, c)
 		}
 	} else if m := reasonCode.FindStringSubmatch(out.Body); m != nil {
 		out.Reason = m[1]

@@ -2,7 +2,6 @@ package accountkittest
 
 import (
 	"crypto/rsa"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accountkit/accountkit/account"
-	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/internal/oidctest"
 	"github.com/accountkit/accountkit/sso"
 )
@@ -188,18 +186,7 @@ func (p *OIDCIssuer) SignIn(t testing.TB, returnTo string, tok IDToken) *SSOResu
 
 	resp, err = c.Get(p.env.URL(strings.TrimPrefix(cb, BaseURL)))
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	out := &SSOResult{Client: c, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(body)}
-	if out.Status == http.StatusSeeOther {
-		if j, ok := c.Jar.(*Jar); ok && j.Cookie(auth.SessionCookie) != "" {
-			p.env.AdoptSession(t, c)
-		}
-	} else if m := reasonCode.FindStringSubmatch(out.Body); m != nil {
-		out.Reason = m[1]
-	}
-	return out
+	return p.env.ssoResult(t, c, resp)
 }
 
 // IDTokenFor returns an ID token the provider signs for the client with
