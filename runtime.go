@@ -29,6 +29,18 @@ type Runtime struct {
 	// it, while a frozen database cannot hold it forever (default
 	// DefaultDetachTimeout).
 	DetachTimeout time.Duration
+	// Tracer starts the spans of read-only service calls (see StartCall);
+	// nil traces nothing. kit sets it from its TracerProvider.
+	Tracer CallTracer
+}
+
+// CallTracer starts the span of a service call. The root package knows no
+// tracing library: kit plugs in its OpenTelemetry implementation.
+type CallTracer interface {
+	// StartCall starts the span of the exported service method that
+	// called Runtime.StartCall and returns the context to run the call in
+	// and the function that ends the span with the call's error.
+	StartCall(ctx context.Context) (context.Context, func(error))
 }
 
 // errNoEvents is returned by Runtime.WithDefaults.
@@ -62,6 +74,26 @@ func NewRuntime() Runtime {
 	r, _ := Runtime{Events: NewEvents()}.WithDefaults()
 	return r
 }
+
+// StartCall starts the span of a read-only service method: one that runs
+// no transaction, whose change-less work would otherwise have no span of
+// its own (a method that changes state gets its span from its
+// transaction). A service method that reads begins with
+//
+//	ctx, end := s.rt.StartCall(ctx)
+//	defer end(&err)
+//
+// with err its named error result. Without a Tracer it costs nothing.
+func (r Runtime) StartCall(ctx context.Context) (context.Context, func(*error)) {
+	if r.Tracer == nil {
+		return ctx, endNothing
+	}
+	ctx, end := r.Tracer.StartCall(ctx)
+	return ctx, func(err *error) { end(*err) }
+}
+
+// endNothing is StartCall's end without a Tracer.
+func endNothing(*error) {}
 
 // Now returns the clock's time.
 func (r Runtime) Now() time.Time { return r.Clock.Now() }

@@ -203,7 +203,9 @@ func (s *Service) loadCustomization(ctx context.Context, accountID string) (*Cus
 
 // Customization returns an account's customization. It requires
 // PermAccountSettings. Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Customization(ctx context.Context, accountID string) (*Customization, error) {
+func (s *Service) Customization(ctx context.Context, accountID string) (_ *Customization, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermAccountSettings, accountID); err != nil {
 		return nil, err
 	}
@@ -663,7 +665,9 @@ func CheckLogo(contentType string, data []byte) (string, error) {
 // Logo returns an enabled account's logo by the account's slug, for the
 // public logo route: no principal is needed. Errors: NotFound (unknown or
 // disabled account, or no logo).
-func (s *Service) Logo(ctx context.Context, slug string) (*Logo, error) {
+func (s *Service) Logo(ctx context.Context, slug string) (_ *Logo, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	a, err := s.publicAccount(ctx, slug)
 	if err != nil {
 		return nil, err
@@ -802,7 +806,9 @@ type Branding struct {
 
 // BrandingBySlug returns the public branding of an enabled account. No
 // principal is needed. Errors: NotFound (unknown or disabled).
-func (s *Service) BrandingBySlug(ctx context.Context, slug string) (*Branding, error) {
+func (s *Service) BrandingBySlug(ctx context.Context, slug string) (_ *Branding, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	a, err := s.publicAccount(ctx, slug)
 	if err != nil {
 		return nil, err
@@ -812,7 +818,9 @@ func (s *Service) BrandingBySlug(ctx context.Context, slug string) (*Branding, e
 
 // BrandingByHost returns the public branding of the enabled account whose
 // verified hostname is host (see ResolveHost). Errors: NotFound.
-func (s *Service) BrandingByHost(ctx context.Context, host string) (*Branding, error) {
+func (s *Service) BrandingByHost(ctx context.Context, host string) (_ *Branding, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	a, err := s.ResolveHost(ctx, host)
 	if err != nil {
 		return nil, err

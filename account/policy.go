@@ -304,7 +304,9 @@ func (ep *EffectivePolicy) EnforcingAccounts() []string {
 // EffectivePolicy returns the account's effective security policy with
 // where each inherited value comes from. It requires PermSecurityManage.
 // Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) EffectivePolicy(ctx context.Context, accountID string) (*EffectivePolicy, error) {
+func (s *Service) EffectivePolicy(ctx context.Context, accountID string) (_ *EffectivePolicy, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSecurityManage, accountID); err != nil {
 		return nil, err
 	}

@@ -212,7 +212,9 @@ func ValidateSlug(s string) string {
 // Get returns an account. A principal may read its own account and, with
 // PermAccountsManage, any account below it. Errors: Unauthenticated,
 // NotFound, Forbidden.
-func (s *Service) Get(ctx context.Context, id string) (*Account, error) {
+func (s *Service) Get(ctx context.Context, id string) (_ *Account, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
@@ -228,7 +230,9 @@ func (s *Service) Get(ctx context.Context, id string) (*Account, error) {
 }
 
 // GetBySlug returns the account with the slug, under the same rules as Get.
-func (s *Service) GetBySlug(ctx context.Context, slug string) (*Account, error) {
+func (s *Service) GetBySlug(ctx context.Context, slug string) (_ *Account, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if ValidateSlug(slug) != "" {
 		return nil, accountkit.Errorf(accountkit.NotFound, "account not found")
 	}
@@ -364,7 +368,9 @@ type Page struct {
 // List returns the sub-accounts of an account ordered by slug. It requires
 // PermAccountsManage in that account. Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+func (s *Service) List(ctx context.Context, in ListInput) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
@@ -412,7 +418,9 @@ func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
 
 // Current returns the principal's own account. Errors: Unauthenticated,
 // NotFound (the system principal has no account).
-func (s *Service) Current(ctx context.Context) (*Account, error) {
+func (s *Service) Current(ctx context.Context) (_ *Account, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")

@@ -127,7 +127,9 @@ type SecurityUpdate struct {
 // ResolvePolicy), without a permission check: every enforcement point
 // (sign-in lockout, sessions, password rules and expiry, the 2FA
 // requirement, the inactivity job) uses it.
-func (s *Service) Policy(ctx context.Context, accountID string) (*SecuritySettings, error) {
+func (s *Service) Policy(ctx context.Context, accountID string) (_ *SecuritySettings, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	ep, err := ResolvePolicy(ctx, s.store, accountID)
 	if err != nil {
 		return nil, err
@@ -138,7 +140,9 @@ func (s *Service) Policy(ctx context.Context, accountID string) (*SecuritySettin
 // SecuritySettings returns an account's effective security settings (see
 // Policy; EffectivePolicy tells where inherited values come from). It
 // requires PermSecurityManage. Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) SecuritySettings(ctx context.Context, accountID string) (*SecuritySettings, error) {
+func (s *Service) SecuritySettings(ctx context.Context, accountID string) (_ *SecuritySettings, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSecurityManage, accountID); err != nil {
 		return nil, err
 	}

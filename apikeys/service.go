@@ -360,7 +360,9 @@ func (s *Service) keyInTree(ctx context.Context, id string) (*Key, *security.Pri
 
 // Get returns a key (never its secret). It requires PermAPIKeysManage in
 // the key's account. Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Get(ctx context.Context, id string) (*Key, error) {
+func (s *Service) Get(ctx context.Context, id string) (_ *Key, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	k, _, err := s.keyInTree(ctx, id)
 	return k, err
 }
@@ -497,7 +499,9 @@ type Page struct {
 // List returns the keys of an account, newest first, without secrets. It
 // requires PermAPIKeysManage there. Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+func (s *Service) List(ctx context.Context, in ListInput) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermAPIKeysManage, in.AccountID); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,9 @@ type Page struct {
 // List returns a page of events, newest first. Paging with NextCursor stays
 // correct while new events arrive: they never appear on later pages.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
+func (s *Service) List(ctx context.Context, q Query) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	f, err := s.filter(ctx, q)
 	if err != nil {
 		return nil, err
@@ -232,7 +234,9 @@ var csvHeader = []string{"time", "account_id", "actor_id", "actor", "item", "act
 // formula are prefixed with a single quote. The export itself is recorded
 // ("Logs export to file completed/failed"). Errors: as List, plus write
 // errors from w.
-func (s *Service) Export(ctx context.Context, q Query, w io.Writer) error {
+func (s *Service) Export(ctx context.Context, q Query, w io.Writer) (err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	q.Cursor, q.Limit = "", 0
 	f, err := s.filter(ctx, q)
 	entry := Entry{
@@ -323,7 +327,9 @@ type VerifyResult struct {
 // belongs to and reports the first event that was altered, removed or
 // inserted out of band. It requires PermAuditRead in the main account.
 // Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, error) {
+func (s *Service) Verify(ctx context.Context, accountID string) (_ *VerifyResult, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
@@ -388,7 +394,9 @@ func (s *Service) Verify(ctx context.Context, accountID string) (*VerifyResult, 
 // Catalogue returns the event catalogue (see View) for filter drop-downs.
 // It requires PermAuditRead on the principal's account. Errors:
 // Unauthenticated, Forbidden.
-func (s *Service) Catalogue(ctx context.Context) (*CatalogueView, error) {
+func (s *Service) Catalogue(ctx context.Context) (_ *CatalogueView, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p := security.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")

@@ -153,7 +153,9 @@ func (s *Service) MySeat(ctx context.Context) (held, known bool, err error) {
 
 // Me returns the signed-in user. Errors: Unauthenticated (no user signed
 // in), NotFound.
-func (s *Service) Me(ctx context.Context) (*users.User, error) {
+func (s *Service) Me(ctx context.Context) (_ *users.User, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err

@@ -48,7 +48,9 @@ func (s *Service) live(sess *Session) bool {
 // Sessions returns the signed-in user's live sessions, newest first. The
 // one the principal signed in with has the principal's SessionID. Errors:
 // Unauthenticated, Forbidden (not a user).
-func (s *Service) Sessions(ctx context.Context) ([]*Session, error) {
+func (s *Service) Sessions(ctx context.Context) (_ []*Session, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	_, u, err := s.signedIn(ctx)
 	if err != nil {
 		return nil, err

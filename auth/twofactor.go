@@ -846,7 +846,9 @@ type TwoFactorStatus struct {
 
 // TwoFactorStatus returns the signed-in user's 2FA status.
 // Errors: Unauthenticated, Forbidden (not a user).
-func (s *Service) TwoFactorStatus(ctx context.Context) (*TwoFactorStatus, error) {
+func (s *Service) TwoFactorStatus(ctx context.Context) (_ *TwoFactorStatus, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err

@@ -183,7 +183,10 @@ func New(opts Options) (*Kit, error) {
 	// The services share one store whose transactions open the service
 	// spans (accountkit.users.Create, ...); the kit's own checks (ready,
 	// jobs) use the host's store as given.
-	var st storage.Store = tracedStore{Store: opts.Store, spans: telemetry.NewServices(opts.TracerProvider)}
+	// Read-only service calls open theirs through the Runtime's Tracer.
+	spans := telemetry.NewServices(opts.TracerProvider)
+	rt.Tracer = spans
+	var st storage.Store = tracedStore{Store: opts.Store, spans: spans}
 	k := &Kit{Runtime: rt, Authorizer: security.NewAuthorizer(opts.Store), store: opts.Store, trusted: opts.TrustedProxies, development: opts.Development}
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
 		return nil, err

@@ -149,3 +149,46 @@ func notSelfNested(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 		}
 	}
 }
+
+// TestKit_ReadSpans: a read-only call, which runs no transaction, still
+// gets its service span under the server span (through
+// accountkit.Runtime.StartCall), with the error code when refused.
+func TestKit_ReadSpans(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ak.db"), sqlite.WithMigrate())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	env := kittest.NewWithStore(t, store, func(o *kit.Options) { o.TracerProvider = tp })
+	acc := env.MainAccount(t, "acme")
+	env.ActiveUser(t, acc, "ann", security.RoleAccountManager)
+	token := env.Login(t, "ann", kittest.Password)
+
+	for _, c := range []struct{ path, span, code string }{
+		{"/api/v1/teams", "accountkit.teams.List", ""},
+		{"/api/v1/users", "accountkit.users.List", ""},
+		{"/api/v1/users/0190c6f0-0000-7000-8000-000000000000", "accountkit.users.Get", "not_found"},
+	} {
+		spans.Reset()
+		res := env.Do(t, "GET", c.path, token, nil)
+		require.Less(t, res.Status, 500, string(res.Body))
+		var server, svc sdktrace.ReadOnlySpan
+		for _, s := range spans.Ended() {
+			switch s.Name() {
+			case "GET " + c.path:
+				server = s
+			case c.span:
+				svc = s
+			}
+			if s.Name() == "GET /api/v1/users/{id}" {
+				server = s
+			}
+		}
+		require.NotNil(t, svc, "%s: service span among %v", c.path, spanNames(spans.Ended()))
+		require.NotNil(t, server, "%s: server span among %v", c.path, spanNames(spans.Ended()))
+		assert.Equal(t, server.SpanContext().SpanID(), svc.Parent().SpanID(), "%s: child of the server span", c.path)
+		attrs := attribute.NewSet(svc.Attributes()...)
+		code, _ := attrs.Value("accountkit.error.code")
+		assert.Equal(t, c.code, code.AsString(), c.path)
+	}
+}

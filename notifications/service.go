@@ -237,7 +237,9 @@ type InboxPage struct {
 // Inbox returns the signed-in user's notifications, newest first, and the
 // number of unread ones. Errors: Unauthenticated, Forbidden (not a user,
 // e.g. an API key), Invalid.
-func (s *Service) Inbox(ctx context.Context, in InboxInput) (*InboxPage, error) {
+func (s *Service) Inbox(ctx context.Context, in InboxInput) (_ *InboxPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := userPrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -305,7 +307,9 @@ func (s *Service) MarkAllRead(ctx context.Context) (int, error) {
 
 // Subscriptions returns every type and whether the signed-in user
 // receives it. Errors: Unauthenticated, Forbidden.
-func (s *Service) Subscriptions(ctx context.Context) ([]Subscription, error) {
+func (s *Service) Subscriptions(ctx context.Context) (_ []Subscription, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := userPrincipal(ctx)
 	if err != nil {
 		return nil, err
@@ -397,7 +401,9 @@ type Page struct {
 // newest first: the view an Account Manager of a main account opens for a
 // sub-account. It requires PermAccountSettings in that account. Errors:
 // Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) AccountNotifications(ctx context.Context, in AccountInput) (*Page, error) {
+func (s *Service) AccountNotifications(ctx context.Context, in AccountInput) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermAccountSettings, in.AccountID); err != nil {
 		return nil, err
 	}

@@ -124,7 +124,9 @@ func (s *Service) CreateGroup(ctx context.Context, in *groupIn) (*Group, error) 
 
 // GetGroup returns a team of the client's account, with its members unless
 // excluded. Errors: Unauthenticated, Forbidden, NotFound.
-func (s *Service) GetGroup(ctx context.Context, id string, withMembers bool) (*Group, error) {
+func (s *Service) GetGroup(ctx context.Context, id string, withMembers bool) (_ *Group, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	ctx, acc, err := s.client(ctx)
 	if err != nil {
 		return nil, err
@@ -346,7 +348,9 @@ func (s *Service) DeleteGroup(ctx context.Context, id, ifMatch string) error {
 // ListGroups lists the teams of the client's account matching the filter
 // (id, externalId, displayName, members.value, meta.*), ordered by name.
 // Errors: Unauthenticated, Forbidden, Invalid (invalidFilter).
-func (s *Service) ListGroups(ctx context.Context, in PageInput) (*ListResponse[Group], error) {
+func (s *Service) ListGroups(ctx context.Context, in PageInput) (_ *ListResponse[Group], err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	ctx, acc, err := s.client(ctx)
 	if err != nil {
 		return nil, err

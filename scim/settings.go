@@ -23,7 +23,9 @@ type SettingsInput struct {
 // when none were set). It requires PermAccountSettings in the account.
 // Errors: Unauthenticated, NotFound (account unknown or outside the
 // principal's tree), Forbidden.
-func (s *Service) Settings(ctx context.Context, accountID string) (*Settings, error) {
+func (s *Service) Settings(ctx context.Context, accountID string) (_ *Settings, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermAccountSettings, accountID); err != nil {
 		return nil, err
 	}

@@ -148,7 +148,9 @@ func (s *Service) CreateUser(ctx context.Context, in *userIn) (*User, error) {
 
 // GetUser returns a user of the client's account. Errors: Unauthenticated,
 // Forbidden, NotFound.
-func (s *Service) GetUser(ctx context.Context, id string) (*User, error) {
+func (s *Service) GetUser(ctx context.Context, id string) (_ *User, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	ctx, acc, err := s.client(ctx)
 	if err != nil {
 		return nil, err
@@ -665,7 +667,9 @@ const scanBatch = 500
 // account's users in order and evaluates it on each (see docs/scim.md).
 // Errors: Unauthenticated, Forbidden, Invalid (invalidFilter, an
 // unsupported sortBy).
-func (s *Service) ListUsers(ctx context.Context, in PageInput) (*ListResponse[User], error) {
+func (s *Service) ListUsers(ctx context.Context, in PageInput) (_ *ListResponse[User], err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	ctx, acc, err := s.client(ctx)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,9 @@ type Overview struct {
 // Overview returns the seat usage of the tree of accountID (default: the
 // principal's account). It requires PermSeatsManage in that account.
 // Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Overview(ctx context.Context, accountID string) (*Overview, error) {
+func (s *Service) Overview(ctx context.Context, accountID string) (_ *Overview, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	acc, err := s.scope(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -208,7 +210,9 @@ func (d *usageData) usage(a *account.Account) *AccountUsage {
 // its slug order) with their seat usage, ordered by slug. It requires
 // PermSeatsManage in AccountID. Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
-func (s *Service) Accounts(ctx context.Context, in AccountsInput) (*AccountsPage, error) {
+func (s *Service) Accounts(ctx context.Context, in AccountsInput) (_ *AccountsPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	top, err := s.scope(ctx, in.AccountID)
 	if err != nil {
 		return nil, err
@@ -313,7 +317,9 @@ type HoldersPage struct {
 // last sign-in, roles, when the seat was assigned), ordered by username.
 // It requires PermSeatsManage in AccountID. Errors: Unauthenticated,
 // NotFound, Forbidden, Invalid.
-func (s *Service) Holders(ctx context.Context, in HoldersInput) (*HoldersPage, error) {
+func (s *Service) Holders(ctx context.Context, in HoldersInput) (_ *HoldersPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	return s.holders(ctx, in, false)
 }
 
@@ -325,7 +331,9 @@ func (s *Service) Holders(ctx context.Context, in HoldersInput) (*HoldersPage, e
 // none of Options.SeatRoles. Filters: account, role, search, last sign-in
 // and seat assignment ranges. It requires PermSeatsManage. Errors:
 // Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) Inactive(ctx context.Context, in HoldersInput) (*HoldersPage, error) {
+func (s *Service) Inactive(ctx context.Context, in HoldersInput) (_ *HoldersPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	in.IncludeSubaccounts = true
 	return s.holders(ctx, in, true)
 }
@@ -477,7 +485,9 @@ type MembersPage struct {
 // their seat or nil, for assigning and unassigning seats with a toggle.
 // Search matches names, username and email. It requires PermSeatsManage in
 // the account. Errors: Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) Members(ctx context.Context, accountID, search, cursor string, limit int) (*MembersPage, error) {
+func (s *Service) Members(ctx context.Context, accountID, search, cursor string, limit int) (_ *MembersPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	acc, err := s.scope(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -552,7 +562,9 @@ type LogPage struct {
 // removal, bulk removal, limit and purchased-seat change, failed attempts
 // too. It requires PermSeatsManage. Errors: Unauthenticated, NotFound,
 // Forbidden, Invalid.
-func (s *Service) Log(ctx context.Context, in LogInput) (*LogPage, error) {
+func (s *Service) Log(ctx context.Context, in LogInput) (_ *LogPage, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	acc, err := s.scope(ctx, in.AccountID)
 	if err != nil {
 		return nil, err
@@ -624,7 +636,9 @@ var reportHeader = []string{"account_id", "account_name", "account_slug", "paren
 // read in batches, so memory stays constant; cells are defused against
 // formula injection. It requires PermSeatsManage and is audited ("Report
 // downloaded." / "Report download failed.").
-func (s *Service) Report(ctx context.Context, accountID string, w io.Writer) error {
+func (s *Service) Report(ctx context.Context, accountID string, w io.Writer) (err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return err

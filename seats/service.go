@@ -877,7 +877,9 @@ func (s *Service) SetPurchased(ctx context.Context, mainAccountID string, purcha
 // themselves; asking about another user requires PermSeatsManage in that
 // user's account tree. Errors: Unauthenticated, NotFound (also a user of
 // another tree), Forbidden.
-func (s *Service) HoldsSeat(ctx context.Context, userID string) (bool, error) {
+func (s *Service) HoldsSeat(ctx context.Context, userID string) (_ bool, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return false, err

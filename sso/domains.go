@@ -115,7 +115,9 @@ func DomainRecord(d *Domain) account.DNSRecord {
 // Domains returns the account's claimed email domains ordered by domain.
 // It requires PermSSOManage in the account. Errors: Unauthenticated,
 // NotFound, Forbidden.
-func (s *Service) Domains(ctx context.Context, accountID string) ([]*Domain, error) {
+func (s *Service) Domains(ctx context.Context, accountID string) (_ []*Domain, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 		return nil, err
 	}
@@ -125,7 +127,9 @@ func (s *Service) Domains(ctx context.Context, accountID string) ([]*Domain, err
 // Domain returns one claimed domain of the account. It requires
 // PermSSOManage in the account; a claim of another account answers
 // NotFound. Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Domain(ctx context.Context, accountID, id string) (*Domain, error) {
+func (s *Service) Domain(ctx context.Context, accountID, id string) (_ *Domain, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 		return nil, err
 	}
@@ -336,7 +340,9 @@ const noAccountID = "00000000-0000-0000-0000-000000000000"
 // no more than that a verified domain uses SSO (see docs/domains.md).
 // Requests are limited per client IP (Options.DiscoverPerIP). Errors:
 // Invalid (email), TooManyRequests.
-func (s *Service) Discover(ctx context.Context, email string) (*Discovery, error) {
+func (s *Service) Discover(ctx context.Context, email string) (_ *Discovery, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if err := s.throttle.Take(ctx, scopeDiscoverIP, security.ClientFrom(ctx).IP, s.opts.DiscoverPerIP); err != nil {
 		return nil, err
 	}

@@ -573,7 +573,9 @@ func (s *Service) recordFailure(ctx context.Context, accountID string, in ACSInp
 // Metadata returns the SP metadata of the account with the slug, once the
 // account has saved an SSO configuration (enabled or not).
 // Errors: NotFound.
-func (s *Service) Metadata(ctx context.Context, slug string) ([]byte, error) {
+func (s *Service) Metadata(ctx context.Context, slug string) (_ []byte, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	notFound := accountkit.Errorf(accountkit.NotFound, "single sign-on is not configured")
 	if s.base == "" || account.ValidateSlug(slug) != "" {
 		return nil, notFound

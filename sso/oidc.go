@@ -237,7 +237,9 @@ func (s *Service) loadOIDC(ctx context.Context, accountID string) (*OIDCConfig, 
 // URI to register at the provider. It requires PermSSOManage in the
 // account. Errors: Unauthenticated, NotFound (also for accounts outside
 // the principal's tree), Forbidden.
-func (s *Service) OIDCConnection(ctx context.Context, accountID string) (*OIDCView, error) {
+func (s *Service) OIDCConnection(ctx context.Context, accountID string) (_ *OIDCView, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 		return nil, err
 	}

@@ -322,7 +322,9 @@ func (s *Service) load(ctx context.Context, accountID string) (*Config, bool, er
 // IdP administrator. It requires PermSSOManage in the account.
 // Errors: Unauthenticated, NotFound (also for accounts outside the
 // principal's tree), Forbidden.
-func (s *Service) Config(ctx context.Context, accountID string) (*View, error) {
+func (s *Service) Config(ctx context.Context, accountID string) (_ *View, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.authz.Require(ctx, security.PermSSOManage, accountID); err != nil {
 		return nil, err
 	}

@@ -218,7 +218,9 @@ func (s *Service) newTeam(accountID, name string, src Source) *Team {
 // Get returns a team with its member count. It requires PermTeamsManage or
 // PermUsersRead in the team's account. Errors: Unauthenticated, NotFound,
 // Forbidden.
-func (s *Service) Get(ctx context.Context, id string) (*Team, error) {
+func (s *Service) Get(ctx context.Context, id string) (_ *Team, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	return s.teamInTree(ctx, id, false)
 }
 
@@ -335,7 +337,9 @@ type Page struct {
 // List returns the teams of an account ordered by name (ignoring case),
 // then ID. It requires PermTeamsManage or PermUsersRead in the account.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+func (s *Service) List(ctx context.Context, in ListInput) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
@@ -387,7 +391,9 @@ type MembersInput struct {
 // Members returns a page of a team's members ordered by username. It
 // requires PermTeamsManage or PermUsersRead in the team's account.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) Members(ctx context.Context, teamID string, in MembersInput) (*users.Page, error) {
+func (s *Service) Members(ctx context.Context, teamID string, in MembersInput) (_ *users.Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	t, err := s.teamInTree(ctx, teamID, false)
 	if err != nil {
 		return nil, err

@@ -51,7 +51,9 @@ type Page struct {
 // List returns users of an account (optionally with its sub-accounts)
 // matching the filters. It requires PermUsersRead or PermUsersManage.
 // Errors: Unauthenticated, NotFound, Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, in ListInput) (*Page, error) {
+func (s *Service) List(ctx context.Context, in ListInput) (_ *Page, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	f, err := s.filter(ctx, in)
 	if err != nil {
 		return nil, err
@@ -84,7 +86,9 @@ func userIDs(list []*User) []string {
 // requires PermUsersRead or PermUsersManage over the user; a user of
 // another account tree is NotFound, like one that does not exist.
 // Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Teams(ctx context.Context, id string) ([]TeamRef, error) {
+func (s *Service) Teams(ctx context.Context, id string) (_ []TeamRef, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -195,7 +199,9 @@ var exportHeader = []string{"id", "account_id", "username", "first_name", "last_
 // Export writes every user matching in (ignoring Cursor and Limit) to w as
 // CSV or a JSON array, reading the store in batches so memory stays
 // constant. Audited ("Report downloaded" / "Report download failed").
-func (s *Service) Export(ctx context.Context, in ListInput, format ExportFormat, w io.Writer) error {
+func (s *Service) Export(ctx context.Context, in ListInput, format ExportFormat, w io.Writer) (err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	in.Cursor, in.Limit = "", 0
 	p, err := principal(ctx)
 	if err != nil {

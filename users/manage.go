@@ -148,7 +148,9 @@ func conflictField(err error, u *User) error {
 // Get returns a user. It requires PermUsersRead (or PermUsersManage) in the
 // user's account; a user may always read themselves. Errors:
 // Unauthenticated, NotFound, Forbidden.
-func (s *Service) Get(ctx context.Context, id string) (*User, error) {
+func (s *Service) Get(ctx context.Context, id string) (_ *User, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err

@@ -180,7 +180,9 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 // Roles lists the roles usable in an account: the built-in and host roles
 // and the custom roles of the account and the accounts above it. Any
 // principal of the tree may list them.
-func (s *Service) Roles(ctx context.Context, accountID string) ([]RoleView, error) {
+func (s *Service) Roles(ctx context.Context, accountID string) (_ []RoleView, err error) {
+	ctx, end := s.rt.StartCall(ctx)
+	defer end(&err)
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err

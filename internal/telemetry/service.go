@@ -26,13 +26,15 @@ const (
 // modulePrefix is how the module's functions are named in the call stack.
 const modulePrefix = "github.com/accountkit/accountkit/"
 
-// Services starts one internal span per service call that runs in a
-// transaction, named after the exported service method that opened it:
-// accountkit.<package>.<Method>, e.g. accountkit.users.Create. Every
-// service method that changes state runs in a transaction (its change and
-// its audit event commit together), so the transaction helper is the one
-// place that sees every such call; the method is read from the call stack,
-// so no service method carries tracing code.
+// Services starts one internal span per service call, named after the
+// exported service method: accountkit.<package>.<Method>, e.g.
+// accountkit.users.Create. Every service method that changes state runs in
+// a transaction (its change and its audit event commit together), so the
+// transaction helper (InTx) is the one place that sees every such call;
+// a read-only method, which runs no transaction, starts its span with
+// accountkit.Runtime.StartCall, which calls StartCall. Either way the
+// method is read from the call stack, so the name cannot drift from the
+// code.
 type Services struct {
 	tracer trace.Tracer
 }
@@ -61,23 +63,46 @@ const Unnamed = "accountkit.transaction"
 // sampled) pay for starting a no-op span; samplers see the provisional
 // name Unnamed.
 func (s *Services) InTx(ctx context.Context, inTx func(context.Context, func(context.Context) error) error, fn func(context.Context) error) error {
+	sctx, end := s.start(ctx)
+	err := inTx(sctx, fn)
+	end(err)
+	return err
+}
+
+// StartCall starts the span of the read-only service method that called
+// accountkit.Runtime.StartCall (see accountkit.CallTracer), with the same
+// name, nesting and attributes as the span InTx opens for a change.
+func (s *Services) StartCall(ctx context.Context) (context.Context, func(error)) {
+	return s.start(ctx)
+}
+
+// noEnd ends no span.
+func noEnd(error) {}
+
+// start starts the span of the innermost exported service method on the
+// stack, unless ctx lies in an unsampled trace or already in that
+// method's span, and returns the context inside it and the function that
+// ends it with the call's error.
+func (s *Services) start(ctx context.Context) (context.Context, func(error)) {
 	if parent := trace.SpanContextFromContext(ctx); parent.IsValid() && !trace.SpanFromContext(ctx).IsRecording() {
-		return inTx(ctx, fn)
+		return ctx, noEnd
 	}
+	// Frames to skip: runtime.Callers, Operation, start, and InTx or
+	// StartCall; Operation walks further up to the service method.
+	const skip = 4
 	var name string
 	if outer, nested := ctx.Value(opKey{}).(string); nested {
 		// Inside a service span: a span only for another method.
-		if name = Operation(3); name == "" || name == outer {
-			return inTx(ctx, fn)
+		if name = Operation(skip); name == "" || name == outer {
+			return ctx, noEnd
 		}
 	}
 	sctx, span := s.tracer.Start(ctx, Unnamed, trace.WithSpanKind(trace.SpanKindInternal))
 	if !span.IsRecording() {
-		return inTx(ctx, fn)
+		return ctx, noEnd
 	}
-	defer span.End()
 	if name == "" {
-		if name = Operation(3); name == "" {
+		if name = Operation(skip); name == "" {
 			name = Unnamed
 		}
 	}
@@ -88,13 +113,14 @@ func (s *Services) InTx(ctx context.Context, inTx func(context.Context, func(con
 			span.SetAttributes(keyAccount.String(p.AccountID))
 		}
 	}
-	err := inTx(context.WithValue(sctx, opKey{}, name), fn)
-	if err != nil {
-		code := string(accountkit.ErrorCode(err))
-		span.SetAttributes(keyErrorCode.String(code))
-		span.SetStatus(codes.Error, code)
+	return context.WithValue(sctx, opKey{}, name), func(err error) {
+		if err != nil {
+			code := string(accountkit.ErrorCode(err))
+			span.SetAttributes(keyErrorCode.String(code))
+			span.SetStatus(codes.Error, code)
+		}
+		span.End()
 	}
-	return err
 }
 
 // principalKind is "system", "apikey", "user" or "anonymous".
