@@ -99,7 +99,17 @@ func (h *Handler) writeSecurity(w http.ResponseWriter, r *http.Request, ep *Effe
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, securityJSON(ep, names))
+	ret, err := h.svc.AuditRetention(r.Context(), ep.Settings.AccountID)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	out := securityJSON(ep, names)
+	out.AuditRetentionDays = ret.Days
+	if ret.MainAccountID != ep.Settings.AccountID {
+		out.InheritedFrom["audit_retention_days"] = accountRef{ID: ret.MainAccountID, Name: ret.MainAccountName}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // securityValues are the settings themselves, inlined in securityOut.
@@ -139,6 +149,9 @@ type securityOut struct {
 	Policies      []policyJSON          `json:"policies"`
 	InheritedFrom map[string]accountRef `json:"inherited_from"`
 	Own           securityValues        `json:"own"`
+	// AuditRetentionDays is the main account's audit retention (0: kept
+	// forever); a sub-account shows it inherited from the main account.
+	AuditRetentionDays int `json:"audit_retention_days"`
 }
 
 func values(s *SecuritySettings) securityValues {
