@@ -106,9 +106,7 @@ func (h *Handler) writeSecurity(w http.ResponseWriter, r *http.Request, ep *Effe
 	}
 	out := securityJSON(ep, names)
 	out.AuditRetentionDays = ret.Days
-	if ret.MainAccountID != ep.Settings.AccountID {
-		out.InheritedFrom["audit_retention_days"] = accountRef{ID: ret.MainAccountID, Name: ret.MainAccountName}
-	}
+	out.AuditRetentionAccount = accountRef{ID: ret.MainAccountID, Name: ret.MainAccountName}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -150,8 +148,10 @@ type securityOut struct {
 	InheritedFrom map[string]accountRef `json:"inherited_from"`
 	Own           securityValues        `json:"own"`
 	// AuditRetentionDays is the main account's audit retention (0: kept
-	// forever); a sub-account shows it inherited from the main account.
-	AuditRetentionDays int `json:"audit_retention_days"`
+	// forever), AuditRetentionAccount the main account it is set on: a
+	// sub-account shows its main account's.
+	AuditRetentionDays    int        `json:"audit_retention_days"`
+	AuditRetentionAccount accountRef `json:"audit_retention_account"`
 }
 
 func values(s *SecuritySettings) securityValues {

@@ -451,13 +451,13 @@ func TestRetention_Setting(t *testing.T) {
 				r := env.Do(t, "GET", path, boss, nil)
 				require.Equal(t, 200, r.Status, string(r.Body))
 				var out struct {
-					Days          int            `json:"audit_retention_days"`
-					Attempts      int            `json:"max_login_attempts"`
-					InheritedFrom map[string]any `json:"inherited_from"`
+					Days     int            `json:"audit_retention_days"`
+					Attempts int            `json:"max_login_attempts"`
+					Account  map[string]any `json:"audit_retention_account"`
 				}
 				r.JSON(t, &out)
 				require.Equal(t, account.DefaultMaxLoginAttempts, out.Attempts, "nothing else changed")
-				return out.Days, out.InheritedFrom
+				return out.Days, out.Account
 			}
 
 			for _, body := range []map[string]any{
@@ -504,9 +504,10 @@ func TestRetention_Setting(t *testing.T) {
 			require.NotNil(t, retained, "a catalogued event of its own")
 			assert.Equal(t, "forever -> 30", retained.Details["audit_retention_days"])
 			assert.Equal(t, "boss", retained.ActorName)
-			d, inherited := days("/api/v1/accounts/" + sub.ID + "/security")
+			d, setOn := days("/api/v1/accounts/" + sub.ID + "/security")
 			assert.Equal(t, 30, d, "a sub-account shows its main account's")
-			assert.Equal(t, acme.ID, inherited["audit_retention_days"].(map[string]any)["id"])
+			assert.Equal(t, acme.ID, setOn["id"])
+			assert.Equal(t, "Acme", setOn["name"])
 			r = env.Do(t, "GET", "/api/v1/accounts/"+globex.ID+"/security", mallory, nil)
 			require.Equal(t, 200, r.Status)
 			assert.Contains(t, string(r.Body), `"audit_retention_days":0`, "another tenant keeps its own")
