@@ -686,3 +686,49 @@ func independentVerify(t *testing.T, env *kittest.Env, mainID string) error {
 	}
 	return nil
 }
+
+// purgeDuringRead runs hook once, before the first ListAuditChain made
+// outside a transaction after it is armed: a purge that commits while
+// Verify reads the events.
+type purgeDuringRead struct {
+	storage.Store
+	mu   sync.Mutex
+	hook func()
+}
+
+func (s *purgeDuringRead) ListAuditChain(ctx context.Context, main string, after int64, limit int) ([]*audit.Event, error) {
+	s.mu.Lock()
+	hook := s.hook
+	s.hook = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return s.Store.ListAuditChain(ctx, main, after, limit)
+}
+
+// TestRetention_VerifyDuringPurge: a purge that commits after Verify read
+// the checkpoints moves the start of the chain; Verify starts again from
+// the new checkpoint instead of reporting the chain broken.
+func TestRetention_VerifyDuringPurge(t *testing.T) {
+	t.Parallel()
+	ps := &purgeDuringRead{Store: kittest.Stores()["memory"](t)}
+	env := retentionEnv(t, ps, testKey(8))
+	acme := env.MainAccount(t, "acme")
+	record(t, env, acme.ID, 5, "Chatbot", "Old")
+	setRetention(t, env, acme, 30)
+	env.Clock.Advance(31 * 24 * time.Hour)
+	record(t, env, acme.ID, 2, "Chatbot", "Recent")
+	purged := 0
+	ps.mu.Lock()
+	ps.hook = func() {
+		n, err := env.Kit.Audit.PurgeRetention(env.System())
+		require.NoError(t, err)
+		purged = n
+	}
+	ps.mu.Unlock()
+	res := verify(t, env, acme.ID)
+	require.Positive(t, purged, "the purge ran during Verify")
+	assert.True(t, res.OK, "%+v", res)
+	assert.Equal(t, 1, res.Checkpoints, "the second pass started from the new checkpoint")
+}
