@@ -99,7 +99,15 @@ func (h *Handler) writeSecurity(w http.ResponseWriter, r *http.Request, ep *Effe
 		h.Fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, securityJSON(ep, names))
+	ret, err := h.svc.AuditRetention(r.Context(), ep.Settings.AccountID)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	out := securityJSON(ep, names)
+	out.AuditRetentionDays = ret.Days
+	out.AuditRetentionAccount = accountRef{ID: ret.MainAccountID, Name: ret.MainAccountName}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // securityValues are the settings themselves, inlined in securityOut.
@@ -139,6 +147,11 @@ type securityOut struct {
 	Policies      []policyJSON          `json:"policies"`
 	InheritedFrom map[string]accountRef `json:"inherited_from"`
 	Own           securityValues        `json:"own"`
+	// AuditRetentionDays is the main account's audit retention (0: kept
+	// forever), AuditRetentionAccount the main account it is set on: a
+	// sub-account shows its main account's.
+	AuditRetentionDays    int        `json:"audit_retention_days"`
+	AuditRetentionAccount accountRef `json:"audit_retention_account"`
 }
 
 func values(s *SecuritySettings) securityValues {

@@ -120,6 +120,10 @@ type SecurityUpdate struct {
 	PasswordHistory      *int  `json:"password_history,omitempty"`
 	LockoutMinutes       *int  `json:"lockout_minutes,omitempty"`
 	SessionMaxHours      *int  `json:"session_max_hours,omitempty"`
+	// AuditRetentionDays is the main account's audit retention
+	// (audit.MinRetentionDays–audit.MaxRetentionDays days, or 0 to keep
+	// events forever); refused on a sub-account (see retention.go).
+	AuditRetentionDays *int `json:"audit_retention_days,omitempty"`
 }
 
 // Policy returns the effective security settings of an account (its own,
@@ -158,8 +162,10 @@ func (s *Service) SecuritySettings(ctx context.Context, accountID string) (_ *Se
 // enabled/disabled for all users" and "Two-factor authentication settings
 // updated" (item 2FA); a refused request that sets the requirement is also
 // audited under 2FA as an Enable/Disable failure and a "settings update
-// failed". Errors: Unauthenticated, NotFound,
-// Forbidden, Invalid.
+// failed". A change of the audit retention (AuditRetentionDays, main
+// accounts only: see retention.go) is also audited as "Audit log retention
+// updated", a refused one as its failure. Errors: Unauthenticated,
+// NotFound, Forbidden, Invalid.
 func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, u SecurityUpdate) (*SecuritySettings, error) {
 	entry := securityEntry(accountID)
 	var out *SecuritySettings
@@ -191,6 +197,11 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 			return err
 		}
 		entry.Details = settingsDiff(&before, cur)
+		if u.AuditRetentionDays != nil {
+			if err := s.setAuditRetention(ctx, accountID, *u.AuditRetentionDays, entry); err != nil {
+				return err
+			}
+		}
 		if before.TwoFactorRequired != cur.TwoFactorRequired {
 			e := audit.Entry{AccountID: accountID, Item: audit.Item2FA, Action: audit.ActionDisable,
 				Description: "Two-factor authentication disabled for all users.", TargetType: "account", TargetID: accountID}
@@ -209,6 +220,9 @@ func (s *Service) UpdateSecuritySettings(ctx context.Context, accountID string, 
 		out, err = s.Policy(ctx, accountID)
 		return err
 	})
+	if err != nil && u.AuditRetentionDays != nil {
+		s.audit.RecordFailure(ctx, retentionEntry(accountID), err)
+	}
 	if err != nil && u.TwoFactorRequired != nil {
 		// A refused change of the two-factor requirement is filed under 2FA
 		// too, so the 2FA filter shows it: as the Enable/Disable failure and
@@ -254,6 +268,11 @@ func (u SecurityUpdate) validate() error {
 	rng("password_min_length", u.PasswordMinLength, 8, 128, false)
 	rng("password_history", u.PasswordHistory, 0, 24, false)
 	rng("lockout_minutes", u.LockoutMinutes, 1, 1440, true)
+	if u.AuditRetentionDays != nil {
+		if msg := audit.RetentionMessage(*u.AuditRetentionDays); msg != "" {
+			v.Add("audit_retention_days", msg)
+		}
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ var Catalogue = []CatalogueEntry{
 	{ItemAccount, ActionEnforce, "Security policy enforced on sub-accounts.", "Enforcing security policy on sub-accounts failed."},
 	{ItemAccount, ActionUnenforce, "Security policy enforcement lifted.", "Lifting security policy enforcement failed."},
 	{ItemAccount, ActionUpdate, "SCIM settings updated.", "SCIM settings update failed."},
+	{ItemAccount, ActionUpdate, "Audit log retention updated.", "Audit log retention update failed."},
 
 	{Item2FA, ActionEnable, "Two-factor authentication enabled for all users.", "Enabling two-factor authentication failed."},
 	{Item2FA, ActionDisable, "Two-factor authentication disabled for all users.", "Disabling two-factor authentication failed."},
@@ -95,6 +96,8 @@ var Catalogue = []CatalogueEntry{
 	{ItemAPIKey, ActionGenerate, "API key generated (name, valid from).", "API key generation failed."},
 	{ItemAPIKey, ActionUpdate, "API key updated (name, expiration).", "API key update failed."},
 	{ItemAPIKey, "Revoke", "API key revoked.", "API key revocation failed."},
+
+	{ItemAuditLog, ActionPurge, "Audit events purged by retention.", ""},
 
 	{"Notification", ActionCreate, "Notification published.", "Publishing notification failed."},
 	{"Notification", ActionUpdate, "Notification subscriptions updated.", "Notification subscriptions update failed."},

@@ -16,6 +16,9 @@ const (
 	RouteVerify = "GET /api/v1/audit/verify"
 	// RouteCatalogue serves the event catalogue (for filter drop-downs).
 	RouteCatalogue = "GET /api/v1/audit/catalogue"
+	// RouteCheckpoints lists the retention checkpoints of a chain with the
+	// public keys that verify them (docs/audit-retention.md).
+	RouteCheckpoints = "GET /api/v1/audit/checkpoints"
 )
 
 // Handler serves the audit log API. It calls only the Service.
@@ -32,6 +35,7 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 		{Pattern: RouteExport, Serve: h.export},
 		{Pattern: RouteVerify, Serve: h.verify},
 		{Pattern: RouteCatalogue, Serve: h.catalogue},
+		{Pattern: RouteCheckpoints, Serve: h.checkpoints},
 	}...)
 	return h
 }

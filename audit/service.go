@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/csv"
 	"io"
 	"strconv"
@@ -31,6 +32,18 @@ type Deps struct {
 type Options struct {
 	// ExportBatch is how many events an export reads per query (500).
 	ExportBatch int
+	// CheckpointKey signs the checkpoints the retention purge leaves in
+	// place of the events it deletes (see PurgeRetention and
+	// docs/audit-retention.md). Without it no event is ever deleted: the
+	// purge refuses and says why. Its public key is trusted by Verify.
+	CheckpointKey ed25519.PrivateKey
+	// TrustedCheckpointKeys are further public keys whose checkpoints
+	// Verify accepts: those of earlier CheckpointKeys, after a rotation.
+	// A checkpoint names its key by ID (KeyID).
+	TrustedCheckpointKeys []ed25519.PublicKey
+	// RetentionBatch is how many events one purge transaction deletes at
+	// most (1000); each batch leaves one checkpoint and one audit event.
+	RetentionBatch int
 }
 
 // Service reads, exports and verifies the audit log. Every method requires
@@ -41,10 +54,11 @@ type Service struct {
 	recorder *Recorder
 	rt       accountkit.Runtime
 	opts     Options
+	keys     *keyring
 }
 
 // NewService returns an audit Service. It fails when deps lack the Store
-// or the Runtime's Events.
+// or the Runtime's Events, or when a checkpoint key is not an Ed25519 key.
 func NewService(deps Deps, opts Options) (*Service, error) {
 	rec, err := NewRecorder(deps.Store, deps.Runtime)
 	if err != nil {
@@ -53,7 +67,14 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	if opts.ExportBatch <= 0 {
 		opts.ExportBatch = exportBatch
 	}
-	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), recorder: rec, rt: rec.rt, opts: opts}, nil
+	if opts.RetentionBatch <= 0 {
+		opts.RetentionBatch = retentionBatch
+	}
+	keys, err := newKeyring(opts.CheckpointKey, opts.TrustedCheckpointKeys)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), recorder: rec, rt: rec.rt, opts: opts, keys: keys}, nil
 }
 
 // Recorder returns the service's Recorder.
@@ -310,85 +331,6 @@ func SafeCSVCell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// VerifyResult reports the outcome of Verify.
-type VerifyResult struct {
-	// Events is how many events were checked.
-	Events int64 `json:"events"`
-	// OK is false when the chain is broken; BrokenAt then names the first
-	// sequence number that does not match and Reason says how.
-	OK       bool   `json:"ok"`
-	BrokenAt int64  `json:"broken_at,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-}
-
-// Verify recomputes the hash chain of the main account that accountID
-// belongs to and reports the first event that was altered, removed or
-// inserted out of band. It requires PermAuditRead in the main account.
-// Errors: Unauthenticated, NotFound, Forbidden.
-func (s *Service) Verify(ctx context.Context, accountID string) (_ *VerifyResult, err error) {
-	ctx, end := s.rt.StartCall(ctx)
-	defer end(&err)
-	p := security.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, accountkit.Errorf(accountkit.Unauthenticated, "authentication required")
-	}
-	if accountID == "" {
-		accountID = p.AccountID
-	}
-	if err := s.authz.InTree(ctx, accountID); err != nil {
-		return nil, err
-	}
-	main, err := s.mainOf(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.authz.Require(ctx, security.PermAuditRead, main); err != nil {
-		return nil, err
-	}
-	// Read the head first: events appended while we verify lie beyond it.
-	var headSeq int64
-	var headHash string
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		headSeq, headHash, err = s.store.LockAuditChain(ctx, main)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	res := &VerifyResult{OK: true}
-	var seq int64
-	prev := ""
-	for seq < headSeq {
-		events, err := s.store.ListAuditChain(ctx, main, seq, s.opts.ExportBatch)
-		if err != nil {
-			return nil, err
-		}
-		if len(events) == 0 {
-			break
-		}
-		for _, e := range events {
-			if e.Seq > headSeq {
-				break
-			}
-			switch {
-			case e.Seq != seq+1:
-				return &VerifyResult{Events: res.Events, BrokenAt: seq + 1, Reason: "event missing from the chain"}, nil
-			case e.PrevHash != prev:
-				return &VerifyResult{Events: res.Events, BrokenAt: e.Seq, Reason: "previous hash does not match"}, nil
-			case e.ComputeHash() != e.Hash:
-				return &VerifyResult{Events: res.Events, BrokenAt: e.Seq, Reason: "event content does not match its hash"}, nil
-			}
-			seq, prev = e.Seq, e.Hash
-			res.Events++
-		}
-	}
-	if seq != headSeq || prev != headHash {
-		return &VerifyResult{Events: res.Events, BrokenAt: seq + 1, Reason: "events missing at the end of the chain"}, nil
-	}
-	return res, nil
 }
 
 // Catalogue returns the event catalogue (see View) for filter drop-downs.

@@ -14,6 +14,8 @@ type Store interface {
 	accountkit.Transactor
 	security.AccountTree
 	Subtree
+	// RetentionStore keeps retentions and checkpoints (retention.go).
+	RetentionStore
 
 	// InsertAuditEvent stores e. Errors: Conflict when e.ID, or e.Seq within
 	// e.MainAccountID, exists.

@@ -16,6 +16,10 @@ const (
 	JobTokens     = "tokens"      // users.Service.PurgeExpiredTokens
 	JobSAML       = "saml"        // sso.Service.PurgeExpired
 	JobRateLimits = "rate_limits" // security.Throttle.Purge
+	// JobAuditRetention deletes audit events older than their main
+	// account's retention, leaving signed checkpoints
+	// (audit.Service.PurgeRetention).
+	JobAuditRetention = "audit_retention"
 )
 
 // JobOptions configures the background jobs (RunJobs). Each interval is
@@ -42,6 +46,10 @@ type JobOptions struct {
 	// longest refill among the limits in Options if longer. A host that
 	// throttles its own routes through the store's buckets sets it.
 	RateLimitIdle time.Duration
+	// AuditRetention deletes the audit events older than their main
+	// account's retention, behind signed checkpoints (default 1 h; see
+	// docs/audit-retention.md).
+	AuditRetention time.Duration
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
@@ -85,6 +93,7 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 		{Name: JobRateLimits, Every: every(o.RateLimits, defaultJobEvery), Run: func(ctx context.Context) (int, error) {
 			return throttle.Purge(ctx, idle)
 		}},
+		{Name: JobAuditRetention, Every: every(o.AuditRetention, defaultJobEvery), Run: k.Audit.PurgeRetention},
 	}
 	var on []jobs.Job
 	for _, j := range all {
@@ -97,7 +106,8 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 
 // RunJobs runs the background jobs (Options.Jobs) until ctx is done:
 // disabling inactive users and purging ended sessions, expired tokens,
-// SAML state and idle rate-limit buckets. Run it in its own goroutine in
+// SAML state, idle rate-limit buckets and audit events past their
+// account's retention. Run it in its own goroutine in
 // every replica of the host: a lease in the store elects one replica per
 // job and period, so each job runs once per interval in all. Each run is
 // logged with the job's name, count and duration.

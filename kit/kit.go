@@ -116,6 +116,12 @@ type Options struct {
 	// Jobs configures the background jobs run by RunJobs (see
 	// docs/jobs.md).
 	Jobs JobOptions
+	// Audit configures the audit log: CheckpointKey, the Ed25519 key that
+	// signs the checkpoints of the retention job (without it, accounts'
+	// retentions are not enforced and the job logs why), and
+	// TrustedCheckpointKeys, the public keys of earlier CheckpointKeys
+	// (see docs/audit-retention.md).
+	Audit audit.Options
 }
 
 // Kit holds the wired services.
@@ -191,7 +197,7 @@ func New(opts Options) (*Kit, error) {
 	if k.Accounts, err = account.NewService(account.Deps{Runtime: rt, Store: st}, opts.Account); err != nil {
 		return nil, err
 	}
-	if k.Audit, err = audit.NewService(audit.Deps{Runtime: rt, Store: st}, audit.Options{}); err != nil {
+	if k.Audit, err = audit.NewService(audit.Deps{Runtime: rt, Store: st}, opts.Audit); err != nil {
 		return nil, err
 	}
 	k.Recorder = k.Audit.Recorder()

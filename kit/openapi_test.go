@@ -323,6 +323,7 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("POST", "/api/v1/accounts/"+sub+"/enable", boss, nil, 200)
 	js("GET", acc+"/security", boss, nil, 200)
 	js("PATCH", acc+"/security", boss, map[string]any{"max_login_attempts": 7}, 200)
+	js("PATCH", acc+"/security", boss, map[string]any{"audit_retention_days": 365}, 200)
 	js("PUT", acc+"/security/enforced/lockout", boss, nil, 200)
 	subSec := js("GET", "/api/v1/accounts/"+sub+"/security", boss, nil, 200)
 	assert.Equal(t, main.ID, subSec["inherited_from"].(map[string]any)["lockout_minutes"].(map[string]any)["id"], "a tie is inherited; the own 5 attempts are stricter than 7")
@@ -493,6 +494,7 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	call("GET", "/api/v1/audit/events/export?account_id="+main.ID, boss, "", nil, 200)
 	js("GET", "/api/v1/audit/verify?account_id="+main.ID, boss, nil, 200)
 	js("GET", "/api/v1/audit/catalogue", boss, nil, 200)
+	js("GET", "/api/v1/audit/checkpoints?account_id="+main.ID, boss, nil, 200)
 
 	// A password that expired: sign-in asks for a new one.
 	js("PATCH", acc+"/security", boss, map[string]any{"password_validity_days": 1}, 200)

@@ -45,6 +45,9 @@ type Store struct {
 	logs     map[string]*auditLog  // by main account ID
 	eventIDs map[string]struct{}   // every event ID
 	chains   map[string]*chainHead // by main account ID
+	// Audit retentions and checkpoints (audit_retention.go), made on
+	// first use.
+	retention retentionState
 
 	// Users, roles, tokens and sessions (users.go).
 	usersState
