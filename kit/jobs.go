@@ -16,6 +16,7 @@ const (
 	JobTokens     = "tokens"      // users.Service.PurgeExpiredTokens
 	JobSAML       = "saml"        // sso.Service.PurgeExpired
 	JobRateLimits = "rate_limits" // security.Throttle.Purge
+	JobWebhooks   = "webhooks"    // webhooks.Service.Deliver and Purge
 )
 
 // JobOptions configures the background jobs (RunJobs). Each interval is
@@ -42,6 +43,11 @@ type JobOptions struct {
 	// longest refill among the limits in Options if longer. A host that
 	// throttles its own routes through the store's buckets sets it.
 	RateLimitIdle time.Duration
+	// Webhooks sends the due webhook, audit stream and sink deliveries
+	// and purges old succeeded ones (default 5 s). Its lease makes one
+	// replica deliver per period; each delivery is also claimed in the
+	// store, so a pass longer than the period never sends twice at once.
+	Webhooks time.Duration
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
@@ -54,6 +60,7 @@ type JobOptions struct {
 const (
 	defaultJobEvery      = time.Hour
 	defaultSAMLEvery     = 10 * time.Minute
+	defaultWebhooksEvery = 5 * time.Second
 	defaultRateLimitIdle = 24 * time.Hour
 )
 
@@ -85,6 +92,7 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 		{Name: JobRateLimits, Every: every(o.RateLimits, defaultJobEvery), Run: func(ctx context.Context) (int, error) {
 			return throttle.Purge(ctx, idle)
 		}},
+		{Name: JobWebhooks, Every: every(o.Webhooks, defaultWebhooksEvery), Run: k.deliverWebhooks},
 	}
 	var on []jobs.Job
 	for _, j := range all {
@@ -125,4 +133,23 @@ func (o *Options) jobLimits() []security.RateLimit {
 	return []security.RateLimit{u.InvitationPerUser, u.PhoneCodePerUser, u.PhoneCodePerIP,
 		a.LoginPerIP, a.LoginPerIdentifier, a.ForgotPerIP, a.ForgotPerIdentifier, a.TwoFactorPerIP, a.TwoFactorPerUser,
 		s.ACSPerIP, s.FailureAuditPerAccount, s.DiscoverPerIP}
+}
+
+// deliverWebhooks is the webhooks job: one delivery pass, then the purge
+// of old succeeded deliveries.
+func (k *Kit) deliverWebhooks(ctx context.Context) (int, error) {
+	n, err := k.Webhooks.Deliver(ctx)
+	if err != nil {
+		return n, err
+	}
+	_, err = k.Webhooks.Purge(ctx)
+	return n, err
+}
+
+// DeliverWebhooksOnce makes one webhook delivery pass now, in the calling
+// goroutine, without the job's lease (each delivery is still claimed in
+// the store), and returns how many deliveries succeeded. For tests and
+// hosts that schedule work themselves.
+func (k *Kit) DeliverWebhooksOnce(ctx context.Context) (int, error) {
+	return k.Webhooks.Deliver(security.AsSystem(ctx))
 }
