@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -114,6 +115,10 @@ func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
+// maxPerPair bounds the sends to one endpoint for one account in one
+// pass.
+const maxPerPair = 100
+
 // maxWorkers bounds the endpoints served at once in one Deliver pass.
 const maxWorkers = 8
 
@@ -152,15 +157,31 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 		go func(list []*Delivery) {
 			defer func() { <-sem; wg.Done() }()
 			for _, head := range list {
-				n, err := s.deliverGroup(ctx, head)
-				mu.Lock()
-				total += n
-				if err != nil && first == nil {
-					first = err
-				}
-				mu.Unlock()
-				if err != nil {
-					return
+				// Drain the pair in order while its sends succeed.
+				for range maxPerPair {
+					n, err := s.deliverGroup(ctx, head)
+					mu.Lock()
+					total += n
+					if err != nil && first == nil {
+						first = err
+					}
+					mu.Unlock()
+					if err != nil {
+						return
+					}
+					if n == 0 {
+						break
+					}
+					next, err := s.store.ListWebhookBatch(ctx, head.EndpointID, head.AccountID, "", 1)
+					if err != nil || len(next) == 0 {
+						if err != nil {
+							mu.Lock()
+							first = cmp.Or(first, err)
+							mu.Unlock()
+						}
+						break
+					}
+					head = next[0]
 				}
 			}
 		}(byEndpoint[id])

@@ -72,6 +72,8 @@ type receiver struct {
 	// answer decides the status of the n-th request (0-based); default 204.
 	answer func(n int) int
 	delay  func(n int) time.Duration
+	// before runs at the start of the n-th request.
+	before func(n int)
 	n      int
 	acked  []string // webhook-ids acknowledged, in order
 	bodies map[string][]byte
@@ -91,7 +93,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	n := r.n
 	r.n++
 	secrets := append([]string(nil), r.secret...)
-	answer, delay := r.answer, r.delay
+	answer, delay, before := r.answer, r.delay, r.before
 	r.sigs = append(r.sigs, req.Header.Get("webhook-signature"))
 	r.mu.Unlock()
 	for _, s := range secrets {
@@ -100,6 +102,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
+	}
+	if before != nil {
+		before(n)
 	}
 	if delay != nil {
 		time.Sleep(delay(n))
