@@ -511,3 +511,84 @@ func TestAPI_SecretShownOnce(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.Status)
 	assert.Contains(t, string(r.Body), `"url"`)
 }
+
+// recordingSink is a host Sink that fails its first call.
+type recordingSink struct {
+	mu      sync.Mutex
+	calls   int
+	batches [][]webhooks.Message
+}
+
+func (s *recordingSink) Deliver(_ context.Context, batch []webhooks.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.calls == 1 {
+		return errors.New("broker down")
+	}
+	s.batches = append(s.batches, batch)
+	return nil
+}
+
+// TestAuditStream: an audit stream endpoint receives the account's audit
+// events in one signed application/x-ndjson batch, one event per line;
+// a host Sink receives batches with retries.
+func TestAuditStream(t *testing.T) {
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			sink := &recordingSink{}
+			env := newEnv(t, open, func(o *kit.Options) { o.Webhooks.Sinks = map[string]webhooks.Sink{"broker": sink} })
+			acc := env.MainAccount(t, "acme")
+			var (
+				mu    sync.Mutex
+				lines []string
+				ctype string
+			)
+			var secret string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				if err := verify(secret, r.Header, body); err != nil {
+					t.Errorf("audit stream signature: %v", err)
+				}
+				mu.Lock()
+				ctype = r.Header.Get("Content-Type")
+				lines = append(lines, strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")...)
+				mu.Unlock()
+			}))
+			t.Cleanup(srv.Close)
+			ep := create(t, env, acc, webhooks.CreateInput{Kind: webhooks.KindAuditStream, URL: srv.URL})
+			secret = ep.Secret
+			sk := create(t, env, acc, webhooks.CreateInput{Kind: webhooks.KindSink, Sink: "broker", EventTypes: []string{webhooks.TypeUserCreated, webhooks.TypeAuditEvent}})
+			env.User(t, acc, "user1")
+			env.User(t, acc, "user2")
+			want := len(deliveries(t, env, acc, ep.Endpoint.ID, ""))
+			require.Greater(t, want, 2)
+
+			deliver(t, env)
+			mu.Lock()
+			assert.Equal(t, "application/x-ndjson", ctype)
+			assert.Len(t, lines, want, "one line per audit event")
+			for _, l := range lines {
+				var m struct {
+					Type string
+					Data struct{ Item, Action string }
+				}
+				require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+				assert.Equal(t, webhooks.TypeAuditEvent, m.Type)
+				assert.NotEmpty(t, m.Data.Item)
+			}
+			mu.Unlock()
+
+			assert.Empty(t, sink.batches, "the sink failed first")
+			env.Clock.Advance(time.Minute)
+			deliver(t, env)
+			require.Len(t, sink.batches, 1, "the same batch is retried")
+			assert.Len(t, sink.batches[0], len(deliveries(t, env, acc, sk.Endpoint.ID, "")))
+			assert.Len(t, deliveries(t, env, acc, sk.Endpoint.ID, webhooks.StatusSucceeded), len(sink.batches[0]))
+
+			_, err := env.Kit.Webhooks.Create(kittest.As(kittest.Manager(acc.ID, "boss")), acc.ID,
+				webhooks.CreateInput{Kind: webhooks.KindSink, Sink: "nope"})
+			requireField(t, err, "sink")
+		})
+	}
+}
