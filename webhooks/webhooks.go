@@ -38,8 +38,9 @@
 // retried with exponential backoff and jitter; after MaxAttempts the
 // delivery is dead, listed by the API and redeliverable by hand.
 //
-// The package imports the root package, security, audit, account and sso
-// (for the address guard of outgoing requests); kit wires it.
+// The package imports the root package, security, audit, internal/httpx
+// and sso (for the address guard of outgoing requests), never a package
+// above it; kit wires it.
 package webhooks
 
 import (
