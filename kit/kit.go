@@ -92,7 +92,8 @@ type Options struct {
 	// are logged with their links (users.LogMailer, users.LogSMS) unless
 	// Users.Mailer and Users.SMS are given, and OpenID providers on this
 	// machine or network may be used (sso.Options.OIDCAllowLocalIssuers,
-	// e.g. a Keycloak at http://localhost:8080). New refuses it together
+	// e.g. a Keycloak at http://localhost:8080), and so may webhook
+	// endpoints (webhooks.Options.AllowPrivateAddresses). New refuses it together
 	// with Auth.Production. In Production, New requires Users.Mailer.
 	Development bool
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed
@@ -235,6 +236,7 @@ func New(opts Options) (*Kit, error) {
 	}
 	whOpts := opts.Webhooks
 	whOpts.Production = whOpts.Production || opts.Auth.Production
+	whOpts.AllowPrivateAddresses = whOpts.AllowPrivateAddresses || opts.Development
 	if whOpts.SecretKey == nil && len(opts.Auth.TOTPKey) > 0 {
 		whOpts.SecretKey = opts.Auth.TOTPKey
 	}
