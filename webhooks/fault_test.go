@@ -84,11 +84,13 @@ func TestFault_StoreOutageMidDelivery(t *testing.T) {
 			for _, u := range []string{"user1", "user2", "user3"} {
 				env.User(t, acc, u)
 			}
-			rcv.before = func(n int) {
-				if n == 1 {
-					down() // the second message is acknowledged while the database is away
+			rcv.set(func() {
+				rcv.before = func(n int) {
+					if n == 1 {
+						down() // the second message is acknowledged while the database is away
+					}
 				}
-			}
+			})
 			_, err := env.Kit.DeliverWebhooksOnce(context.Background())
 			require.Error(t, err, "the outcome could not be recorded")
 			up()

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,6 +132,27 @@ func (r *receiver) ackedIDs() []string {
 	return append([]string(nil), r.acked...)
 }
 
+// set changes the receiver's behaviour under its lock.
+func (r *receiver) set(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn()
+}
+
+// body returns the body acknowledged under the webhook-id.
+func (r *receiver) body(id string) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[id]
+}
+
+// sig returns the signature header of the n-th request.
+func (r *receiver) sig(n int) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sigs[n]
+}
+
 func (r *receiver) requests() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -213,8 +235,9 @@ func TestDeliver_RetriesInOrder(t *testing.T) {
 			sub := env.SubAccount(t, acc, "acme-eu")
 			rcv := newReceiver(t)
 			ep := create(t, env, acc, webhooks.CreateInput{URL: rcv.srv.URL + "/hook", EventTypes: []string{webhooks.TypeUserCreated}})
-			rcv.secret = []string{ep.Secret}
+			rcv.set(func() { rcv.secret = []string{ep.Secret} })
 			// Request 0 (acme's first) fails with 500, request 2 times out.
+			rcv.mu.Lock()
 			rcv.answer = func(n int) int {
 				if n == 0 {
 					return http.StatusInternalServerError
@@ -227,6 +250,7 @@ func TestDeliver_RetriesInOrder(t *testing.T) {
 				}
 				return 0
 			}
+			rcv.mu.Unlock()
 			for _, u := range []string{"user1", "user2", "user3"} {
 				env.User(t, acc, u)
 			}
@@ -255,7 +279,7 @@ func TestDeliver_RetriesInOrder(t *testing.T) {
 						TargetName string `json:"target_name"`
 					}
 				}
-				require.NoError(t, json.Unmarshal(rcv.bodies[id], &body))
+				require.NoError(t, json.Unmarshal(rcv.body(id), &body))
 				assert.Equal(t, webhooks.TypeUserCreated, body.Type)
 				if body.Data.AccountID == acc.ID {
 					order = append(order, body.Data.TargetName)
@@ -281,15 +305,18 @@ func TestDeliver_DeadLetter(t *testing.T) {
 			env := newEnv(t, open)
 			acc := env.MainAccount(t, "acme")
 			rcv := newReceiver(t)
-			down := true
+			var down atomic.Bool
+			down.Store(true)
+			rcv.mu.Lock()
 			rcv.answer = func(int) int {
-				if down {
+				if down.Load() {
 					return http.StatusServiceUnavailable
 				}
 				return http.StatusOK
 			}
+			rcv.mu.Unlock()
 			ep := create(t, env, acc, webhooks.CreateInput{URL: rcv.srv.URL, EventTypes: []string{webhooks.TypeUserCreated}})
-			rcv.secret = []string{ep.Secret}
+			rcv.set(func() { rcv.secret = []string{ep.Secret} })
 			env.User(t, acc, "user1")
 			for range 3 {
 				deliver(t, env)
@@ -303,7 +330,7 @@ func TestDeliver_DeadLetter(t *testing.T) {
 			deliver(t, env)
 			assert.Equal(t, 3, rcv.requests(), "dead: not sent again by itself")
 
-			down = false
+			down.Store(false)
 			r := env.Do(t, http.MethodPost, "/api/v1/webhook-deliveries/"+dead[0].ID+"/redeliver",
 				env.Tokens.Issue(kittest.Manager(acc.ID, "boss")), nil)
 			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -324,20 +351,20 @@ func TestRotation(t *testing.T) {
 	rot, err := env.Kit.Webhooks.RotateSecret(kittest.As(kittest.Manager(acc.ID, "boss")), ep.Endpoint.ID)
 	require.NoError(t, err)
 	require.NotEqual(t, ep.Secret, rot.Secret)
-	rcv.secret = []string{ep.Secret, rot.Secret}
+	rcv.set(func() { rcv.secret = []string{ep.Secret, rot.Secret} })
 	env.User(t, acc, "user1")
 	assert.Equal(t, 1, deliver(t, env))
-	assert.Len(t, strings.Fields(rcv.sigs[0]), 2, "two signatures during the grace")
+	assert.Len(t, strings.Fields(rcv.sig(0)), 2, "two signatures during the grace")
 
 	env.Clock.Advance(webhooks.DefaultRotationGrace + time.Second)
 	env.User(t, acc, "user2")
-	rcv.secret = []string{rot.Secret}
+	rcv.set(func() { rcv.secret = []string{rot.Secret} })
 	assert.Equal(t, 1, deliver(t, env))
-	assert.Len(t, strings.Fields(rcv.sigs[1]), 1, "one signature after the grace")
+	assert.Len(t, strings.Fields(rcv.sig(1)), 1, "one signature after the grace")
 	hdr := http.Header{}
 	hdr.Set("webhook-id", "x")
 	hdr.Set("webhook-timestamp", "1")
-	hdr.Set("webhook-signature", rcv.sigs[1])
+	hdr.Set("webhook-signature", rcv.sig(1))
 	assert.Error(t, verify(ep.Secret, hdr, nil), "the old secret no longer verifies anything")
 	env.RequireEvent(t, acc.ID, "Webhook", "Generate")
 }
@@ -409,8 +436,8 @@ func TestSSRF(t *testing.T) {
 		}
 	})
 	t.Run("Dial", func(t *testing.T) {
-		hit := false
-		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hit = true }))
+		var hit atomic.Bool
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hit.Store(true) }))
 		t.Cleanup(srv.Close)
 		port := srv.URL[strings.LastIndex(srv.URL, ":"):]
 		dns := fakeDNS{"loop.example.com": netip.MustParseAddr("127.0.0.1"), "meta.example.com": netip.MustParseAddr("169.254.169.254"),
@@ -427,7 +454,7 @@ func TestSSRF(t *testing.T) {
 		}
 		env.User(t, acc, "user1")
 		assert.Equal(t, 0, deliver(t, env))
-		assert.False(t, hit, "no request reached the local server")
+		assert.False(t, hit.Load(), "no request reached the local server")
 		for _, id := range ids {
 			d := deliveries(t, env, acc, id, "")
 			require.Len(t, d, 1)
@@ -547,7 +574,10 @@ func TestAuditStream(t *testing.T) {
 			var secret string
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
-				if err := verify(secret, r.Header, body); err != nil {
+				mu.Lock()
+				key := secret
+				mu.Unlock()
+				if err := verify(key, r.Header, body); err != nil {
 					t.Errorf("audit stream signature: %v", err)
 				}
 				mu.Lock()
@@ -557,7 +587,9 @@ func TestAuditStream(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			ep := create(t, env, acc, webhooks.CreateInput{Kind: webhooks.KindAuditStream, URL: srv.URL})
+			mu.Lock()
 			secret = ep.Secret
+			mu.Unlock()
 			sk := create(t, env, acc, webhooks.CreateInput{Kind: webhooks.KindSink, Sink: "broker", EventTypes: []string{webhooks.TypeUserCreated, webhooks.TypeAuditEvent}})
 			env.User(t, acc, "user1")
 			env.User(t, acc, "user2")
