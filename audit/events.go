@@ -9,4 +9,7 @@ package audit
 // subscribe (dependencies point inward).
 type Recorded struct {
 	Event Event
+	// Path is the event account's ancestry, main account first, the
+	// account itself last (as security.AccountTree returns it).
+	Path []string
 }

@@ -198,7 +198,7 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 		}
 		// Subscribers (the webhooks outbox) write in this transaction: an
 		// error of theirs aborts the change.
-		return accountkit.Publish(ctx, r.rt.Events, Recorded{Event: *ev})
+		return accountkit.Publish(ctx, r.rt.Events, Recorded{Event: *ev, Path: slices.Clone(path)})
 	})
 }
 

@@ -105,10 +105,12 @@ func messageData(typ string, e *audit.Event) (json.RawMessage, error) {
 
 // outbox writes the messages and deliveries of an audit event in the
 // transaction carried by ctx (the Recorder's).
-func (s *Service) outbox(ctx context.Context, e *audit.Event) error {
-	path, err := s.store.AccountAncestry(ctx, e.AccountID)
-	if err != nil {
-		return err
+func (s *Service) outbox(ctx context.Context, e *audit.Event, path []string) error {
+	if len(path) == 0 {
+		var err error
+		if path, err = s.store.AccountAncestry(ctx, e.AccountID); err != nil {
+			return err
+		}
 	}
 	endpoints, err := s.store.ListWebhookEndpoints(ctx, path)
 	if err != nil {

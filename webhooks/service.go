@@ -151,7 +151,7 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	s := &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts}
 	s.client = s.newClient()
 	accountkit.Subscribe(rt.Events, ReactionOutbox, func(ctx context.Context, e audit.Recorded) error {
-		return s.outbox(ctx, &e.Event)
+		return s.outbox(ctx, &e.Event, e.Path)
 	})
 	return s, nil
 }
