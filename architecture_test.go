@@ -29,6 +29,7 @@ var layers = [][]string{
 	{"users"},
 	{"auth", "teams", "seats", "apikeys", "notifications"},
 	{"sso", "scim"},
+	{"webhooks"},
 	{"web"},
 	{"storage"},
 	{"storage/internal/sqlstore", "storage/memory"},

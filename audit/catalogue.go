@@ -14,6 +14,9 @@ const (
 	ItemReport   Item = "Report"
 	ItemSeat     Item = "Seat"
 	ItemSSO      Item = "SSO"
+	// ItemWebhook is a webhook or audit stream endpoint (not in the
+	// reference, which has no outgoing webhooks).
+	ItemWebhook Item = "Webhook"
 )
 
 // The actions of account administration, named as in the reference.
@@ -129,6 +132,12 @@ var Catalogue = []CatalogueEntry{
 	{ItemTeam, ActionDelete, "Group deleted.", "Group deletion failed."},
 
 	{ItemURL, ActionSent, "Email with password sent to user.", "Email with password sending failed."},
+
+	{ItemWebhook, ActionCreate, "Webhook endpoint created.", "Webhook endpoint creation failed."},
+	{ItemWebhook, ActionUpdate, "Webhook endpoint updated.", "Webhook endpoint update failed."},
+	{ItemWebhook, ActionDelete, "Webhook endpoint deleted.", "Webhook endpoint deletion failed."},
+	{ItemWebhook, ActionGenerate, "Webhook signing secret rotated.", "Webhook signing secret rotation failed."},
+	{ItemWebhook, ActionSent, "Webhook delivery resent.", "Webhook delivery resend failed."},
 
 	{ItemUser, ActionCreate, "User created.", "User creation failed."},
 	{ItemUser, ActionCreate, "Invitation resent.", "Invitation resend failed."},

@@ -193,7 +193,12 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 		if err := r.store.InsertAuditEvent(ctx, ev); err != nil {
 			return err
 		}
-		return r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash)
+		if err := r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash); err != nil {
+			return err
+		}
+		// Subscribers (the webhooks outbox) write in this transaction: an
+		// error of theirs aborts the change.
+		return accountkit.Publish(ctx, r.rt.Events, Recorded{Event: *ev, Path: slices.Clone(path)})
 	})
 }
 

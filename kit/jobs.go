@@ -20,6 +20,7 @@ const (
 	// account's retention, leaving signed checkpoints
 	// (audit.Service.PurgeRetention).
 	JobAuditRetention = "audit_retention"
+	JobWebhooks       = "webhooks" // webhooks.Service.Deliver and Purge
 )
 
 // JobOptions configures the background jobs (RunJobs). Each interval is
@@ -50,6 +51,11 @@ type JobOptions struct {
 	// account's retention, behind signed checkpoints (default 1 h; see
 	// docs/audit-retention.md).
 	AuditRetention time.Duration
+	// Webhooks sends the due webhook, audit stream and sink deliveries
+	// and purges old succeeded ones (default 5 s). Its lease makes one
+	// replica deliver per period; each delivery is also claimed in the
+	// store, so a pass longer than the period never sends twice at once.
+	Webhooks time.Duration
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
@@ -62,6 +68,7 @@ type JobOptions struct {
 const (
 	defaultJobEvery      = time.Hour
 	defaultSAMLEvery     = 10 * time.Minute
+	defaultWebhooksEvery = 5 * time.Second
 	defaultRateLimitIdle = 24 * time.Hour
 )
 
@@ -94,6 +101,7 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 			return throttle.Purge(ctx, idle)
 		}},
 		{Name: JobAuditRetention, Every: every(o.AuditRetention, defaultJobEvery), Run: k.Audit.PurgeRetention},
+		{Name: JobWebhooks, Every: every(o.Webhooks, defaultWebhooksEvery), Run: k.deliverWebhooks},
 	}
 	var on []jobs.Job
 	for _, j := range all {
@@ -135,4 +143,23 @@ func (o *Options) jobLimits() []security.RateLimit {
 	return []security.RateLimit{u.InvitationPerUser, u.PhoneCodePerUser, u.PhoneCodePerIP,
 		a.LoginPerIP, a.LoginPerIdentifier, a.ForgotPerIP, a.ForgotPerIdentifier, a.TwoFactorPerIP, a.TwoFactorPerUser,
 		s.ACSPerIP, s.FailureAuditPerAccount, s.DiscoverPerIP}
+}
+
+// deliverWebhooks is the webhooks job: one delivery pass, then the purge
+// of old succeeded deliveries.
+func (k *Kit) deliverWebhooks(ctx context.Context) (int, error) {
+	n, err := k.Webhooks.Deliver(ctx)
+	if err != nil {
+		return n, err
+	}
+	_, err = k.Webhooks.Purge(ctx)
+	return n, err
+}
+
+// DeliverWebhooksOnce makes one webhook delivery pass now, in the calling
+// goroutine, without the job's lease (each delivery is still claimed in
+// the store), and returns how many deliveries succeeded. For tests and
+// hosts that schedule work themselves.
+func (k *Kit) DeliverWebhooksOnce(ctx context.Context) (int, error) {
+	return k.Webhooks.Deliver(security.AsSystem(ctx))
 }

@@ -20,10 +20,12 @@ import (
 	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/security"
+	"github.com/accountkit/accountkit/storage/memory"
 	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/webhooks"
 )
 
-var allJobs = []string{kit.JobAuditRetention, kit.JobInactivity, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens}
+var allJobs = []string{kit.JobAuditRetention, kit.JobInactivity, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -218,7 +220,7 @@ func TestKit_RunJobs(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
-	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens}, names(env.Kit.RunJobsOnce(context.Background())),
+	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}, names(env.Kit.RunJobsOnce(context.Background())),
 		"the inactivity lease is held by RunInactivityJob's pass")
 }
 
@@ -228,9 +230,18 @@ func TestKit_JobOptions(t *testing.T) {
 	env := kittest.NewWithStore(t, kittest.Stores()["memory"](t), func(o *kit.Options) {
 		o.Jobs = kit.JobOptions{Inactivity: -1, SAML: -1, RateLimits: time.Minute}
 	})
-	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSessions, kit.JobTokens}, names(env.Kit.RunJobsOnce(context.Background())))
+	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}, names(env.Kit.RunJobsOnce(context.Background())))
 	_, err := kit.New(kit.Options{Store: env.Store, Jobs: kit.JobOptions{Holder: string(make([]byte, 129))}})
 	assert.ErrorContains(t, err, "Holder")
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// TestNew_WebhooksPrivateAddressesRefusedInProduction: the opt-in that
+// lets webhook endpoints reach this machine's network is for tests and
+// development only.
+func TestNew_WebhooksPrivateAddressesRefusedInProduction(t *testing.T) {
+	_, err := kit.New(kit.Options{Store: memory.New(), Auth: auth.Options{Production: true, TOTPKey: kittest.TOTPKey},
+		Users: users.Options{Mailer: users.LogMailer{}}, Webhooks: webhooks.Options{AllowPrivateAddresses: true}})
+	require.ErrorContains(t, err, "AllowPrivateAddresses")
+}

@@ -36,6 +36,7 @@ import (
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 	"github.com/accountkit/accountkit/web"
+	"github.com/accountkit/accountkit/webhooks"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -91,7 +92,8 @@ type Options struct {
 	// are logged with their links (users.LogMailer, users.LogSMS) unless
 	// Users.Mailer and Users.SMS are given, and OpenID providers on this
 	// machine or network may be used (sso.Options.OIDCAllowLocalIssuers,
-	// e.g. a Keycloak at http://localhost:8080). New refuses it together
+	// e.g. a Keycloak at http://localhost:8080), and so may webhook
+	// endpoints (webhooks.Options.AllowPrivateAddresses). New refuses it together
 	// with Auth.Production. In Production, New requires Users.Mailer.
 	Development bool
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed
@@ -122,6 +124,10 @@ type Options struct {
 	// TrustedCheckpointKeys, the public keys of earlier CheckpointKeys
 	// (see docs/audit-retention.md).
 	Audit audit.Options
+	// Webhooks configures webhooks, audit streaming and sinks (see
+	// docs/webhooks.md). SecretKey defaults to Auth.TOTPKey, Production
+	// to Auth.Production; AllowPrivateAddresses is refused in production.
+	Webhooks webhooks.Options
 }
 
 // Kit holds the wired services.
@@ -154,6 +160,9 @@ type Kit struct {
 	// SCIM is the SCIM 2.0 service provider: identity providers provision
 	// users and teams through it with an API key holding scim.provision.
 	SCIM *scim.Service
+	// Webhooks manages webhook and audit stream endpoints and delivers
+	// the outbox the audit log fills (RunJobs' "webhooks" job).
+	Webhooks *webhooks.Service
 
 	handler     http.Handler
 	store       storage.Store
@@ -234,6 +243,15 @@ func New(opts Options) (*Kit, error) {
 	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams, Seats: scimSeats}, opts.SCIM); err != nil {
 		return nil, err
 	}
+	whOpts := opts.Webhooks
+	whOpts.Production = whOpts.Production || opts.Auth.Production
+	whOpts.AllowPrivateAddresses = whOpts.AllowPrivateAddresses || opts.Development
+	if whOpts.SecretKey == nil && len(opts.Auth.TOTPKey) > 0 {
+		whOpts.SecretKey = opts.Auth.TOTPKey
+	}
+	if k.Webhooks, err = webhooks.NewService(webhooks.Deps{Runtime: rt, Store: st}, whOpts); err != nil {
+		return nil, err
+	}
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
@@ -264,6 +282,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	notifications.NewHandler(k.Notifications, logger).Register(mux)
 	apikeys.NewHandler(k.APIKeys, logger).Register(mux)
 	scim.NewSettingsHandler(k.SCIM, logger).Register(mux)
+	webhooks.NewHandler(k.Webhooks, logger).Register(mux)
 	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")

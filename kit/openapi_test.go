@@ -454,6 +454,18 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("PATCH", key, boss, map[string]any{"name": "CI-2"}, 200)
 	js("POST", key+"/revoke", boss, nil, 200)
 
+	// Webhooks: the endpoint's own update is an audit event it receives.
+	js("GET", acc+"/webhooks", boss, nil, 200)
+	hook := "/api/v1/webhooks/" + js("POST", acc+"/webhooks", boss, map[string]any{"url": "https://hooks.example.com/in",
+		"event_types": []string{"audit.event"}}, 201)["id"].(string)
+	js("GET", hook, boss, nil, 200)
+	js("PATCH", hook, boss, map[string]any{"description": "SIEM"}, 200)
+	js("POST", hook+"/rotate-secret", boss, nil, 200)
+	pending := js("GET", hook+"/deliveries", boss, nil, 200)["items"].([]any)
+	require.NotEmpty(t, pending)
+	js("POST", "/api/v1/webhook-deliveries/"+pending[0].(map[string]any)["id"].(string)+"/redeliver", boss, nil, 409)
+	js("DELETE", hook, boss, nil, 204)
+
 	// SCIM, with an API key holding scim.provision.
 	// (Minted by the system: the scenario's boss is no stored user, and a
 	// key stops when its creator is gone.)

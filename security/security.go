@@ -56,6 +56,9 @@ const (
 	// PermSCIMProvision, extends the token's reach to the sub-accounts of
 	// its account (creates still land in the token's account).
 	PermSCIMSubAccounts Permission = "scim.subaccounts"
+	// PermWebhooksManage allows managing an account's webhook and audit
+	// stream endpoints, their secrets and deliveries.
+	PermWebhooksManage Permission = "webhooks.manage"
 )
 
 // AccountSettingsPermissions lists every built-in permission; the built-in
@@ -65,6 +68,7 @@ var AccountSettingsPermissions = []Permission{
 	PermUsersRead, PermTeamsManage, PermRolesManage, PermSecurityManage,
 	PermSSOManage, PermSeatsManage, PermAPIKeysManage, PermSCIMProvision,
 	PermSCIMSubAccounts,
+	PermWebhooksManage,
 }
 
 // PermissionSet is an immutable set of permissions.

@@ -17,6 +17,7 @@ import (
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
+	"github.com/accountkit/accountkit/webhooks"
 )
 
 // Store is everything accountkit persists, behind one transactor.
@@ -34,6 +35,7 @@ type Store interface {
 	teams.Store
 	scim.Store
 	jobs.Store
+	webhooks.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

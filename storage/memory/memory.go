@@ -87,6 +87,10 @@ type Store struct {
 
 	// Job leases by job name (jobs.go), made on first use.
 	leases map[string]jobs.Lease
+
+	// Webhook endpoints, outbox messages and deliveries (webhooks.go),
+	// made on first use.
+	webhooks webhooksState
 }
 
 var _ storage.Store = (*Store)(nil)

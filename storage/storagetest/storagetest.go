@@ -72,6 +72,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SCIM", func(t *testing.T) { testSCIM(t, h) })
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
 	t.Run("AuditRetention", func(t *testing.T) { testAuditRetention(t, h) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.
