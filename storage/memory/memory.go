@@ -84,6 +84,9 @@ type Store struct {
 
 	// Job leases by job name (jobs.go), made on first use.
 	leases map[string]jobs.Lease
+
+	// Reports and their content chunks (reports.go).
+	reports reportsState
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -71,6 +71,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Domains", func(t *testing.T) { testDomains(t, h) })
 	t.Run("SCIM", func(t *testing.T) { testSCIM(t, h) })
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.
