@@ -11,11 +11,13 @@ import (
 
 // The names of the background jobs, in the leases and the logs.
 const (
-	JobInactivity = "inactivity"  // users.Service.DisableInactive
-	JobSessions   = "sessions"    // auth.Service.PurgeExpiredSessions
-	JobTokens     = "tokens"      // users.Service.PurgeExpiredTokens
-	JobSAML       = "saml"        // sso.Service.PurgeExpired
-	JobRateLimits = "rate_limits" // security.Throttle.Purge
+	JobInactivity  = "inactivity"   // users.Service.DisableInactive
+	JobSessions    = "sessions"     // auth.Service.PurgeExpiredSessions
+	JobTokens      = "tokens"       // users.Service.PurgeExpiredTokens
+	JobSAML        = "saml"         // sso.Service.PurgeExpired
+	JobRateLimits  = "rate_limits"  // security.Throttle.Purge
+	JobReports     = "reports"      // reports.Service.RunPending
+	JobReportPurge = "report_purge" // reports.Service.PurgeExpired
 )
 
 // JobOptions configures the background jobs (RunJobs). Each interval is
@@ -42,6 +44,12 @@ type JobOptions struct {
 	// longest refill among the limits in Options if longer. A host that
 	// throttles its own routes through the store's buckets sets it.
 	RateLimitIdle time.Duration
+	// Reports runs the requested reports (default 1 min). A report
+	// longer than this lets another replica run the next pass too; the
+	// claim of each report keeps them apart.
+	Reports time.Duration
+	// ReportPurge deletes the content of expired reports (default 1 h).
+	ReportPurge time.Duration
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
@@ -86,6 +94,9 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 			return throttle.Purge(ctx, idle)
 		}},
 	}
+	all = append(all,
+		jobs.Job{Name: JobReports, Every: every(o.Reports, time.Minute), Run: k.Reports.RunPending},
+		jobs.Job{Name: JobReportPurge, Every: every(o.ReportPurge, defaultJobEvery), Run: k.Reports.PurgeExpired})
 	var on []jobs.Job
 	for _, j := range all {
 		if j.Every > 0 {

@@ -23,7 +23,7 @@ import (
 	"github.com/accountkit/accountkit/users"
 )
 
-var allJobs = []string{kit.JobInactivity, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens}
+var allJobs = []string{kit.JobInactivity, kit.JobRateLimits, kit.JobReportPurge, kit.JobReports, kit.JobSAML, kit.JobSessions, kit.JobTokens}
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -218,7 +218,7 @@ func TestKit_RunJobs(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
-	assert.Equal(t, []string{kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens}, names(env.Kit.RunJobsOnce(context.Background())),
+	assert.Equal(t, []string{kit.JobRateLimits, kit.JobReportPurge, kit.JobReports, kit.JobSAML, kit.JobSessions, kit.JobTokens}, names(env.Kit.RunJobsOnce(context.Background())),
 		"the inactivity lease is held by RunInactivityJob's pass")
 }
 
@@ -226,7 +226,7 @@ func TestKit_RunJobs(t *testing.T) {
 // is refused by New.
 func TestKit_JobOptions(t *testing.T) {
 	env := kittest.NewWithStore(t, kittest.Stores()["memory"](t), func(o *kit.Options) {
-		o.Jobs = kit.JobOptions{Inactivity: -1, SAML: -1, RateLimits: time.Minute}
+		o.Jobs = kit.JobOptions{Inactivity: -1, SAML: -1, RateLimits: time.Minute, Reports: -1, ReportPurge: -1}
 	})
 	assert.Equal(t, []string{kit.JobRateLimits, kit.JobSessions, kit.JobTokens}, names(env.Kit.RunJobsOnce(context.Background())))
 	_, err := kit.New(kit.Options{Store: env.Store, Jobs: kit.JobOptions{Holder: string(make([]byte, 129))}})

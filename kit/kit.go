@@ -28,6 +28,7 @@ import (
 	"github.com/accountkit/accountkit/internal/telemetry"
 	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/reports"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/security"
@@ -116,6 +117,10 @@ type Options struct {
 	// Jobs configures the background jobs run by RunJobs (see
 	// docs/jobs.md).
 	Jobs JobOptions
+	// Reports configures report jobs (see docs/reports.md): Blobs, the
+	// BlobStore of their content (default: chunks in Store), and Expiry
+	// (default 7 days).
+	Reports reports.Options
 }
 
 // Kit holds the wired services.
@@ -148,6 +153,8 @@ type Kit struct {
 	// SCIM is the SCIM 2.0 service provider: identity providers provision
 	// users and teams through it with an API key holding scim.provision.
 	SCIM *scim.Service
+	// Reports runs large exports as background jobs (RunJobs runs them).
+	Reports *reports.Service
 
 	handler     http.Handler
 	store       storage.Store
@@ -225,6 +232,10 @@ func New(opts Options) (*Kit, error) {
 	if k.SCIM, err = scim.NewService(scim.Deps{Runtime: rt, Store: st, Users: k.Users, Teams: k.Teams, Seats: scimSeats}, opts.SCIM); err != nil {
 		return nil, err
 	}
+	if k.Reports, err = reports.NewService(reports.Deps{Runtime: rt, Store: st, Users: k.Users, Seats: k.Seats, Audit: k.Audit,
+		APIKeys: k.APIKeys}, opts.Reports); err != nil {
+		return nil, err
+	}
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
@@ -255,6 +266,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	notifications.NewHandler(k.Notifications, logger).Register(mux)
 	apikeys.NewHandler(k.APIKeys, logger).Register(mux)
 	scim.NewSettingsHandler(k.SCIM, logger).Register(mux)
+	reports.NewHandler(k.Reports, logger).Register(mux)
 	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")

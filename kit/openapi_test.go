@@ -43,6 +43,7 @@ import (
 	"github.com/accountkit/accountkit/internal/oidctest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/reports"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage/memory"
 	"github.com/accountkit/accountkit/users"
@@ -452,6 +453,18 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	js("GET", key, boss, nil, 200)
 	js("PATCH", key, boss, map[string]any{"name": "CI-2"}, 200)
 	js("POST", key+"/revoke", boss, nil, 200)
+
+	// Reports: one requested over the API, one by the system that the
+	// job runs (the scenario's boss is no stored user).
+	js("POST", acc+"/reports", boss, map[string]any{"kind": "users", "format": "csv", "params": map[string]any{"status": "active"}}, 202)
+	done, err := env.Kit.Reports.Request(sys, main.ID, reports.KindSeats, reports.FormatJSON, reports.Params{})
+	require.NoError(t, err)
+	_, err = env.Kit.Reports.RunPending(sys)
+	require.NoError(t, err)
+	js("GET", acc+"/reports", boss, nil, 200)
+	js("GET", acc+"/reports/"+done.ID, boss, nil, 200)
+	call("GET", acc+"/reports/"+done.ID+"/content", boss, "", nil, 200)
+	js("DELETE", acc+"/reports/"+done.ID, boss, nil, 204)
 
 	// SCIM, with an API key holding scim.provision.
 	// (Minted by the system: the scenario's boss is no stored user, and a

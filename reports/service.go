@@ -10,8 +10,8 @@ import (
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/apikeys"
 	"github.com/accountkit/accountkit/audit"
-	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/seats"
+	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
 )
 

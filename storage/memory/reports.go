@@ -289,4 +289,3 @@ func (s *Store) DeleteChunks(ctx context.Context, key string) (int, error) {
 	})
 	return n, err
 }
-

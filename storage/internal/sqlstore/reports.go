@@ -61,7 +61,7 @@ func toReportRow(r *reports.Report) (*reportRow, error) {
 func (r *reportRow) report() (*reports.Report, error) {
 	out := &reports.Report{ID: r.ID, AccountID: r.AccountID, Kind: reports.Kind(r.Kind), Format: reports.Format(r.Format),
 		Requester: reports.Requester{UserID: r.RequesterUserID, APIKeyID: r.RequesterKeyID, Name: r.RequesterName},
-		Status: reports.Status(r.Status), Attempt: r.Attempt, Rows: r.RowCount, Size: r.SizeBytes, Error: r.ErrorMessage, BlobKey: r.BlobKey,
+		Status:    reports.Status(r.Status), Attempt: r.Attempt, Rows: r.RowCount, Size: r.SizeBytes, Error: r.ErrorMessage, BlobKey: r.BlobKey,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StartedAt: utcPtr(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt),
 		ExpiresAt: utcPtr(r.ExpiresAt)}
 	if err := json.Unmarshal([]byte(r.Params), &out.Params); err != nil {
