@@ -192,6 +192,29 @@ func TestReports_RequesterLostAccess(t *testing.T) {
 	}
 }
 
+// TestReports_RequesterLostPermission: a requester whose roles no longer
+// give the kind's permission when the job runs gets a failed report; one
+// who keeps it (another kind) gets data.
+func TestReports_RequesterLostPermission(t *testing.T) {
+	for name, open := range kittest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, open)
+			lost, err := f.env.Kit.Reports.Request(f.boss, f.main, reports.KindAudit, reports.FormatCSV, reports.Params{})
+			require.NoError(t, err)
+			roles := []string{security.RoleMember}
+			_, err = f.env.Kit.Users.Update(f.env.System(), f.user.ID, users.Update{Roles: &roles})
+			require.NoError(t, err)
+			require.Equal(t, 1, f.run(t))
+			got, err := f.env.Kit.Reports.Get(f.env.System(), lost.ID)
+			require.NoError(t, err)
+			assert.Equal(t, reports.StatusFailed, got.Status)
+			assert.Equal(t, "the requester may no longer export this data", got.Error)
+			assert.Zero(t, got.Size)
+		})
+	}
+}
+
 // TestReports_ExpiryPurgeDelete: an expired report answers NotFound and
 // shows expired; the purge deletes its content; delete removes report
 // and content, audited.
