@@ -30,7 +30,7 @@ type fixture struct {
 	user *users.User
 }
 
-func newFixture(t *testing.T, open kittest.Opener, opts ...func(*kit.Options)) *fixture {
+func newFixture(t testing.TB, open kittest.Opener, opts ...func(*kit.Options)) *fixture {
 	env := kittest.NewWithStore(t, open(t), opts...)
 	main := env.MainAccount(t, "acme")
 	boss := env.ActiveUser(t, main, "boss", security.RoleAccountManager)
@@ -44,14 +44,14 @@ func newFixture(t *testing.T, open kittest.Opener, opts ...func(*kit.Options)) *
 	return &fixture{env: env, main: main.ID, boss: ctx, user: boss}
 }
 
-func (f *fixture) run(t *testing.T) int {
+func (f *fixture) run(t testing.TB) int {
 	t.Helper()
 	n, err := f.env.Kit.Reports.RunPending(f.env.System())
 	require.NoError(t, err)
 	return n
 }
 
-func (f *fixture) content(t *testing.T, id string) []byte {
+func (f *fixture) content(t testing.TB, id string) []byte {
 	t.Helper()
 	_, rc, err := f.env.Kit.Reports.Open(f.boss, id)
 	require.NoError(t, err)
