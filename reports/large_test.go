@@ -74,6 +74,16 @@ func TestReports_LargeStreams(t *testing.T) {
 	require.Len(t, watch.rowsAt, chunks, "one row per 256 KiB chunk")
 	assert.Equal(t, reports.DefaultChunkSize, watch.largest, "no chunk above 256 KiB")
 	assert.Less(t, watch.rowsAt[0], int64(events/4), "the first chunk was stored early in the export: it streams")
+	mid := 0
+	for i, rows := range watch.rowsAt {
+		if i > 0 {
+			assert.GreaterOrEqual(t, rows, watch.rowsAt[i-1], "progress only grows")
+		}
+		if rows > 0 && rows < events {
+			mid++
+		}
+	}
+	assert.Greater(t, mid, chunks/2, "progress (rows) visible in the report while it runs")
 	body := f.content(t, r.ID)
 	assert.EqualValues(t, r.Size, len(body))
 	assert.Equal(t, events+1, strings.Count(string(body), "\n"))
