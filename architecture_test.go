@@ -28,7 +28,7 @@ var layers = [][]string{
 	{"account"},
 	{"users"},
 	{"auth", "teams", "seats", "apikeys", "notifications"},
-	{"sso", "scim"},
+	{"sso", "scim", "reports"},
 	{"webhooks"},
 	{"web"},
 	{"storage"},

@@ -553,6 +553,23 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 		return nil, err
 	}
 	now := s.rt.Now()
+	p, err := s.keyPrincipal(ctx, k, now)
+	if err != nil {
+		return nil, err
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= s.opts.TouchEvery {
+		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
+			s.rt.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
+		}
+	}
+	return p, nil
+}
+
+// keyPrincipal returns the principal of key k at now: Unauthenticated
+// (errInvalidKey) when it is not active, its account (or one above) is
+// disabled, or its creator may no longer act; otherwise its permissions
+// that its creator still holds.
+func (s *Service) keyPrincipal(ctx context.Context, k *Key, now time.Time) (*security.Principal, error) {
 	if k.StateAt(now) != StateActive {
 		return nil, errInvalidKey
 	}
@@ -574,13 +591,23 @@ func (s *Service) Authenticate(r *http.Request) (*security.Principal, error) {
 		}
 		perms = slices.DeleteFunc(perms, func(p security.Permission) bool { return !held.Has(p) })
 	}
-	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= s.opts.TouchEvery {
-		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
-			s.rt.Logger.WarnContext(ctx, "apikeys: recording last use failed", "key", k.ID, "err", err)
-		}
-	}
 	return &security.Principal{APIKeyID: k.ID, AccountID: k.AccountID,
 		Permissions: security.NewPermissionSet(perms...)}, nil
+}
+
+// Principal returns the principal a request authenticated with the key
+// of that ID would have now (background work done for the key, such as
+// report jobs, runs as it). Errors: Unauthenticated when the key is
+// unknown, not active, its account disabled or its creator gone.
+func (s *Service) Principal(ctx context.Context, id string) (*security.Principal, error) {
+	k, err := s.store.GetAPIKey(ctx, id)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		return nil, errInvalidKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.keyPrincipal(ctx, k, s.rt.Now())
 }
 
 // Now returns the service's clock time.

@@ -109,7 +109,10 @@ var Catalogue = []CatalogueEntry{
 	{ItemPassword, ActionUpdated, "Password updated.", "Password update failed."},
 	{ItemPassword, ActionUpdate, "Password for user restored.", "Password for user failed."},
 
+	{ItemReport, ActionRequest, "Report requested.", "Report request failed."},
+	{ItemReport, ActionCreate, "Report generated (name/type).", "Report generation failed (name/type)."},
 	{ItemReport, ActionDownload, "Report downloaded.", "Report download failed."},
+	{ItemReport, ActionDelete, "Report deleted.", "Report deletion failed."},
 
 	{ItemSearch, ActionExport, "Logs export to file completed.", "Logs export to file failed."},
 

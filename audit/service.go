@@ -277,7 +277,7 @@ func (s *Service) Export(ctx context.Context, q Query, w io.Writer) (err error) 
 	if q.TimeZone != "" {
 		loc, _ = time.LoadLocation(q.TimeZone) // validated by filter
 	}
-	rows, err := s.writeCSV(ctx, f, loc, w)
+	rows, err := s.writeCSV(ctx, f, loc, w, nil)
 	entry.Details = map[string]string{"rows": strconv.Itoa(rows)}
 	if err != nil {
 		s.recorder.RecordFailure(ctx, entry, err)
@@ -286,7 +286,9 @@ func (s *Service) Export(ctx context.Context, q Query, w io.Writer) (err error) 
 	return s.recorder.Record(ctx, entry)
 }
 
-func (s *Service) writeCSV(ctx context.Context, f Filter, loc *time.Location, w io.Writer) (int, error) {
+// writeCSV writes the events matching f to w; progress, when not nil, is
+// told the rows written after each batch.
+func (s *Service) writeCSV(ctx context.Context, f Filter, loc *time.Location, w io.Writer, progress func(rows int)) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return 0, err
@@ -315,6 +317,9 @@ func (s *Service) writeCSV(ctx context.Context, f Filter, loc *time.Location, w 
 		cw.Flush()
 		if err := cw.Error(); err != nil {
 			return rows, err
+		}
+		if progress != nil {
+			progress(rows)
 		}
 		if len(events) < f.Limit {
 			return rows, nil

@@ -20,7 +20,9 @@ const (
 	// account's retention, leaving signed checkpoints
 	// (audit.Service.PurgeRetention).
 	JobAuditRetention = "audit_retention"
-	JobWebhooks       = "webhooks" // webhooks.Service.Deliver and Purge
+	JobWebhooks       = "webhooks"     // webhooks.Service.Deliver and Purge
+	JobReports        = "reports"      // reports.Service.RunPending
+	JobReportPurge    = "report_purge" // reports.Service.PurgeExpired
 )
 
 // JobOptions configures the background jobs (RunJobs). Each interval is
@@ -56,6 +58,12 @@ type JobOptions struct {
 	// replica deliver per period; each delivery is also claimed in the
 	// store, so a pass longer than the period never sends twice at once.
 	Webhooks time.Duration
+	// Reports runs the requested reports (default 1 min). A report
+	// longer than this lets another replica run the next pass too; the
+	// claim of each report keeps them apart.
+	Reports time.Duration
+	// ReportPurge deletes the content of expired reports (default 1 h).
+	ReportPurge time.Duration
 	// Poll is how often each replica tries to take the jobs' leases
 	// (default 1 min, or the shortest interval if shorter).
 	Poll time.Duration
@@ -103,6 +111,9 @@ func (k *Kit) newJobs(o JobOptions, limits []security.RateLimit, logger *slog.Lo
 		{Name: JobAuditRetention, Every: every(o.AuditRetention, defaultJobEvery), Run: k.Audit.PurgeRetention},
 		{Name: JobWebhooks, Every: every(o.Webhooks, defaultWebhooksEvery), Run: k.deliverWebhooks},
 	}
+	all = append(all,
+		jobs.Job{Name: JobReports, Every: every(o.Reports, time.Minute), Run: k.Reports.RunPending},
+		jobs.Job{Name: JobReportPurge, Every: every(o.ReportPurge, defaultJobEvery), Run: k.Reports.PurgeExpired})
 	var on []jobs.Job
 	for _, j := range all {
 		if j.Every > 0 {

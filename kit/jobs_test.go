@@ -25,7 +25,7 @@ import (
 	"github.com/accountkit/accountkit/webhooks"
 )
 
-var allJobs = []string{kit.JobAuditRetention, kit.JobInactivity, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}
+var allJobs = []string{kit.JobAuditRetention, kit.JobInactivity, kit.JobRateLimits, kit.JobReportPurge, kit.JobReports, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -220,7 +220,7 @@ func TestKit_RunJobs(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
-	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}, names(env.Kit.RunJobsOnce(context.Background())),
+	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobReportPurge, kit.JobReports, kit.JobSAML, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}, names(env.Kit.RunJobsOnce(context.Background())),
 		"the inactivity lease is held by RunInactivityJob's pass")
 }
 
@@ -228,7 +228,7 @@ func TestKit_RunJobs(t *testing.T) {
 // is refused by New.
 func TestKit_JobOptions(t *testing.T) {
 	env := kittest.NewWithStore(t, kittest.Stores()["memory"](t), func(o *kit.Options) {
-		o.Jobs = kit.JobOptions{Inactivity: -1, SAML: -1, RateLimits: time.Minute}
+		o.Jobs = kit.JobOptions{Inactivity: -1, SAML: -1, RateLimits: time.Minute, Reports: -1, ReportPurge: -1}
 	})
 	assert.Equal(t, []string{kit.JobAuditRetention, kit.JobRateLimits, kit.JobSessions, kit.JobTokens, kit.JobWebhooks}, names(env.Kit.RunJobsOnce(context.Background())))
 	_, err := kit.New(kit.Options{Store: env.Store, Jobs: kit.JobOptions{Holder: string(make([]byte, 129))}})

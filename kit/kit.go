@@ -28,6 +28,7 @@ import (
 	"github.com/accountkit/accountkit/internal/telemetry"
 	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/reports"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/security"
@@ -128,6 +129,10 @@ type Options struct {
 	// docs/webhooks.md). SecretKey defaults to Auth.TOTPKey, Production
 	// to Auth.Production; AllowPrivateAddresses is refused in production.
 	Webhooks webhooks.Options
+	// Reports configures report jobs (see docs/reports.md): Blobs, the
+	// BlobStore of their content (default: chunks in Store), and Expiry
+	// (default 7 days).
+	Reports reports.Options
 }
 
 // Kit holds the wired services.
@@ -163,6 +168,8 @@ type Kit struct {
 	// Webhooks manages webhook and audit stream endpoints and delivers
 	// the outbox the audit log fills (RunJobs' "webhooks" job).
 	Webhooks *webhooks.Service
+	// Reports runs large exports as background jobs (RunJobs runs them).
+	Reports *reports.Service
 
 	handler     http.Handler
 	store       storage.Store
@@ -252,6 +259,10 @@ func New(opts Options) (*Kit, error) {
 	if k.Webhooks, err = webhooks.NewService(webhooks.Deps{Runtime: rt, Store: st}, whOpts); err != nil {
 		return nil, err
 	}
+	if k.Reports, err = reports.NewService(reports.Deps{Runtime: rt, Store: st, Users: k.Users, Seats: k.Seats, Audit: k.Audit,
+		APIKeys: k.APIKeys}, opts.Reports); err != nil {
+		return nil, err
+	}
 	if err := rt.Events.Check(); err != nil {
 		return nil, err
 	}
@@ -283,6 +294,7 @@ func (k *Kit) newHandler(opts Options) http.Handler {
 	apikeys.NewHandler(k.APIKeys, logger).Register(mux)
 	scim.NewSettingsHandler(k.SCIM, logger).Register(mux)
 	webhooks.NewHandler(k.Webhooks, logger).Register(mux)
+	reports.NewHandler(k.Reports, logger).Register(mux)
 	mux.HandleFunc(api.Route, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=300")

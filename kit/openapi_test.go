@@ -43,6 +43,7 @@ import (
 	"github.com/accountkit/accountkit/internal/oidctest"
 	"github.com/accountkit/accountkit/kit"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/reports"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/storage/memory"
 	"github.com/accountkit/accountkit/users"
@@ -465,6 +466,17 @@ func servedScenario(t *testing.T, env *kittest.Env, dns *servedDNS) {
 	require.NotEmpty(t, pending)
 	js("POST", "/api/v1/webhook-deliveries/"+pending[0].(map[string]any)["id"].(string)+"/redeliver", boss, nil, 409)
 	js("DELETE", hook, boss, nil, 204)
+	// Reports: one requested over the API, one by the system that the
+	// job runs (the scenario's boss is no stored user).
+	js("POST", acc+"/reports", boss, map[string]any{"kind": "users", "format": "csv", "params": map[string]any{"status": "active"}}, 202)
+	done, err := env.Kit.Reports.Request(sys, main.ID, reports.KindSeats, reports.FormatJSON, reports.Params{})
+	require.NoError(t, err)
+	_, err = env.Kit.Reports.RunPending(sys)
+	require.NoError(t, err)
+	js("GET", acc+"/reports", boss, nil, 200)
+	js("GET", acc+"/reports/"+done.ID, boss, nil, 200)
+	call("GET", acc+"/reports/"+done.ID+"/content", boss, "", nil, 200)
+	js("DELETE", acc+"/reports/"+done.ID, boss, nil, 204)
 
 	// SCIM, with an API key holding scim.provision.
 	// (Minted by the system: the scenario's boss is no stored user, and a

@@ -3,6 +3,7 @@ package seats
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
@@ -648,7 +649,11 @@ func (s *Service) Report(ctx context.Context, accountID string, w io.Writer) (er
 	}
 	entry := audit.Entry{AccountID: accountID, Item: audit.ItemReport, Action: audit.ActionDownload,
 		Description: "Report downloaded.", FailureDescription: "Report download failed.", TargetType: "report", TargetName: "seats.csv"}
-	n, err := s.writeReport(ctx, accountID, w)
+	top, err := s.scope(ctx, accountID)
+	n := 0
+	if err == nil {
+		n, err = s.writeReport(ctx, top, false, w, nil)
+	}
 	entry.Details = map[string]string{"rows": strconv.Itoa(n)}
 	if err != nil {
 		s.audit.RecordFailure(ctx, entry, err)
@@ -657,22 +662,50 @@ func (s *Service) Report(ctx context.Context, accountID string, w io.Writer) (er
 	return s.audit.Record(ctx, entry)
 }
 
-func (s *Service) writeReport(ctx context.Context, accountID string, w io.Writer) (int, error) {
-	top, err := s.scope(ctx, accountID)
-	if err != nil {
-		return 0, err
-	}
+// reportRowJSON is one account of the report in JSON: the CSV's columns
+// with their types (limit and limit_percent are null without a limit).
+type reportRowJSON struct {
+	AccountID    string   `json:"account_id"`
+	AccountName  string   `json:"account_name"`
+	AccountSlug  string   `json:"account_slug"`
+	ParentID     string   `json:"parent_id"`
+	Limit        *int     `json:"limit"`
+	Assigned     int      `json:"assigned"`
+	Available    int      `json:"available"`
+	UsagePercent float64  `json:"usage_percent"`
+	LimitPercent *float64 `json:"limit_percent"`
+}
+
+// writeReport writes the report of top's subtree to w, as CSV or (asJSON)
+// a JSON array; progress, when not nil, is told the rows written after
+// each batch.
+func (s *Service) writeReport(ctx context.Context, top *account.Account, asJSON bool, w io.Writer, progress func(rows int)) (int, error) {
 	d, err := s.usageData(ctx, top.MainID())
 	if err != nil {
 		return 0, err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(reportHeader); err != nil {
+	enc := json.NewEncoder(w)
+	if asJSON {
+		if _, err := io.WriteString(w, "["); err != nil {
+			return 0, err
+		}
+	} else if err := cw.Write(reportHeader); err != nil {
 		return 0, err
 	}
 	rows := 0
 	write := func(a *account.Account) error {
 		u := d.usage(a)
+		if asJSON {
+			if rows > 0 {
+				if _, err := io.WriteString(w, ","); err != nil {
+					return err
+				}
+			}
+			rows++
+			return enc.Encode(reportRowJSON{AccountID: a.ID, AccountName: a.Name, AccountSlug: a.Slug, ParentID: a.ParentID,
+				Limit: u.Limit, Assigned: u.Assigned, Available: u.Available, UsagePercent: u.UsagePercent, LimitPercent: u.LimitPercent})
+		}
 		rec := []string{a.ID, a.Name, a.Slug, a.ParentID, "", strconv.Itoa(u.Assigned), strconv.Itoa(u.Available),
 			strconv.FormatFloat(u.UsagePercent, 'f', 1, 64), ""}
 		if u.Limit != nil {
@@ -706,6 +739,9 @@ func (s *Service) writeReport(ctx context.Context, accountID string, w io.Writer
 		if err := cw.Error(); err != nil {
 			return rows, err
 		}
+		if progress != nil {
+			progress(rows)
+		}
 		if len(list) < f.Limit {
 			break
 		}
@@ -715,6 +751,10 @@ func (s *Service) writeReport(ctx context.Context, accountID string, w io.Writer
 		if err := write(top); err != nil {
 			return rows, err
 		}
+	}
+	if asJSON {
+		_, err := io.WriteString(w, "]\n")
+		return rows, err
 	}
 	cw.Flush()
 	return rows, cw.Error()

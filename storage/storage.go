@@ -12,6 +12,7 @@ import (
 	"github.com/accountkit/accountkit/auth"
 	"github.com/accountkit/accountkit/jobs"
 	"github.com/accountkit/accountkit/notifications"
+	"github.com/accountkit/accountkit/reports"
 	"github.com/accountkit/accountkit/scim"
 	"github.com/accountkit/accountkit/seats"
 	"github.com/accountkit/accountkit/sso"
@@ -36,6 +37,7 @@ type Store interface {
 	scim.Store
 	jobs.Store
 	webhooks.Store
+	reports.Store
 	// Close releases the adapter's resources.
 	Close() error
 }

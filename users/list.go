@@ -220,7 +220,7 @@ func (s *Service) Export(ctx context.Context, in ListInput, format ExportFormat,
 		s.audit.RecordFailure(ctx, entry, err)
 		return err
 	}
-	n, err := s.writeExport(ctx, f, format, w)
+	n, err := s.writeExport(ctx, f, format, w, nil)
 	entry.Details = map[string]string{"rows": strconv.Itoa(n)}
 	if err != nil {
 		s.audit.RecordFailure(ctx, entry, err)
@@ -229,7 +229,9 @@ func (s *Service) Export(ctx context.Context, in ListInput, format ExportFormat,
 	return s.audit.Record(ctx, entry)
 }
 
-func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat, w io.Writer) (int, error) {
+// writeExport writes the users matching f to w; progress, when not nil,
+// is told the rows written after each batch.
+func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat, w io.Writer, progress func(rows int)) (int, error) {
 	cw := csv.NewWriter(w)
 	enc := json.NewEncoder(w)
 	if format == ExportCSV {
@@ -276,6 +278,9 @@ func (s *Service) writeExport(ctx context.Context, f Filter, format ExportFormat
 			if err := cw.Error(); err != nil {
 				return n, err
 			}
+		}
+		if progress != nil {
+			progress(n)
 		}
 		if len(list) < f.Limit {
 			break

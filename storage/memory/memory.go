@@ -91,6 +91,8 @@ type Store struct {
 	// Webhook endpoints, outbox messages and deliveries (webhooks.go),
 	// made on first use.
 	webhooks webhooksState
+	// Reports and their content chunks (reports.go).
+	reports reportsState
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -73,6 +73,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
 	t.Run("AuditRetention", func(t *testing.T) { testAuditRetention(t, h) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, h) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, h) })
 }
 
 // subtest is one conformance case: it gets a fresh store of its own.
