@@ -149,6 +149,9 @@ func rolesTeamsJourney(t *testing.T, s *site, look bool) {
 		b.run(chromedp.Click(`tbody tr details.menu summary`, chromedp.ByQuery))
 		b.click(`form[action="/account/console/users/` + zoe.ID + `/` + action + `"] button`)
 	}
+	b.open("/account/console/users?q=zoe")
+	b.run(chromedp.Click(`tbody tr details.menu summary`, chromedp.ByQuery))
+	check("console-users-menu")
 	menu("lock")
 	assert.Contains(t, b.text(), "The user is locked.")
 	assert.True(t, get(zoe.ID).Locked)
