@@ -124,6 +124,19 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Audit == nil {
 		s.Audit = k.Audit
 	}
+	// Console part 2: Roles, reset 2FA, the account tree, seats.
+	if s.Roles == nil {
+		s.Roles = k.Users
+	}
+	if s.TwoFactorReset == nil {
+		s.TwoFactorReset = k.Auth
+	}
+	if s.AccountTree == nil {
+		s.AccountTree = k.Accounts
+	}
+	if s.SeatHolder == nil {
+		s.SeatHolder = k.Seats
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -33,6 +33,10 @@ type ListInput struct {
 	Search string
 	// Locked filters by lock state when not nil.
 	Locked *bool
+	// InactiveDays, when > 0, keeps users whose last activity (last
+	// sign-in, else activation, else creation: User.LastActivity) is more
+	// than this many days ago, 1 to 3650.
+	InactiveDays int
 	// Sort is username (default), -username, created or -created.
 	Sort   string
 	Cursor string
@@ -165,6 +169,13 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 			v.Add("team_id", "unknown team")
 		}
 		f.TeamID = &in.Team
+	}
+	if in.InactiveDays != 0 {
+		if in.InactiveDays < 1 || in.InactiveDays > 3650 {
+			v.Add("inactive_days", "must be between 1 and 3650")
+		}
+		cutoff := s.now().AddDate(0, 0, -in.InactiveDays)
+		f.ActiveBefore = &cutoff
 	}
 	if after != nil {
 		sort, key, ok := strings.Cut(after.Key, " ")

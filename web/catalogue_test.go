@@ -21,6 +21,14 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleDE {
 		assert.Contains(t, consoleEN, k, "English lacks %s", k)
 	}
+	for k := range consoleRolesEN {
+		assert.NotContains(t, messagesEN, k, "%s is in both catalogues", k)
+		assert.NotContains(t, consoleEN, k, "%s is in both console catalogues", k)
+		assert.Contains(t, consoleRolesDE, k, "German lacks %s", k)
+	}
+	for k := range consoleRolesDE {
+		assert.Contains(t, consoleRolesEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}
@@ -31,7 +39,7 @@ func TestCatalogue(t *testing.T) {
 	for _, pat := range []string{"templates/*.html", "*.go"} {
 		files, _ := filepath.Glob(pat)
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") || f == "messages.go" || f == "messages_console.go" {
+			if strings.HasSuffix(f, "_test.go") || f == "messages.go" || f == "messages_console.go" || f == "messages_console_roles.go" {
 				continue
 			}
 			b, _ := os.ReadFile(f)
@@ -45,7 +53,8 @@ func TestCatalogue(t *testing.T) {
 		}
 		_, console := consoleEN[m[1]]
 		_, signin := messagesEN[m[1]]
-		assert.True(t, console || signin, "%s is used but not in the catalogue", m[1])
+		_, roles := consoleRolesEN[m[1]]
+		assert.True(t, console || signin || roles, "%s is used but not in the catalogue", m[1])
 	}
 	de := newTranslator(language.German)
 	assert.Equal(t, "Anmelden", de.T("signin.title"))

@@ -40,6 +40,13 @@ var consolePages = []consolePage{
 	{Key: "users", Path: routeUsers, Label: "console.nav_users",
 		perms:   []security.Permission{security.PermUsersRead, security.PermUsersManage},
 		enabled: func(s Services) bool { return s.Users != nil && s.Teams != nil }},
+	// Console part 2: Teams and Roles.
+	{Key: "teams", Path: routeTeams, Label: "console.nav_teams",
+		perms:   teamsRead,
+		enabled: func(s Services) bool { return s.Users != nil && s.Teams != nil }},
+	{Key: "roles", Path: routeRoles, Label: "console.nav_roles",
+		perms:   rolesRead,
+		enabled: func(s Services) bool { return s.Roles != nil && s.Users != nil }},
 	{Key: "apikeys", Path: routeAPIKeys, Label: "console.nav_apikeys",
 		perms:   []security.Permission{security.PermAPIKeysManage},
 		enabled: func(s Services) bool { return s.APIKeys != nil }},
@@ -103,6 +110,38 @@ func (h *Handler) consoleRoutes() {
 			post(routeUserDisable, manage(h.userAction("disable")))
 			post(routeUserEnable, manage(h.userAction("enable")))
 			post(routeUserInvitation, manage(h.userAction("invitation")))
+			// Console part 2: the further quick actions.
+			post(routeUserLock, manage(h.userAction("lock")))
+			post(routeUserUnlock, manage(h.userAction("unlock")))
+			if h.svc.TwoFactorReset != nil {
+				post(routeUserReset2FA, h.signedIn(h.allowed([]security.Permission{security.PermSecurityManage}, h.userAction("reset2fa"))))
+			}
+			get(routeUserMove, manage(h.userMovePage))
+			post(routeUserMove, manage(h.userMove))
+			get(routeUserDelete, manage(h.userDeletePage))
+			post(routeUserDelete, manage(h.userDelete))
+		case "teams":
+			tm := func(fn func(rq *request)) http.HandlerFunc {
+				return h.signedIn(h.allowed([]security.Permission{security.PermTeamsManage}, fn))
+			}
+			get(routeTeams, c(h.teamsPage))
+			get(routeTeamNew, tm(h.teamNewPage))
+			post(routeTeamNew, tm(h.teamCreate))
+			get(routeTeam, c(h.teamPage))
+			post(routeTeam, tm(h.teamUpdate))
+			post(routeTeamDelete, tm(h.teamDelete))
+			post(routeTeamMembers, tm(h.teamMembers(true)))
+			post(routeTeamMembersRemove, tm(h.teamMembers(false)))
+		case "roles":
+			rm := func(fn func(rq *request)) http.HandlerFunc {
+				return h.signedIn(h.allowed([]security.Permission{security.PermRolesManage}, fn))
+			}
+			get(routeRoles, c(h.rolesPage))
+			get(routeRoleNew, rm(h.roleNewPage))
+			post(routeRoleNew, rm(h.roleCreate))
+			get(routeRole, c(h.rolePage))
+			post(routeRole, rm(h.roleUpdate))
+			post(routeRoleDelete, rm(h.roleDelete))
 		case "apikeys":
 			get(routeAPIKeys, c(h.apiKeysPage))
 			post(routeAPIKeys, c(h.apiKeyCreate))

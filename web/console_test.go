@@ -160,6 +160,7 @@ func consoleJourney(t *testing.T, s *site, look bool) {
 
 	// Disable her from the list (a POST with its CSRF token).
 	b.open("/account/console/users?q=nora")
+	b.run(chromedp.Click(`tbody tr details.menu summary`, chromedp.ByQuery)) // the three-dot menu opens without script
 	b.click(`form[action="/account/console/users/` + noraID + `/disable"] button`)
 	assert.Contains(t, b.path(), "/account/console/users?")
 	assert.Contains(t, b.text(), "The user is disabled.")

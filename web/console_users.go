@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/accountkit/accountkit"
@@ -33,18 +34,54 @@ type usersView struct {
 	ExportCSV, ExportJSON string
 	// Here is the list's path and query, where quick actions come back.
 	Here string
+	// Accounts are the accounts of the tree the person may list (empty
+	// without AccountTree or accounts.manage).
+	Accounts []accountChoice
+	// Can says which quick actions the person may use.
+	Can quickActions
 }
 
-// usersFilter is the list's search and filters, from the query.
-type usersFilter struct{ Q, Status, Role, Team, Cursor string }
+// usersFilter is the list's search, filters and order, from the query.
+type usersFilter struct {
+	Q, Status, Role, Team, Cursor string
+	// Account is an account of the tree ("" the person's own); Sub
+	// includes its sub-accounts.
+	Account string
+	Sub     bool
+	// Locked is "", "yes" or "no"; Inactive a number of days ("" any).
+	Locked, Inactive string
+	// Sort is username, -username, created or -created ("" username).
+	Sort string
+}
 
 func (f usersFilter) query(path string, extra ...string) string {
-	return withQuery(path, append([]string{"q", f.Q, "status", f.Status, "role", f.Role, "team", f.Team}, extra...)...)
+	sub := ""
+	if f.Sub {
+		sub = "1"
+	}
+	return withQuery(path, append([]string{"q", f.Q, "status", f.Status, "role", f.Role, "team", f.Team,
+		"account", f.Account, "sub", sub, "locked", f.Locked, "inactive", f.Inactive, "sort", f.Sort}, extra...)...)
 }
 
 func (f usersFilter) input() users.ListInput {
-	return users.ListInput{Search: f.Q, Status: f.Status, Role: f.Role, Team: f.Team, Cursor: f.Cursor, Limit: usersPageSize}
+	in := users.ListInput{Search: f.Q, Status: f.Status, Role: f.Role, Team: f.Team, Cursor: f.Cursor, Limit: usersPageSize,
+		AccountID: f.Account, IncludeSubaccounts: f.Sub, Sort: f.Sort}
+	switch f.Locked {
+	case "yes":
+		in.Locked = ptrBool(true)
+	case "no":
+		in.Locked = ptrBool(false)
+	}
+	if f.Inactive != "" {
+		in.InactiveDays = -1 // refused by the service unless it parses
+		if n, err := strconv.Atoi(f.Inactive); err == nil {
+			in.InactiveDays = n
+		}
+	}
+	return in
 }
+
+func ptrBool(b bool) *bool { return &b }
 
 func usersFilterOf(r *http.Request) usersFilter {
 	q := r.URL.Query()
@@ -55,8 +92,13 @@ func usersFilterOf(r *http.Request) usersFilter {
 		}
 		return s
 	}
-	return usersFilter{Q: clip(q.Get("q")), Status: clip(q.Get("status")), Role: clip(q.Get("role")), Team: clip(q.Get("team")),
-		Cursor: clipToken(q.Get("cursor"))}
+	f := usersFilter{Q: clip(q.Get("q")), Status: clip(q.Get("status")), Role: clip(q.Get("role")), Team: clip(q.Get("team")),
+		Cursor: clipToken(q.Get("cursor")), Account: clip(q.Get("account")), Sub: q.Get("sub") == "1",
+		Locked: clip(q.Get("locked")), Inactive: clip(q.Get("inactive")), Sort: clip(q.Get("sort"))}
+	if f.Locked != "yes" && f.Locked != "no" {
+		f.Locked = ""
+	}
+	return f
 }
 
 // choices loads the roles and teams the filters and the New user form
@@ -78,9 +120,13 @@ func (h *Handler) choices(rq *request) ([]users.RoleView, []*teams.Team, error) 
 func (h *Handler) usersPage(rq *request) {
 	p := rq.consolePage("console.users_title", "users")
 	f := usersFilterOf(rq.r)
-	v := &usersView{Filter: f, Manage: may(rq.p, security.PermUsersManage)}
+	v := &usersView{Filter: f, Manage: may(rq.p, security.PermUsersManage), Can: h.quickActions(rq)}
 	var err error
 	if v.Roles, v.Teams, err = h.choices(rq); err != nil {
+		rq.refused(err)
+		return
+	}
+	if v.Accounts, err = h.accountChoices(rq); err != nil {
 		rq.refused(err)
 		return
 	}
@@ -160,6 +206,9 @@ type userView struct {
 	AllRoles []users.RoleView
 	Manage   bool
 	Here     string
+	Can      quickActions
+	// Seat is "yes" or "no" when the person may see it, else "".
+	Seat string
 }
 
 // userPage serves GET routeUser: the detail card. Another tenant's user
@@ -183,7 +232,13 @@ func (h *Handler) userPage(rq *request) {
 	}
 	p := rq.consolePage("console.user_title", "users")
 	p.Title = u.DisplayName() + " · " + p.Title
-	p.Data = &userView{User: u, Teams: ts, AllRoles: roles, Manage: may(rq.p, security.PermUsersManage), Here: h.base + "/console/users/" + u.ID}
+	seat, err := h.seatOf(rq, u.ID)
+	if err != nil {
+		rq.refused(err)
+		return
+	}
+	p.Data = &userView{User: u, Teams: ts, AllRoles: roles, Manage: may(rq.p, security.PermUsersManage), Here: h.base + "/console/users/" + u.ID,
+		Can: h.quickActions(rq), Seat: seat}
 	rq.render(http.StatusOK, "user", p)
 }
 
@@ -225,9 +280,10 @@ func (h *Handler) userCreate(rq *request) {
 	f := h.parseForm(rq.w, rq)
 	p := rq.consolePage("console.new_user_title", "users")
 	in := users.CreateInput{Username: strings.TrimSpace(f.get("username")), FirstName: strings.TrimSpace(f.get("first_name")),
-		LastName: strings.TrimSpace(f.get("last_name")), Email: strings.TrimSpace(f.get("email"))}
+		LastName: strings.TrimSpace(f.get("last_name")), Email: strings.TrimSpace(f.get("email")),
+		Phone: strings.TrimSpace(f.get("phone"))}
 	checked := map[string]bool{}
-	for _, k := range []string{"username", "first_name", "last_name", "email"} {
+	for _, k := range []string{"username", "first_name", "last_name", "email", "phone"} {
 		if f.fields[k] == "" {
 			p.Values[k] = f.get(k)
 		}
@@ -300,6 +356,15 @@ func (h *Handler) userAction(action string) func(rq *request) {
 		case "invitation":
 			err = h.svc.Users.ResendInvitation(rq.ctx(), id)
 			done = "invitation_sent"
+		case "lock":
+			_, err = h.svc.Users.Lock(rq.ctx(), id)
+			done = "user_locked"
+		case "unlock":
+			_, err = h.svc.Users.Unlock(rq.ctx(), id)
+			done = "user_unlocked"
+		case "reset2fa":
+			err = h.svc.TwoFactorReset.ResetTwoFactor(rq.ctx(), id)
+			done = "twofactor_reset"
 		}
 		if err != nil {
 			if accountkit.ErrorCode(err) == accountkit.NotFound || accountkit.ErrorCode(err) == accountkit.Forbidden {

@@ -35,6 +35,8 @@ func buildCatalog() catalog.Catalog {
 	set(language.English, consoleEN)
 	set(language.German, messagesDE)
 	set(language.German, consoleDE)
+	set(language.English, consoleRolesEN)
+	set(language.German, consoleRolesDE)
 	set(language.German, serviceDE)
 	return b
 }

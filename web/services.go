@@ -103,12 +103,25 @@ type Users interface {
 	ResendInvitation(ctx context.Context, id string) error
 	Export(ctx context.Context, in users.ListInput, format users.ExportFormat, w io.Writer) error
 	Roles(ctx context.Context, accountID string) ([]users.RoleView, error)
+	// The quick actions of the console's users list.
+	Lock(ctx context.Context, id string) (*users.User, error)
+	Unlock(ctx context.Context, id string) (*users.User, error)
+	Move(ctx context.Context, id, toAccountID string) (*users.User, error)
+	Delete(ctx context.Context, id string) error
 }
 
 // Teams lists an account's teams for the console's filters and the New
-// user form. *teams.Service implements it.
+// user form, and is the console's Teams page. *teams.Service implements
+// it.
 type Teams interface {
 	List(ctx context.Context, in teams.ListInput) (*teams.Page, error)
+	Get(ctx context.Context, id string) (*teams.Team, error)
+	Create(ctx context.Context, in teams.CreateInput) (*teams.Team, error)
+	Update(ctx context.Context, id string, up teams.Update) (*teams.Team, error)
+	Delete(ctx context.Context, id string) error
+	Members(ctx context.Context, teamID string, in teams.MembersInput) (*users.Page, error)
+	AddMembers(ctx context.Context, teamID string, userIDs []string) (*teams.Team, error)
+	RemoveMembers(ctx context.Context, teamID string, userIDs []string) (*teams.Team, error)
 }
 
 // APIKeys is the console's API keys page. *apikeys.Service implements it.
@@ -144,4 +157,12 @@ type Services struct {
 	Teams         Teams
 	APIKeys       APIKeys
 	Audit         Audit
+	// Console part 2: the Roles page appears with Roles; the users list
+	// offers "Reset 2FA" with TwoFactorReset, the account filter and
+	// "Move" with AccountTree, and the detail card shows the seat with
+	// SeatHolder (each only to those whose permissions allow it).
+	Roles          Roles
+	TwoFactorReset TwoFactorReset
+	AccountTree    AccountTree
+	SeatHolder     SeatHolder
 }
