@@ -124,6 +124,16 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Audit == nil {
 		s.Audit = k.Audit
 	}
+	// The console's Seats and Notifications pages.
+	if s.Seats == nil {
+		s.Seats = k.Seats
+	}
+	if s.ManagedNotifications == nil {
+		s.ManagedNotifications = k.Notifications
+	}
+	if s.SubAccounts == nil {
+		s.SubAccounts = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -36,6 +36,8 @@ func buildCatalog() catalog.Catalog {
 	set(language.German, messagesDE)
 	set(language.German, consoleDE)
 	set(language.German, serviceDE)
+	set(language.English, consoleSeatsEN)
+	set(language.German, consoleSeatsDE)
 	return b
 }
 

@@ -144,4 +144,10 @@ type Services struct {
 	Teams         Teams
 	APIKeys       APIKeys
 	Audit         Audit
+	// Seats is the console's Seats page; ManagedNotifications its
+	// Notifications page for managers, SubAccounts that page's account
+	// picker (optional: without it, the person's own account only).
+	Seats                Seats
+	ManagedNotifications ManagedNotifications
+	SubAccounts          SubAccounts
 }
