@@ -52,12 +52,12 @@ const (
 // seatsNotices are the success messages of the Seats and Notifications
 // pages' redirects (kept here, beside the pages that use them).
 var seatsNotices = map[string]string{
-	"seat_assigned":      "console.seats_done_assigned",
-	"seat_removed":       "console.seats_done_removed",
-	"seats_removed":      "console.seats_done_bulk",
-	"limit_set":          "console.seats_done_limit",
-	"limit_removed":      "console.seats_done_limit_removed",
-	"subscriptions_set":  "console.notif_done_saved",
+	"seat_assigned":     "console.seats_done_assigned",
+	"seat_removed":      "console.seats_done_removed",
+	"seats_removed":     "console.seats_done_bulk",
+	"limit_set":         "console.seats_done_limit",
+	"limit_removed":     "console.seats_done_limit_removed",
+	"subscriptions_set": "console.notif_done_saved",
 }
 
 // seatsPageOf returns a console page of the Seats area with its notice.

@@ -121,7 +121,9 @@ func seatsJourney(t *testing.T, s *site, look bool) {
 	// The Assign seat panel, keyboard only: account → users → search →
 	// the toggle.
 	b.open("/account/console/seats")
-	b.tabTo(func(f string) bool { return strings.HasPrefix(f, "=:A") && strings.Contains(b.attr(":focus", "href"), "/seats/assign") }, "Assign seat")
+	b.tabTo(func(f string) bool {
+		return strings.HasPrefix(f, "=:A") && strings.Contains(b.attr(":focus", "href"), "/seats/assign")
+	}, "Assign seat")
 	b.keyToNewPage(kb.Enter)
 	require.Equal(t, "/account/console/seats/assign", b.path())
 	b.tabTo(func(f string) bool { return strings.HasPrefix(f, "pick=") }, "the account picker")
