@@ -295,11 +295,11 @@ func (h *Handler) seatsLimit(rq *request, remove bool) {
 	var err error
 	done := "limit_removed"
 	field := "limit_" + id
+	raw := strings.TrimSpace(f.get("limit"))
 	if remove {
 		err = h.svc.Seats.RemoveLimit(rq.ctx(), id)
 	} else {
 		done = "limit_set"
-		raw := strings.TrimSpace(f.get("limit"))
 		n, perr := strconv.Atoi(raw)
 		if perr != nil || len(raw) > 8 {
 			err = accountkit.InvalidField("limit", "must be a whole number")
@@ -308,7 +308,7 @@ func (h *Handler) seatsLimit(rq *request, remove bool) {
 		}
 	}
 	if err != nil {
-		h.seatsLimitRefused(rq, err, id, field)
+		h.seatsLimitRefused(rq, err, id, field, raw)
 		return
 	}
 	rq.redirect(withDone(back, done))
@@ -316,7 +316,7 @@ func (h *Handler) seatsLimit(rq *request, remove bool) {
 
 // seatsLimitRefused shows the Seats tab with the service's refusal on the
 // account's limit field (NotFound and Forbidden get their pages).
-func (h *Handler) seatsLimitRefused(rq *request, err error, id, field string) {
+func (h *Handler) seatsLimitRefused(rq *request, err error, id, field, typed string) {
 	switch accountkit.ErrorCode(err) {
 	case accountkit.NotFound, accountkit.Internal, accountkit.Unauthenticated:
 		rq.refused(err)
@@ -327,6 +327,9 @@ func (h *Handler) seatsLimitRefused(rq *request, err error, id, field string) {
 	if status == 0 {
 		rq.fail(err)
 		return
+	}
+	if typed != "" && len(typed) <= 8 {
+		p.Values[field] = typed // the person sees what they typed
 	}
 	if msg, ok := p.FieldErrors["limit"]; ok {
 		p.FieldErrors[field] = msg

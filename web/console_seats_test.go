@@ -171,6 +171,9 @@ func seatsJourney(t *testing.T, s *site, look bool) {
 	b.click(`form[action="/account/console/seats/accounts/` + eu.ID + `/limit"] button[type=submit]`)
 	assert.NotEqual(t, "<missing>", b.attr(`#limit-`+eu.ID+`-error`, "id"), "the refusal is on the sub-account's field")
 	assert.True(t, mustEval[bool](b, `document.querySelector("#acct-`+eu.ID+`").open`), "the account is open on its error")
+	assert.Contains(t, textOf(b, `#acct-`+eu.ID+` table`), "Zoe Zimmer", "its seat holders")
+	assert.Equal(t, "0", mustEval[string](b, `document.querySelector("#limit-`+eu.ID+`").value`), "what was typed stays")
+	check("console-seats-limit-error")
 	acc, err := s.Kit.Seats.Accounts(s.System(), seats.AccountsInput{AccountID: eu.ID, Limit: 1})
 	require.NoError(t, err)
 	require.NotNil(t, acc.Accounts[0].Limit)
@@ -259,6 +262,28 @@ func seatsJourney(t *testing.T, s *site, look bool) {
 		"/account/console/seats/log", "/account/console/seats/report", "/account/console/notifications"} {
 		assert.Equal(t, http.StatusForbidden, m.openStatus(path), path)
 		assert.Contains(t, m.main(), "You do not have access to this page", path)
+	}
+	// …and a forged POST with a valid form token is refused too.
+	yan := s.User(t, eu, "yan2", accountkittest.Roles(security.RoleMember))
+	m.open("/account/notifications")
+	for _, post := range []struct{ action, field, value string }{
+		{"/account/console/seats/assign", "seat", "on"},
+		{"/account/console/seats/remove", "seat", ""},
+		{"/account/console/notifications/users/" + yan.ID, "sub_campaign_events", ""},
+	} {
+		m.open("/account/notifications")
+		m.run(chromedp.Evaluate(`window.__akOld = 1;(function(){var f=document.createElement("form");f.method="post";f.action="`+post.action+`";
+			for (const [k,v] of [["csrf",document.querySelector("input[name=csrf]").value],["user_id","`+yan.ID+`"],["`+post.field+`","`+post.value+`"]]) {
+			var i=document.createElement("input");i.type="hidden";i.name=k;i.value=v;f.appendChild(i)}
+			document.body.appendChild(f);f.submit()})()`, nil))
+		m.run(chromedp.WaitReady("body"))
+		require.Eventually(t, func() bool { return strings.Contains(m.main(), "You do not have access to this page") }, 10*time.Second, 50*time.Millisecond, post.action)
+	}
+	assert.False(t, s.HasSeat(t, yan), "no seat for the forged request")
+	ysubs, err := s.Kit.Notifications.Subscriptions(s.UserCtx(t, yan))
+	require.NoError(t, err)
+	for _, sub := range ysubs {
+		assert.True(t, sub.Subscribed, "the forged request changed nothing: %s", sub.Type)
 	}
 }
 

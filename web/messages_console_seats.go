@@ -104,8 +104,8 @@ var consoleSeatsEN = map[string]string{
 	"console.seats_event_limit_removed":     "Limit removed",
 	"console.seats_event_purchased_changed": "Purchased seats changed",
 
-	"console.notif_title":              "Notifications",
-	"console.notif_heading":            "Notifications",
+	"console.notif_title":              "Account notifications",
+	"console.notif_heading":            "Account notifications",
 	"console.notif_lead":               "The notifications of your accounts and who receives which. Your own inbox and subscriptions are on",
 	"console.notif_own_link":           "your Notifications page.",
 	"console.notif_own_account":        "My account",
@@ -218,8 +218,8 @@ var consoleSeatsDE = map[string]string{
 	"console.seats_event_limit_removed":     "Limit entfernt",
 	"console.seats_event_purchased_changed": "Gekaufte Lizenzen geändert",
 
-	"console.notif_title":              "Benachrichtigungen",
-	"console.notif_heading":            "Benachrichtigungen",
+	"console.notif_title":              "Kontobenachrichtigungen",
+	"console.notif_heading":            "Kontobenachrichtigungen",
 	"console.notif_lead":               "Die Benachrichtigungen Ihrer Konten und wer welche erhält. Ihr eigener Posteingang und Ihre Abonnements sind auf",
 	"console.notif_own_link":           "Ihrer Seite Benachrichtigungen.",
 	"console.notif_own_account":        "Mein Konto",
