@@ -134,8 +134,9 @@ func clipID(s string) string { return clipToken(strings.TrimSpace(s)) }
 // seatAccount is one account of the Seats tab with its seat holders.
 type seatAccount struct {
 	*seats.AccountUsage
-	Holders     []*seats.HolderView
-	MoreHolders string
+	Holders []*seats.HolderView
+	// MoreHolders tells that the account has more holders than shown.
+	MoreHolders bool
 	// Open tells the page to show the account expanded (after an error).
 	Open bool
 }
@@ -191,9 +192,7 @@ func (h *Handler) seatsData(rq *request, p *page, open string) (*seatsView, bool
 				return nil, false
 			}
 			sa.Holders = hp.Holders
-			if hp.NextCursor != "" {
-				sa.MoreHolders = withQuery(h.base+routeSeatsInactive, "account", b.Account)
-			}
+			sa.MoreHolders = hp.NextCursor != ""
 		}
 		v.Accounts = append(v.Accounts, sa)
 	}
