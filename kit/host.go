@@ -137,6 +137,16 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.SeatHolder == nil {
 		s.SeatHolder = k.Seats
 	}
+	// The console's Seats and Notifications pages.
+	if s.Seats == nil {
+		s.Seats = k.Seats
+	}
+	if s.ManagedNotifications == nil {
+		s.ManagedNotifications = k.Notifications
+	}
+	if s.SubAccounts == nil {
+		s.SubAccounts = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

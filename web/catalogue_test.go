@@ -29,6 +29,15 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleRolesDE {
 		assert.Contains(t, consoleRolesEN, k, "English lacks %s", k)
 	}
+	// The Seats and Notifications pages' messages (issue 20, part 2).
+	for k := range consoleSeatsEN {
+		assert.NotContains(t, messagesEN, k, "%s is in both catalogues", k)
+		assert.NotContains(t, consoleEN, k, "%s is in both catalogues", k)
+		assert.Contains(t, consoleSeatsDE, k, "German lacks %s", k)
+	}
+	for k := range consoleSeatsDE {
+		assert.Contains(t, consoleSeatsEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}
@@ -39,7 +48,7 @@ func TestCatalogue(t *testing.T) {
 	for _, pat := range []string{"templates/*.html", "*.go"} {
 		files, _ := filepath.Glob(pat)
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") || f == "messages.go" || f == "messages_console.go" || f == "messages_console_roles.go" {
+			if strings.HasSuffix(f, "_test.go") || f == "messages.go" || f == "messages_console.go" || f == "messages_console_roles.go" || f == "messages_console_seats.go" {
 				continue
 			}
 			b, _ := os.ReadFile(f)
@@ -54,7 +63,8 @@ func TestCatalogue(t *testing.T) {
 		_, console := consoleEN[m[1]]
 		_, signin := messagesEN[m[1]]
 		_, roles := consoleRolesEN[m[1]]
-		assert.True(t, console || signin || roles, "%s is used but not in the catalogue", m[1])
+		_, seatsMsg := consoleSeatsEN[m[1]]
+		assert.True(t, console || signin || roles || seatsMsg, "%s is used but not in the catalogue", m[1])
 	}
 	de := newTranslator(language.German)
 	assert.Equal(t, "Anmelden", de.T("signin.title"))

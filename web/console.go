@@ -53,6 +53,11 @@ var consolePages = []consolePage{
 	{Key: "audit", Path: routeAudit, Label: "console.nav_audit",
 		perms:   []security.Permission{security.PermAuditRead},
 		enabled: func(s Services) bool { return s.Audit != nil }},
+	// Seats and Notifications for managers (issue 20, part 2).
+	{Key: "seats", Path: routeSeats, Label: "console.nav_seats", perms: seatsPerms,
+		enabled: func(s Services) bool { return s.Seats != nil }},
+	{Key: "notifications", Path: routeNotifConsole, Label: "console.nav_notifications", perms: notifPerms,
+		enabled: func(s Services) bool { return s.ManagedNotifications != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -150,6 +155,10 @@ func (h *Handler) consoleRoutes() {
 			get(routeAudit, c(h.auditPage))
 			get(routeAuditExport, c(h.auditExport))
 			get(routeAuditVerify, c(h.auditVerify))
+		case "seats":
+			h.seatsRoutes(c)
+		case "notifications":
+			h.notifRoutes(c)
 		}
 	}
 	if any {

@@ -16,7 +16,12 @@
 // served under "/console": Users & Teams (list with search, filters,
 // teams and pager; detail card; New user; disable, enable, resend
 // invitation; CSV/JSON export), API keys (the secret shown once; revoke)
-// and the audit log (presets, filters, CSV export, hash-chain check). The
+// and the audit log (presets, filters, CSV export, hash-chain check);
+// with Services.Seats the Seats page (usage cards and warning, accounts
+// and limits, the Assign seat panel, inactive users with bulk removal,
+// logs, report) and with Services.ManagedNotifications the Account
+// notifications page (an account's notifications, its users'
+// subscriptions). The
 // navigation lists only the pages the person's permissions allow; anyone
 // else gets a 403 page, and the services refuse the actions anyway. An ID
 // of another tenant answers the same 404 page as a random one. See

@@ -38,6 +38,8 @@ func buildCatalog() catalog.Catalog {
 	set(language.English, consoleRolesEN)
 	set(language.German, consoleRolesDE)
 	set(language.German, serviceDE)
+	set(language.English, consoleSeatsEN)
+	set(language.German, consoleSeatsDE)
 	return b
 }
 

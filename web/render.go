@@ -43,7 +43,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	"verifyemail", "message", "profile", "phone", "security", "sessions", "notifications",
 	"users", "user", "usernew", "apikeys", "audit",
 	// Console part 2.
-	"roles", "role", "teams", "team", "usermove", "userdelete"}
+	"roles", "role", "teams", "team", "usermove", "userdelete",
+	"seats", "notifications_console"}
 
 type pageSet struct{ m map[string]*template.Template }
 

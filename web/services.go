@@ -165,4 +165,10 @@ type Services struct {
 	TwoFactorReset TwoFactorReset
 	AccountTree    AccountTree
 	SeatHolder     SeatHolder
+	// Seats is the console's Seats page; ManagedNotifications its
+	// Notifications page for managers, SubAccounts that page's account
+	// picker (optional: without it, the person's own account only).
+	Seats                Seats
+	ManagedNotifications ManagedNotifications
+	SubAccounts          SubAccounts
 }
