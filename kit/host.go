@@ -124,6 +124,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Audit == nil {
 		s.Audit = k.Audit
 	}
+	// The console's Security page.
+	if s.Policies == nil {
+		s.Policies = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

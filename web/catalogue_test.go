@@ -21,6 +21,13 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleDE {
 		assert.Contains(t, consoleEN, k, "English lacks %s", k)
 	}
+	// The console's Security page.
+	for k := range consoleSecurityEN {
+		assert.Contains(t, consoleSecurityDE, k, "German lacks %s", k)
+	}
+	for k := range consoleSecurityDE {
+		assert.Contains(t, consoleSecurityEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}

@@ -46,6 +46,10 @@ var consolePages = []consolePage{
 	{Key: "audit", Path: routeAudit, Label: "console.nav_audit",
 		perms:   []security.Permission{security.PermAuditRead},
 		enabled: func(s Services) bool { return s.Audit != nil }},
+	// Security (console_security.go).
+	{Key: "security", Path: routeSecurityConsole, Label: "consec.nav",
+		perms:   []security.Permission{security.PermSecurityManage},
+		enabled: func(s Services) bool { return s.Policies != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -111,6 +115,10 @@ func (h *Handler) consoleRoutes() {
 			get(routeAudit, c(h.auditPage))
 			get(routeAuditExport, c(h.auditExport))
 			get(routeAuditVerify, c(h.auditVerify))
+		case "security":
+			get(routeSecurityConsole, c(h.securityConsolePage))
+			post(routeSecurityConsole, c(h.securitySave))
+			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
 		}
 	}
 	if any {

@@ -29,7 +29,8 @@ func newSite(t testing.TB, store storage.Store, opts ...func(*web.Options)) *sit
 	k := env.Kit
 	o := web.Options{
 		Services: web.Services{SignIn: k.Auth, Links: k.Auth, Self: k.Users, Security: k.Auth, Branding: k.Accounts,
-			SSO: k.SSO, Notifications: k.Notifications, Users: k.Users, Teams: k.Teams, APIKeys: k.APIKeys, Audit: k.Audit},
+			SSO: k.SSO, Notifications: k.Notifications, Users: k.Users, Teams: k.Teams, APIKeys: k.APIKeys, Audit: k.Audit,
+			Policies: k.Accounts},
 		Development: true, // plain HTTP in tests
 		FormKey:     []byte("web-test-form-key-0123456789abcdef"),
 		Clock:       env.Clock,

@@ -36,6 +36,9 @@ func buildCatalog() catalog.Catalog {
 	set(language.German, messagesDE)
 	set(language.German, consoleDE)
 	set(language.German, serviceDE)
+	// The console's Security page (messages_console_security.go).
+	set(language.English, consoleSecurityEN)
+	set(language.German, consoleSecurityDE)
 	return b
 }
 

@@ -41,7 +41,8 @@ func overlay(top, bottom fs.FS, name string) ([]byte, error) {
 // pageNames are the page templates; each is parsed with the layout.
 var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "setup", "codes", "forgot", "token",
 	"verifyemail", "message", "profile", "phone", "security", "sessions", "notifications",
-	"users", "user", "usernew", "apikeys", "audit"}
+	"users", "user", "usernew", "apikeys", "audit",
+	"console_security"}
 
 type pageSet struct{ m map[string]*template.Template }
 

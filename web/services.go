@@ -144,4 +144,7 @@ type Services struct {
 	Teams         Teams
 	APIKeys       APIKeys
 	Audit         Audit
+	// Policies is the console's Security page (console_security.go);
+	// *account.Service implements it.
+	Policies Policies
 }
