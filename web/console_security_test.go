@@ -13,7 +13,6 @@ import (
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/internal/kittest"
 	"github.com/accountkit/accountkit/security"
-	"github.com/accountkit/accountkit/storage/memory"
 )
 
 // TestConsoleSecurity_Forms: the Security page over HTTP. An out-of-range
@@ -22,7 +21,15 @@ import (
 // for all users; a forged form and a member are refused; a setting
 // enforced by the parent is read-only with the reason.
 func TestConsoleSecurity_Forms(t *testing.T) {
-	s := newSite(t, memory.New())
+	for name, open := range kittest.Stores() {
+		if name == "mysql" || name == "sqlite" {
+			continue // the page is store-agnostic; memory and PostgreSQL cover it
+		}
+		t.Run(name, func(t *testing.T) { consoleSecurityForms(t, newSite(t, open(t))) })
+	}
+}
+
+func consoleSecurityForms(t *testing.T, s *site) {
 	acme := s.MainAccount(t, "acme")
 	s.ActiveUser(t, acme, "boss", security.RoleAccountManager)
 	s.ActiveUser(t, acme, "mia", security.RoleMember)
