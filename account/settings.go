@@ -92,6 +92,27 @@ func (s *SecuritySettings) Lockout(lockCount int) time.Duration {
 	return min(d, 24*time.Hour)
 }
 
+// SecurityRange is the allowed range of a numeric security setting; with
+// ZeroOff, 0 is allowed too and turns the limit off.
+type SecurityRange struct {
+	Min, Max int
+	ZeroOff  bool
+}
+
+// SecurityRanges holds the range of every numeric security setting, by
+// its JSON name: the one table UpdateSecuritySettings validates against
+// and pages show.
+var SecurityRanges = map[string]SecurityRange{
+	"max_inactivity_days":    {Min: 15, Max: 365, ZeroOff: true},
+	"max_login_attempts":     {Min: 1, Max: 100},
+	"password_validity_days": {Min: 1, Max: 3650, ZeroOff: true},
+	"session_idle_minutes":   {Min: 5, Max: 1440},
+	"session_max_hours":      {Min: 1, Max: 720},
+	"password_min_length":    {Min: 8, Max: 128},
+	"password_history":       {Min: 0, Max: 24},
+	"lockout_minutes":        {Min: 1, Max: 1440, ZeroOff: true},
+}
+
 // SettingsStore persists security settings.
 type SettingsStore interface {
 	// GetSecuritySettings returns the saved settings. Errors: NotFound when
@@ -248,26 +269,27 @@ func securityEntry(accountID string) *audit.Entry {
 
 func (u SecurityUpdate) validate() error {
 	var v accountkit.Validation
-	rng := func(field string, p *int, lo, hi int, zeroOff bool) {
-		if p == nil || (zeroOff && *p == 0) {
+	rng := func(field string, p *int) {
+		r := SecurityRanges[field]
+		if p == nil || (r.ZeroOff && *p == 0) {
 			return
 		}
-		if *p < lo || *p > hi {
-			msg := fmt.Sprintf("must be between %d and %d", lo, hi)
-			if zeroOff {
+		if *p < r.Min || *p > r.Max {
+			msg := fmt.Sprintf("must be between %d and %d", r.Min, r.Max)
+			if r.ZeroOff {
 				msg += ", or 0 to turn it off"
 			}
 			v.Add(field, msg)
 		}
 	}
-	rng("max_inactivity_days", u.MaxInactivityDays, 15, 365, true)
-	rng("max_login_attempts", u.MaxLoginAttempts, 1, 100, false)
-	rng("password_validity_days", u.PasswordValidityDays, 1, 3650, true)
-	rng("session_idle_minutes", u.SessionIdleMinutes, 5, 1440, false)
-	rng("session_max_hours", u.SessionMaxHours, 1, 720, false)
-	rng("password_min_length", u.PasswordMinLength, 8, 128, false)
-	rng("password_history", u.PasswordHistory, 0, 24, false)
-	rng("lockout_minutes", u.LockoutMinutes, 1, 1440, true)
+	rng("max_inactivity_days", u.MaxInactivityDays)
+	rng("max_login_attempts", u.MaxLoginAttempts)
+	rng("password_validity_days", u.PasswordValidityDays)
+	rng("session_idle_minutes", u.SessionIdleMinutes)
+	rng("session_max_hours", u.SessionMaxHours)
+	rng("password_min_length", u.PasswordMinLength)
+	rng("password_history", u.PasswordHistory)
+	rng("lockout_minutes", u.LockoutMinutes)
 	if u.AuditRetentionDays != nil {
 		if msg := audit.RetentionMessage(*u.AuditRetentionDays); msg != "" {
 			v.Add("audit_retention_days", msg)

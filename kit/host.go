@@ -147,6 +147,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.SubAccounts == nil {
 		s.SubAccounts = k.Accounts
 	}
+	// The console's Security page.
+	if s.Policies == nil {
+		s.Policies = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

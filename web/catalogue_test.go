@@ -38,6 +38,13 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleSeatsDE {
 		assert.Contains(t, consoleSeatsEN, k, "English lacks %s", k)
 	}
+	// The console's Security page.
+	for k := range consoleSecurityEN {
+		assert.Contains(t, consoleSecurityDE, k, "German lacks %s", k)
+	}
+	for k := range consoleSecurityDE {
+		assert.Contains(t, consoleSecurityEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}

@@ -58,6 +58,10 @@ var consolePages = []consolePage{
 		enabled: func(s Services) bool { return s.Seats != nil }},
 	{Key: "notifications", Path: routeNotifConsole, Label: "console.nav_notifications", perms: notifPerms,
 		enabled: func(s Services) bool { return s.ManagedNotifications != nil }},
+	// Security (console_security.go).
+	{Key: "security", Path: routeSecurityConsole, Label: "consec.nav",
+		perms:   []security.Permission{security.PermSecurityManage},
+		enabled: func(s Services) bool { return s.Policies != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -159,6 +163,10 @@ func (h *Handler) consoleRoutes() {
 			h.seatsRoutes(c)
 		case "notifications":
 			h.notifRoutes(c)
+		case "security":
+			get(routeSecurityConsole, c(h.securityConsolePage))
+			post(routeSecurityConsole, c(h.securitySave))
+			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
 		}
 	}
 	if any {

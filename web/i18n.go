@@ -40,6 +40,9 @@ func buildCatalog() catalog.Catalog {
 	set(language.German, serviceDE)
 	set(language.English, consoleSeatsEN)
 	set(language.German, consoleSeatsDE)
+	// The console's Security page (messages_console_security.go).
+	set(language.English, consoleSecurityEN)
+	set(language.German, consoleSecurityDE)
 	return b
 }
 

@@ -44,7 +44,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	"users", "user", "usernew", "apikeys", "audit",
 	// Console part 2.
 	"roles", "role", "teams", "team", "usermove", "userdelete",
-	"seats", "notifications_console"}
+	"seats", "notifications_console",
+	"console_security"}
 
 type pageSet struct{ m map[string]*template.Template }
 

@@ -171,4 +171,7 @@ type Services struct {
 	Seats                Seats
 	ManagedNotifications ManagedNotifications
 	SubAccounts          SubAccounts
+	// Policies is the console's Security page (console_security.go);
+	// *account.Service implements it.
+	Policies Policies
 }
