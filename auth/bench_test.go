@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
@@ -57,17 +59,31 @@ func BenchmarkLogin(b *testing.B) {
 }
 
 // BenchmarkAuthenticatedRequest is what every API call pays before its
-// handler, over HTTP: GET /api/v1/users/{id} with a bearer session token
-// of an Account Manager of a sub-account (acme → acme-eu), reading
-// themself, so the session lookup, the user and account checks, the
-// account ancestry, the effective permissions and the permission-and-tree
-// check all run, then one user read. BareHandler is the baseline in the
-// same run: the same HTTP client and test server stack in front of a
-// handler that writes a small JSON body.
+// handler. The principal is an Account Manager of a sub-account (acme →
+// acme-eu), so the account ancestry is walked. Sub-benchmarks, run in the
+// same process against the same database:
+//
+//   - Authenticate: the session authenticator alone (token → session,
+//     user, roles, team roles, account ancestry → Principal), with its
+//     statements per call (stmts/op) and median (p50-µs);
+//   - BarePKSelect: the baseline, one primary-key SELECT of the session
+//     row through the store;
+//   - HTTP: GET /api/v1/users/{id} with the bearer token, the user
+//     reading themself (authentication, then one user read);
+//   - BareHandler: the HTTP baseline, the same client and test server
+//     stack in front of a handler that writes a small JSON body.
+//
+// Compare Authenticate with BarePKSelect and HTTP with BareHandler; run
+// with -count=5 or more so the pairs interleave on a noisy machine.
 func BenchmarkAuthenticatedRequest(b *testing.B) {
 	for name, open := range kittest.Stores() {
 		b.Run(name, func(b *testing.B) {
-			k, mail := benchKit(b, open)
+			mail := &kittest.Outbox{}
+			st := open(b)
+			k, err := kit.New(kit.Options{Store: st, Users: users.Options{Mailer: mail},
+				Auth: auth.Options{Limits: kittest.NoLimits}})
+			require.NoError(b, err)
+			counter := countStatements(st)
 			sys := security.AsSystem(context.Background())
 			main, err := k.Accounts.CreateMain(sys, account.CreateInput{Name: "Acme", Slug: "acme"})
 			require.NoError(b, err)
@@ -80,22 +96,44 @@ func BenchmarkAuthenticatedRequest(b *testing.B) {
 			require.NoError(b, err)
 			res, err := k.Auth.Login(context.Background(), auth.LoginInput{Identifier: "bench", Password: kittest.Password})
 			require.NoError(b, err)
+			sess, err := st.GetSessionByToken(context.Background(), security.HashSecret(res.Token))
+			require.NoError(b, err)
+
+			b.Run("Authenticate", func(b *testing.B) {
+				req := httptest.NewRequest("GET", "/api/v1/users/"+u.ID, nil)
+				req.Header.Set("Authorization", "Bearer "+res.Token)
+				loopP50(b, counter, func() error {
+					p, err := k.Auth.Authenticate(req)
+					if err == nil && (p == nil || p.AccountID != sub.ID || !p.Permissions.Has(security.PermUsersManage)) {
+						b.Fatalf("principal %+v", p)
+					}
+					return err
+				})
+			})
+			b.Run("BarePKSelect", func(b *testing.B) {
+				ctx := context.Background()
+				loopP50(b, counter, func() error {
+					_, err := st.GetSession(ctx, sess.ID)
+					return err
+				})
+			})
 
 			get := func(b *testing.B, url string) {
 				req, err := http.NewRequest("GET", url, nil)
 				require.NoError(b, err)
 				req.Header.Set("Authorization", "Bearer "+res.Token)
-				for b.Loop() {
+				loopP50(b, counter, func() error {
 					resp, err := http.DefaultClient.Do(req)
 					if err != nil {
-						b.Fatal(err)
+						return err
 					}
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						b.Fatalf("status %d", resp.StatusCode)
 					}
-				}
+					return nil
+				})
 			}
 			b.Run("HTTP", func(b *testing.B) {
 				srv := httptest.NewServer(k.Handler())
@@ -167,4 +205,44 @@ func BenchmarkLoginTiming(b *testing.B) {
 			b.ReportMetric(diffs[len(diffs)*9/10], "Δp90-µs")
 		})
 	}
+}
+
+// stmtCounter counts the SQL statements a bun.DB runs.
+type stmtCounter struct{ n atomic.Int64 }
+
+func (c *stmtCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (c *stmtCounter) AfterQuery(context.Context, *bun.QueryEvent)                        { c.n.Add(1) }
+
+// countStatements hooks a counter into st when it is an SQL store; nil
+// for the memory store.
+func countStatements(st any) *stmtCounter {
+	sq, ok := st.(interface{ DB() *bun.DB })
+	if !ok {
+		return nil
+	}
+	c := &stmtCounter{}
+	sq.DB().AddQueryHook(c)
+	return c
+}
+
+// loopP50 runs op in b.Loop and reports its median in µs and, when c
+// is set, the statements per op.
+func loopP50(b *testing.B, c *stmtCounter, op func() error) {
+	var ds []float64
+	var before int64
+	if c != nil {
+		before = c.n.Load()
+	}
+	for b.Loop() {
+		start := time.Now()
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, float64(time.Since(start))/float64(time.Microsecond))
+	}
+	if c != nil {
+		b.ReportMetric(float64(c.n.Load()-before)/float64(len(ds)), "stmts/op")
+	}
+	slices.Sort(ds)
+	b.ReportMetric(ds[len(ds)/2], "p50-µs")
 }
