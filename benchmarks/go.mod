@@ -1,6 +1,6 @@
 module github.com/accountkit/accountkit/benchmarks
 
-go 1.24.7
+go 1.25.0
 
 replace github.com/accountkit/accountkit => ../
 
