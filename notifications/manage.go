@@ -56,26 +56,11 @@ func (s *Service) AccountSubscriptions(ctx context.Context, in MembersInput) (*M
 	if _, err := s.authz.Require(ctx, security.PermUsersManage, in.AccountID); err != nil {
 		return nil, err
 	}
-	var v accountkit.Validation
-	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
-	f := users.Filter{AccountIDs: []string{in.AccountID}, Search: v.WordSearch("q", in.Search), Sort: users.SortUsername, Limit: limit + 1}
-	if after != nil {
-		if after.Key == "" {
-			v.BadCursor()
-		}
-		f.AfterKey, f.AfterID = after.Key, after.ID
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	list, err := s.store.ListUsers(ctx, f)
+	list, next, err := users.AccountPage(ctx, s.store, in.AccountID, in.Search, accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
 	if err != nil {
 		return nil, err
 	}
-	page := &MembersPage{}
-	list, page.NextCursor = accountkit.NextPage(list, limit, func(u *users.User) accountkit.Cursor {
-		return accountkit.Cursor{Key: u.Username, ID: u.ID}
-	})
+	page := &MembersPage{NextCursor: next}
 	for _, u := range list {
 		subs, err := s.subscriptions(ctx, u.ID)
 		if err != nil {

@@ -493,26 +493,11 @@ func (s *Service) Members(ctx context.Context, accountID, search, cursor string,
 	if err != nil {
 		return nil, err
 	}
-	var v accountkit.Validation
-	limit, after := v.Page(accountkit.PageRequest{Limit: limit, Cursor: cursor})
-	f := users.Filter{AccountIDs: []string{acc.ID}, Search: v.WordSearch("q", search), Sort: users.SortUsername, Limit: limit + 1}
-	if after != nil {
-		if after.Key == "" {
-			v.BadCursor()
-		}
-		f.AfterKey, f.AfterID = after.Key, after.ID
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	list, err := s.store.ListUsers(ctx, f)
+	list, next, err := users.AccountPage(ctx, s.store, acc.ID, search, accountkit.PageRequest{Limit: limit, Cursor: cursor})
 	if err != nil {
 		return nil, err
 	}
-	page := &MembersPage{}
-	list, page.NextCursor = accountkit.NextPage(list, limit, func(u *users.User) accountkit.Cursor {
-		return accountkit.Cursor{Key: u.Username, ID: u.ID}
-	})
+	page := &MembersPage{NextCursor: next}
 	if len(list) == 0 {
 		return page, nil
 	}
