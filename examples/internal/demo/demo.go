@@ -188,7 +188,7 @@ Main account %q (id %s) and its administrator:
   password: %s
 
 Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
-Administration console (Users & Teams, API keys, audit log): http://%s/account/console
+Administration console (users, teams, roles, seats, notifications, security, API keys, audit log): http://%s/account/console
 `, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr, addr)
 	if _, port, err := net.SplitHostPort(addr); err == nil {
 		fmt.Fprintf(&b, `
