@@ -111,4 +111,8 @@ type Filter struct {
 	// Limit > 0 caps the number of events returned; 0 returns every match
 	// (the service always sets it).
 	Limit int
+	// Brief tells the store that the caller reads only the fields a CSV
+	// export row shows: the store may leave ID, MainAccountID, Details,
+	// Seq, PrevHash and Hash zero (and skip reading and decoding them).
+	Brief bool
 }

@@ -46,39 +46,34 @@ func (s *Service) ExportWriter(ctx context.Context, q Query, format string) (Exp
 }
 
 // writeJSON writes the events matching f to w as a JSON array, newest
-// first, one batch at a time.
+// first, as the store streams them (Store.StreamAuditEvents).
 func (s *Service) writeJSON(ctx context.Context, f Filter, w io.Writer, progress func(rows int)) (int, error) {
 	enc := json.NewEncoder(w)
 	if _, err := io.WriteString(w, "["); err != nil {
 		return 0, err
 	}
-	f.Limit = s.opts.ExportBatch
 	rows := 0
-	for {
-		events, err := s.store.ListAuditEvents(ctx, f)
-		if err != nil {
-			return rows, err
-		}
-		for _, e := range events {
-			if rows > 0 {
-				if _, err := io.WriteString(w, ","); err != nil {
-					return rows, err
-				}
+	err := s.store.StreamAuditEvents(ctx, f, func(e *Event) error {
+		if rows > 0 {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
 			}
-			if err := enc.Encode(toJSON(e)); err != nil {
-				return rows, err
-			}
-			rows++
 		}
-		if progress != nil {
+		if err := enc.Encode(toJSON(e)); err != nil {
+			return err
+		}
+		rows++
+		if progress != nil && rows%s.opts.ExportBatch == 0 {
 			progress(rows)
 		}
-		if len(events) < f.Limit {
-			break
-		}
-		last := events[len(events)-1]
-		f.Before = &Cursor{Time: last.Time, ID: last.ID}
+		return nil
+	})
+	if err != nil {
+		return rows, err
 	}
-	_, err := io.WriteString(w, "]\n")
+	if progress != nil {
+		progress(rows)
+	}
+	_, err = io.WriteString(w, "]\n")
 	return rows, err
 }

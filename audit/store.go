@@ -23,6 +23,15 @@ type Store interface {
 	// ListAuditEvents returns the events matching f, newest first (by Time,
 	// then ID, both descending), at most f.Limit of them.
 	ListAuditEvents(ctx context.Context, f Filter) ([]*Event, error)
+	// StreamAuditEvents calls fn with each event matching f, in the order
+	// of ListAuditEvents, ignoring f.Limit; it stops at the first error fn
+	// returns and returns it. The exports use it: the SQL stores read the
+	// events through one cursor on PostgreSQL and MariaDB (fn runs while
+	// that connection streams; it may use the store, which takes another
+	// connection), in pages on SQLite and inside a transaction; the memory
+	// store reads pages, so that writers are never held up by a slow
+	// reader. fn must not keep the event after it returns.
+	StreamAuditEvents(ctx context.Context, f Filter, fn func(*Event) error) error
 	// LockAuditChain returns the sequence number and hash of the last event
 	// of the main account's chain (0 and "" for an empty chain), creating the
 	// chain head if needed, and locks it until the transaction in ctx ends.
@@ -34,4 +43,28 @@ type Store interface {
 	// ListAuditChain returns the main account's events with Seq > afterSeq in
 	// ascending Seq order, at most limit of them.
 	ListAuditChain(ctx context.Context, mainAccountID string, afterSeq int64, limit int) ([]*Event, error)
+}
+
+// StreamPages implements StreamAuditEvents with list, which must behave as
+// ListAuditEvents: it reads the events matching f in pages of size events,
+// each page continuing after the last event of the previous one. Stores
+// that cannot hold a cursor open while fn runs use it.
+func StreamPages(ctx context.Context, list func(context.Context, Filter) ([]*Event, error), f Filter, size int, fn func(*Event) error) error {
+	f.Limit = max(size, 1)
+	for {
+		events, err := list(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(events) < f.Limit {
+			return nil
+		}
+		last := events[len(events)-1]
+		f.Before = &Cursor{Time: last.Time, ID: last.ID}
+	}
 }

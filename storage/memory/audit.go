@@ -202,3 +202,12 @@ func (s *Store) ListAuditChain(ctx context.Context, mainAccountID string, afterS
 	})
 	return out, err
 }
+
+// streamPage is how many events StreamAuditEvents reads under the read
+// lock at a time: a slow consumer never holds up writers.
+const streamPage = 1000
+
+// StreamAuditEvents implements audit.Store, one page of events at a time.
+func (s *Store) StreamAuditEvents(ctx context.Context, f audit.Filter, fn func(*audit.Event) error) error {
+	return audit.StreamPages(ctx, s.ListAuditEvents, f, streamPage, fn)
+}

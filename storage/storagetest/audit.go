@@ -179,6 +179,7 @@ func testAudit(t *testing.T, h Harness) {
 		{name: "ChainAdvanceNotFound", run: testAuditChainAdvanceNotFound},
 		{name: "ChainLockOutsideTx", run: testAuditChainLockOutsideTx},
 		{name: "ListChain", run: testAuditListChain},
+		{name: "Stream", run: testAuditStream},
 	})
 }
 
@@ -728,4 +729,77 @@ func testAuditListChain(t *testing.T, s storage.Store) {
 			requireEvent(t, c.want[i], got[i])
 		}
 	}
+}
+
+// stream collects what StreamAuditEvents passes for f.
+func stream(t testing.TB, ctx context.Context, s storage.Store, f audit.Filter) []*audit.Event {
+	t.Helper()
+	var out []*audit.Event
+	require.NoError(t, s.StreamAuditEvents(ctx, f, func(e *audit.Event) error {
+		c := *e
+		out = append(out, &c)
+		return nil
+	}))
+	return out
+}
+
+// testAuditStream checks StreamAuditEvents against the reference reading
+// of the filters: every matching event once, in listing order, whole,
+// whatever f.Limit says; inside a transaction too; and that fn's error
+// stops the stream.
+func testAuditStream(t *testing.T, s storage.Store) {
+	fx := mustAuditFixture(t, s)
+	m := fx.main
+	rich := newEvent(m, fx.sub2, at(30))
+	rich.Details = map[string]string{"rows": "12", "ünï": "cödé"}
+	rich.Hash = rich.ComputeHash()
+	mustInsert(t, s, rich)
+	all := append(slices.Clone(fx.all), rich)
+	for _, c := range []struct {
+		name string
+		f    audit.Filter
+	}{
+		{"Main", audit.Filter{MainAccountID: m}},
+		{"LimitIgnored", audit.Filter{MainAccountID: m, Limit: 3}},
+		{"OtherMain", audit.Filter{MainAccountID: fx.other}},
+		{"AccountIDsEmpty", audit.Filter{MainAccountID: m, AccountIDs: []string{}}},
+		{"Tree", audit.Filter{MainAccountID: m, AccountIDs: []string{fx.main, fx.sub2}}},
+		{"FromTo", audit.Filter{MainAccountID: m, From: ptr(at(5)), To: ptr(at(8))}},
+		{"Status", audit.Filter{MainAccountID: m, Status: ptr(audit.StatusFailure)}},
+		{"ItemAction", audit.Filter{MainAccountID: m, Item: ptr(audit.Item("User")), Action: ptr(audit.Action("Login"))}},
+		{"Search", audit.Filter{MainAccountID: m, Search: "PASSWORD"}},
+		{"Before", audit.Filter{MainAccountID: m, Before: &audit.Cursor{Time: at(10), ID: fx.all[20].ID}}},
+	} {
+		ref := c.f
+		ref.Limit = 0
+		want := expect(all, ref)
+		got := stream(t, context.Background(), s, c.f)
+		assert.Equal(t, want, idsOf(got), c.name)
+		var inTx []*audit.Event
+		require.NoError(t, s.InTx(context.Background(), func(ctx context.Context) error {
+			inTx = stream(t, ctx, s, c.f)
+			return nil
+		}))
+		assert.Equal(t, want, idsOf(inTx), c.name+" in a transaction")
+	}
+	// Whole events, Details included unless Brief.
+	got := stream(t, context.Background(), s, audit.Filter{MainAccountID: m, From: ptr(at(30))})
+	require.Len(t, got, 1)
+	requireEvent(t, rich, got[0])
+	got = stream(t, context.Background(), s, audit.Filter{MainAccountID: m, From: ptr(at(30)), Brief: true})
+	require.Len(t, got, 1)
+	assert.Equal(t, rich.Description, got[0].Description)
+	assert.Equal(t, rich.AccountID, got[0].AccountID)
+	requireUTC(t, rich.Time, got[0].Time, "Time")
+	assert.True(t, got[0].Details == nil || maps.Equal(got[0].Details, rich.Details), "Brief: nil or the details")
+
+	// fn's error stops the stream and comes back as is.
+	stop := fmt.Errorf("client went away")
+	calls := 0
+	err := s.StreamAuditEvents(context.Background(), audit.Filter{MainAccountID: m}, func(*audit.Event) error {
+		calls++
+		return stop
+	})
+	require.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, calls)
 }

@@ -57,7 +57,7 @@ func BenchmarkAuditQuery(b *testing.B) {
 			mainID := ids.NewID()
 			end := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 			start := time.Now()
-			subs := generate(b, inner, mainID, end)
+			subs := generate(b, inner, mainID, end, benchEvents)
 			b.Logf("%s: generated %d events in %s", o.name, benchEvents, time.Since(start).Round(time.Second))
 			analyze(b, inner)
 
@@ -120,9 +120,9 @@ func innerStore(tb testing.TB, s migrator) *sqlstore.Store {
 	return nil
 }
 
-// generate stores benchEvents events of mainID and its sub-accounts, and
-// returns the sub-accounts' IDs.
-func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) []string {
+// generate stores n events (a multiple of benchBatch) of mainID and its
+// sub-accounts, and returns the sub-accounts' IDs.
+func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time, n int) []string {
 	ctx := context.Background()
 	subs := make([]string, benchSubs)
 	for i := range subs {
@@ -133,7 +133,7 @@ func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) []s
 		actors[i] = ids.NewID()
 	}
 	span := int64(benchDays * 24 * time.Hour / time.Microsecond)
-	step := span / benchEvents
+	step := span / int64(n)
 	start := end.Add(-time.Duration(span) * time.Microsecond)
 	var (
 		wg       sync.WaitGroup
@@ -141,7 +141,7 @@ func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time) []s
 		errOnce  sync.Once
 		firstErr error
 	)
-	for batch := 0; batch < benchEvents/benchBatch; batch++ {
+	for batch := 0; batch < n/benchBatch; batch++ {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
