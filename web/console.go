@@ -62,6 +62,10 @@ var consolePages = []consolePage{
 	{Key: "security", Path: routeSecurityConsole, Label: "consec.nav",
 		perms:   []security.Permission{security.PermSecurityManage},
 		enabled: func(s Services) bool { return s.Policies != nil }},
+	// Accounts (console_accounts.go).
+	{Key: "accounts", Path: routeAccounts, Label: "conacc.nav",
+		perms:   []security.Permission{security.PermAccountsManage},
+		enabled: func(s Services) bool { return s.Accounts != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -167,6 +171,8 @@ func (h *Handler) consoleRoutes() {
 			get(routeSecurityConsole, c(h.securityConsolePage))
 			post(routeSecurityConsole, c(h.securitySave))
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
+		case "accounts":
+			h.accountsRoutes(c)
 		}
 	}
 	if any {

@@ -43,6 +43,8 @@ func buildCatalog() catalog.Catalog {
 	// The console's Security page (messages_console_security.go).
 	set(language.English, consoleSecurityEN)
 	set(language.German, consoleSecurityDE)
+	set(language.English, consoleAccountsEN)
+	set(language.German, consoleAccountsDE)
 	return b
 }
 

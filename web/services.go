@@ -174,4 +174,7 @@ type Services struct {
 	// Policies is the console's Security page (console_security.go);
 	// *account.Service implements it.
 	Policies Policies
+	// Accounts is the console's Accounts page (console_accounts.go) and
+	// the New user page's ?account=; *account.Service implements it.
+	Accounts Accounts
 }
