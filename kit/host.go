@@ -155,6 +155,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.SSOConfig == nil {
 		s.SSOConfig = k.SSO
 	}
+	// The console's Accounts page.
+	if s.Accounts == nil {
+		s.Accounts = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -66,6 +66,10 @@ var consolePages = []consolePage{
 	{Key: "sso", Path: routeSSOConsole, Label: "conssso.nav",
 		perms:   []security.Permission{security.PermSSOManage},
 		enabled: func(s Services) bool { return s.SSOConfig != nil }},
+	// Accounts (console_accounts.go).
+	{Key: "accounts", Path: routeAccounts, Label: "conacc.nav",
+		perms:   []security.Permission{security.PermAccountsManage},
+		enabled: func(s Services) bool { return s.Accounts != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -173,6 +177,8 @@ func (h *Handler) consoleRoutes() {
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
 		case "sso":
 			h.ssoConsoleRoutes(c)
+		case "accounts":
+			h.accountsRoutes(c)
 		}
 	}
 	if any {

@@ -37,6 +37,7 @@ func newSite(t testing.TB, store storage.Store, opts ...func(*web.Options)) *sit
 		FormKey:     []byte("web-test-form-key-0123456789abcdef"),
 		Clock:       env.Clock,
 	}
+	o.Services.Accounts = k.Accounts // the console's Accounts page
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -47,6 +47,8 @@ func buildCatalog() catalog.Catalog {
 	set(language.English, consoleSSOEN)
 	set(language.German, consoleSSODE)
 	set(language.German, consoleSSOServiceDE)
+	set(language.English, consoleAccountsEN)
+	set(language.German, consoleAccountsDE)
 	return b
 }
 

@@ -178,4 +178,7 @@ type Services struct {
 	// (console_sso.go), shown to those holding sso.manage;
 	// *sso.Service implements it.
 	SSOConfig SSOConfig
+	// Accounts is the console's Accounts page (console_accounts.go) and
+	// the New user page's ?account=; *account.Service implements it.
+	Accounts Accounts
 }
