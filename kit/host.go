@@ -151,6 +151,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Policies == nil {
 		s.Policies = k.Accounts
 	}
+	// The console's Customization page.
+	if s.Customization == nil {
+		s.Customization = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -62,6 +62,10 @@ var consolePages = []consolePage{
 	{Key: "security", Path: routeSecurityConsole, Label: "consec.nav",
 		perms:   []security.Permission{security.PermSecurityManage},
 		enabled: func(s Services) bool { return s.Policies != nil }},
+	// Customization (console_custom.go).
+	{Key: "customization", Path: routeCustomConsole, Label: "concust.nav",
+		perms:   []security.Permission{security.PermAccountSettings},
+		enabled: func(s Services) bool { return s.Customization != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -167,6 +171,8 @@ func (h *Handler) consoleRoutes() {
 			get(routeSecurityConsole, c(h.securityConsolePage))
 			post(routeSecurityConsole, c(h.securitySave))
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
+		case "customization":
+			h.customRoutes(c)
 		}
 	}
 	if any {

@@ -43,6 +43,9 @@ func buildCatalog() catalog.Catalog {
 	// The console's Security page (messages_console_security.go).
 	set(language.English, consoleSecurityEN)
 	set(language.German, consoleSecurityDE)
+	// The console's Customization page (messages_console_custom.go).
+	set(language.English, consoleCustomEN)
+	set(language.German, consoleCustomDE)
 	return b
 }
 

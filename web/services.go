@@ -174,4 +174,7 @@ type Services struct {
 	// Policies is the console's Security page (console_security.go);
 	// *account.Service implements it.
 	Policies Policies
+	// Customization is the console's Customization page
+	// (console_custom.go); *account.Service implements it.
+	Customization Customization
 }
