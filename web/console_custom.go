@@ -92,7 +92,7 @@ var lightColors = map[string]string{"primary": "#4f46e5", "secondary": "#0f172a"
 	"background": "#f4f6fb", "text": "#0f172a"}
 
 // custCSS styles the page (in the page's nonce'd style element).
-const custCSS = `.records{display:grid;gap:1rem;margin:0 0 1rem}
+const custCSS = `.mt{margin-top:1.5rem}.records{display:grid;gap:1rem;margin:0 0 1rem}
 .record{border:1px solid var(--border);border-radius:10px;padding:1rem;background:var(--surface-2)}
 .record .field{margin-bottom:.5rem}.record input{font-family:var(--mono);font-size:.875rem;width:100%;min-width:0}
 .copy-row{display:flex;gap:.5rem;align-items:center}.copy-row input{flex:1}
@@ -107,7 +107,7 @@ const custCSS = `.records{display:grid;gap:1rem;margin:0 0 1rem}
 .theme-preview[data-theme=dark]{--pv-primary:#818cf8;--pv-accent:#7dd3fc;--pv-background:#0b1020;--pv-text:#e6e9f2;--pv-surface:#131a2e;--pv-on-primary:#0b1020}
 .theme-preview[data-theme=custom]{--pv-primary:var(--pvc-primary);--pv-accent:var(--pvc-accent);--pv-background:var(--pvc-background);--pv-text:var(--pvc-text);--pv-surface:var(--pvc-background);--pv-on-primary:#fff}
 .pv-card{background:var(--pv-surface);border-radius:10px;padding:1rem;max-width:22rem}
-.pv-title{font-weight:650;margin:0 0 .5rem}.pv-link{color:var(--pv-accent);text-decoration:underline}
+.pv-title{font-weight:650;margin:0 0 .5rem}.pv-link{color:var(--pv-text);text-decoration:underline;text-decoration-color:var(--pv-accent);text-decoration-thickness:2px}
 .pv-button{display:inline-block;background:var(--pv-primary);color:var(--pv-on-primary);border-radius:8px;padding:.45rem 1rem;font-weight:600;margin-top:.5rem}
 `
 

@@ -5,14 +5,19 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -77,8 +82,11 @@ func newCustomSite(t *testing.T, store storage.Store) (*site, *customDNS) {
 
 // pngOf is a w×h PNG.
 func pngOf(t testing.TB, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{15, 118, 110, 255}}, image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(w/4, h/4, 3*w/4, 3*h/4), &image.Uniform{color.RGBA{255, 255, 255, 255}}, image.Point{}, draw.Src)
 	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, w, h))))
+	require.NoError(t, png.Encode(&buf, img))
 	return buf.Bytes()
 }
 
@@ -247,4 +255,96 @@ func consoleCustomForms(t *testing.T, s *site, dns *customDNS) {
 		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 		assert.Equal(t, "", custom().LogoSHA256)
 	})
+}
+
+// TestBrowser_ConsoleCustomization: in Chromium, on memory and
+// PostgreSQL, an Account Manager sets a hostname (records shown, a first
+// verification fails with the reason, succeeds once the records are
+// published), uploads a too-large logo (refused) then a 100×100 PNG
+// (previewed), switches to dark then a custom colour (previewed, used by
+// the sign-in page) and German (the account's sign-in page is German).
+// The page passes axe-core and fits 390 px.
+func TestBrowser_ConsoleCustomization(t *testing.T) {
+	for name, open := range kittest.Stores() {
+		if name == "mysql" || name == "sqlite" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			s, dns := newCustomSite(t, open(t))
+			customJourney(t, s, dns, name == "memory")
+		})
+	}
+}
+
+func customJourney(t *testing.T, s *site, dns *customDNS, look bool) {
+	acme := s.MainAccount(t, "acme")
+	s.ActiveUser(t, acme, "boss", security.RoleAccountManager)
+	custom := func() *account.Customization {
+		c, err := s.Kit.Accounts.Customization(s.System(), acme.ID)
+		require.NoError(t, err)
+		return c
+	}
+	dir := t.TempDir()
+	file := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+		return p
+	}
+	b := s.newTab(t, true)
+	b.signIn("boss")
+	b.click(`nav.side a[href="/account/console/customization"]`)
+	b.check("console-customization-empty")
+
+	b.fill("hostname", "login.acme.example")
+	b.submit("hostname")
+	c := custom()
+	assert.Equal(t, c.HostnameToken, b.attr("#record-2-value", "value"), "the TXT record to create")
+	assert.Equal(t, customTarget, b.attr("#record-1-value", "value"))
+	b.click("#verify-hostname")
+	assert.Contains(t, textOf(b, "#hostname-reason"), "was not found")
+	assert.Contains(t, textOf(b, "#hostname-state"), "Failed")
+	dns.publish(s.Kit.Accounts.Records(c))
+	b.click("#verify-hostname")
+	assert.Contains(t, textOf(b, "#hostname-state"), "Verified")
+	assert.Contains(t, b.text(), "The hostname is verified.")
+
+	b.run(chromedp.SetUploadFiles(`#f-logo`, []string{file("big.png", pngOf(t, 300, 300))}, chromedp.ByQuery))
+	b.submit("logo")
+	assert.Contains(t, textOf(b, "#f-logo-error"), "at most 150 × 150 pixels")
+	assert.Equal(t, "", custom().LogoSHA256)
+	b.run(chromedp.SetUploadFiles(`#f-logo`, []string{file("logo.png", pngOf(t, 100, 100))}, chromedp.ByQuery))
+	b.submit("logo")
+	assert.Contains(t, b.text(), "The logo was saved.")
+	var natural int
+	b.run(chromedp.Evaluate(`document.querySelector("#logo-preview").naturalWidth`, &natural))
+	assert.Equal(t, 100, natural, "the preview shows the uploaded logo")
+
+	b.run(chromedp.Click(`#f-theme-dark`, chromedp.ByQuery))
+	b.submit("theme")
+	assert.Equal(t, account.ThemeDark, custom().Theme)
+	assert.Equal(t, "dark", b.attr("#theme-preview", "data-theme"))
+	b.run(chromedp.Click(`#f-theme-custom`, chromedp.ByQuery),
+		chromedp.SetValue(`#f-color_primary`, "#0f766e", chromedp.ByQuery))
+	b.submit("theme")
+	assert.Equal(t, "#0f766e", custom().Colors["primary"])
+	var bg string
+	b.run(chromedp.Evaluate(`getComputedStyle(document.querySelector(".pv-button")).backgroundColor`, &bg))
+	assert.Equal(t, "rgb(15, 118, 110)", bg, "the preview shows the saved colour")
+	b.fitsNarrow("console-customization")
+	if look {
+		b.check("console-customization")
+	} else {
+		b.check("console-customization-pg")
+	}
+
+	b.run(chromedp.SetValue(`#f-language`, "de", chromedp.ByQuery))
+	b.submit("language")
+	assert.Equal(t, "de", custom().Language)
+	p := s.newTab(t, false)
+	p.open("/account/acme")
+	assert.Equal(t, "de", p.attr("html", "lang"))
+	assert.Contains(t, p.text(), "Anmelden")
+	var primary string
+	p.run(chromedp.Evaluate(`getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim()`, &primary))
+	assert.Equal(t, "#0f766e", primary, "the sign-in page uses the custom colour")
 }
