@@ -159,6 +159,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Accounts == nil {
 		s.Accounts = k.Accounts
 	}
+	// The console's Customization page.
+	if s.Customization == nil {
+		s.Customization = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -49,6 +49,9 @@ func buildCatalog() catalog.Catalog {
 	set(language.German, consoleSSOServiceDE)
 	set(language.English, consoleAccountsEN)
 	set(language.German, consoleAccountsDE)
+	// The console's Customization page (messages_console_custom.go).
+	set(language.English, consoleCustomEN)
+	set(language.German, consoleCustomDE)
 	return b
 }
 

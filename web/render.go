@@ -47,7 +47,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	"seats", "notifications_console",
 	"console_security",
 	"console_sso",
-	"console_accounts", "console_account", "console_account_new"}
+	"console_accounts", "console_account", "console_account_new",
+	"console_custom"}
 
 type pageSet struct{ m map[string]*template.Template }
 
