@@ -151,6 +151,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Policies == nil {
 		s.Policies = k.Accounts
 	}
+	// The console's SSO configuration page.
+	if s.SSOConfig == nil {
+		s.SSOConfig = k.SSO
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

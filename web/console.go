@@ -62,6 +62,10 @@ var consolePages = []consolePage{
 	{Key: "security", Path: routeSecurityConsole, Label: "consec.nav",
 		perms:   []security.Permission{security.PermSecurityManage},
 		enabled: func(s Services) bool { return s.Policies != nil }},
+	// SSO configuration (console_sso.go).
+	{Key: "sso", Path: routeSSOConsole, Label: "conssso.nav",
+		perms:   []security.Permission{security.PermSSOManage},
+		enabled: func(s Services) bool { return s.SSOConfig != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -167,6 +171,8 @@ func (h *Handler) consoleRoutes() {
 			get(routeSecurityConsole, c(h.securityConsolePage))
 			post(routeSecurityConsole, c(h.securitySave))
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
+		case "sso":
+			h.ssoConsoleRoutes(c)
 		}
 	}
 	if any {

@@ -32,7 +32,7 @@ func newSite(t testing.TB, store storage.Store, opts ...func(*web.Options)) *sit
 			SSO: k.SSO, Notifications: k.Notifications, Users: k.Users, Teams: k.Teams, APIKeys: k.APIKeys, Audit: k.Audit,
 			Roles: k.Users, TwoFactorReset: k.Auth, AccountTree: k.Accounts, SeatHolder: k.Seats,
 			Seats: k.Seats, ManagedNotifications: k.Notifications, SubAccounts: k.Accounts,
-			Policies: k.Accounts},
+			Policies: k.Accounts, SSOConfig: k.SSO},
 		Development: true, // plain HTTP in tests
 		FormKey:     []byte("web-test-form-key-0123456789abcdef"),
 		Clock:       env.Clock,

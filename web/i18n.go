@@ -43,6 +43,10 @@ func buildCatalog() catalog.Catalog {
 	// The console's Security page (messages_console_security.go).
 	set(language.English, consoleSecurityEN)
 	set(language.German, consoleSecurityDE)
+	// The console's SSO page (messages_console_sso.go).
+	set(language.English, consoleSSOEN)
+	set(language.German, consoleSSODE)
+	set(language.German, consoleSSOServiceDE)
 	return b
 }
 

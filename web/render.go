@@ -45,7 +45,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	// Console part 2.
 	"roles", "role", "teams", "team", "usermove", "userdelete",
 	"seats", "notifications_console",
-	"console_security"}
+	"console_security",
+	"console_sso"}
 
 type pageSet struct{ m map[string]*template.Template }
 

@@ -174,4 +174,8 @@ type Services struct {
 	// Policies is the console's Security page (console_security.go);
 	// *account.Service implements it.
 	Policies Policies
+	// SSOConfig is the console's SSO configuration page
+	// (console_sso.go), shown to those holding sso.manage;
+	// *sso.Service implements it.
+	SSOConfig SSOConfig
 }

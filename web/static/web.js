@@ -2,7 +2,7 @@
 // without this script.
 (function () {
   "use strict";
-  // A "Copy" button beside the TOTP secret.
+  // A "Copy" button beside the TOTP secret and the SSO page's addresses.
   document.querySelectorAll("[data-copy]").forEach(function (el) {
     if (!navigator.clipboard) return;
     var b = document.createElement("button");
@@ -10,7 +10,9 @@
     b.className = "btn btn-quiet btn-small copy";
     b.textContent = document.documentElement.lang === "de" ? "Kopieren" : "Copy";
     b.addEventListener("click", function () {
-      navigator.clipboard.writeText(el.textContent.replace(/\s+/g, "")).then(function () {
+      // A readonly input (the SSO page's addresses) copies its value.
+      var text = el.tagName === "INPUT" ? el.value : el.textContent.replace(/\s+/g, "");
+      navigator.clipboard.writeText(text).then(function () {
         b.textContent = document.documentElement.lang === "de" ? "Kopiert" : "Copied";
       });
     });
