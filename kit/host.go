@@ -155,6 +155,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.SSOConfig == nil {
 		s.SSOConfig = k.SSO
 	}
+	// The console's Customization page.
+	if s.Customization == nil {
+		s.Customization = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

@@ -45,6 +45,13 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleSecurityDE {
 		assert.Contains(t, consoleSecurityEN, k, "English lacks %s", k)
 	}
+	// The console's Customization page.
+	for k := range consoleCustomEN {
+		assert.Contains(t, consoleCustomDE, k, "German lacks %s", k)
+	}
+	for k := range consoleCustomDE {
+		assert.Contains(t, consoleCustomEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}

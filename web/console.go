@@ -66,6 +66,10 @@ var consolePages = []consolePage{
 	{Key: "sso", Path: routeSSOConsole, Label: "conssso.nav",
 		perms:   []security.Permission{security.PermSSOManage},
 		enabled: func(s Services) bool { return s.SSOConfig != nil }},
+	// Customization (console_custom.go).
+	{Key: "customization", Path: routeCustomConsole, Label: "concust.nav",
+		perms:   []security.Permission{security.PermAccountSettings},
+		enabled: func(s Services) bool { return s.Customization != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -173,6 +177,8 @@ func (h *Handler) consoleRoutes() {
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
 		case "sso":
 			h.ssoConsoleRoutes(c)
+		case "customization":
+			h.customRoutes(c)
 		}
 	}
 	if any {

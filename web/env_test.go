@@ -25,7 +25,19 @@ type site struct {
 // newSite builds a site on the store; opts may change the pages' options.
 func newSite(t testing.TB, store storage.Store, opts ...func(*web.Options)) *site {
 	t.Helper()
-	env := kittest.NewWithStore(t, store, func(o *kit.Options) { o.SSO.TwoFactorPath = web.TwoFactorPath("") })
+	return newSiteKit(t, store, nil, opts...)
+}
+
+// newSiteKit is newSite with a change to the kit's options too (e.g. the
+// customization's fake DNS resolver).
+func newSiteKit(t testing.TB, store storage.Store, kitOpt func(*kit.Options), opts ...func(*web.Options)) *site {
+	t.Helper()
+	env := kittest.NewWithStore(t, store, func(o *kit.Options) {
+		o.SSO.TwoFactorPath = web.TwoFactorPath("")
+		if kitOpt != nil {
+			kitOpt(o)
+		}
+	})
 	k := env.Kit
 	o := web.Options{
 		Services: web.Services{SignIn: k.Auth, Links: k.Auth, Self: k.Users, Security: k.Auth, Branding: k.Accounts,
@@ -37,6 +49,7 @@ func newSite(t testing.TB, store storage.Store, opts ...func(*web.Options)) *sit
 		FormKey:     []byte("web-test-form-key-0123456789abcdef"),
 		Clock:       env.Clock,
 	}
+	o.Services.Customization = k.Accounts // the console's Customization page
 	for _, fn := range opts {
 		fn(&o)
 	}

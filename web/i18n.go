@@ -47,6 +47,9 @@ func buildCatalog() catalog.Catalog {
 	set(language.English, consoleSSOEN)
 	set(language.German, consoleSSODE)
 	set(language.German, consoleSSOServiceDE)
+	// The console's Customization page (messages_console_custom.go).
+	set(language.English, consoleCustomEN)
+	set(language.German, consoleCustomDE)
 	return b
 }
 

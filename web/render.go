@@ -46,7 +46,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	"roles", "role", "teams", "team", "usermove", "userdelete",
 	"seats", "notifications_console",
 	"console_security",
-	"console_sso"}
+	"console_sso",
+	"console_custom"}
 
 type pageSet struct{ m map[string]*template.Template }
 

@@ -178,4 +178,7 @@ type Services struct {
 	// (console_sso.go), shown to those holding sso.manage;
 	// *sso.Service implements it.
 	SSOConfig SSOConfig
+	// Customization is the console's Customization page
+	// (console_custom.go); *account.Service implements it.
+	Customization Customization
 }
