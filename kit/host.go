@@ -159,6 +159,10 @@ func (k *Kit) Pages(opts web.Options) (*web.Handler, error) {
 	if s.Customization == nil {
 		s.Customization = k.Accounts
 	}
+	// The console's Accounts page.
+	if s.Accounts == nil {
+		s.Accounts = k.Accounts
+	}
 	c := k.Auth.Cookie()
 	wc := &opts.Cookies
 	if wc.Session == "" {

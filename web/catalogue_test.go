@@ -52,6 +52,13 @@ func TestCatalogue(t *testing.T) {
 	for k := range consoleCustomDE {
 		assert.Contains(t, consoleCustomEN, k, "English lacks %s", k)
 	}
+	// The console's Accounts page.
+	for k := range consoleAccountsEN {
+		assert.Contains(t, consoleAccountsDE, k, "German lacks %s", k)
+	}
+	for k := range consoleAccountsDE {
+		assert.Contains(t, consoleAccountsEN, k, "English lacks %s", k)
+	}
 	for k := range messagesEN {
 		assert.Contains(t, messagesDE, k, "German lacks %s", k)
 	}

@@ -70,6 +70,10 @@ var consolePages = []consolePage{
 	{Key: "customization", Path: routeCustomConsole, Label: "concust.nav",
 		perms:   []security.Permission{security.PermAccountSettings},
 		enabled: func(s Services) bool { return s.Customization != nil }},
+	// Accounts (console_accounts.go).
+	{Key: "accounts", Path: routeAccounts, Label: "conacc.nav",
+		perms:   []security.Permission{security.PermAccountsManage},
+		enabled: func(s Services) bool { return s.Accounts != nil }},
 }
 
 // navLink is one link of the console navigation.
@@ -179,6 +183,8 @@ func (h *Handler) consoleRoutes() {
 			h.ssoConsoleRoutes(c)
 		case "customization":
 			h.customRoutes(c)
+		case "accounts":
+			h.accountsRoutes(c)
 		}
 	}
 	if any {

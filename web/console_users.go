@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
@@ -248,10 +249,24 @@ type newUserView struct {
 	Teams []*teams.Team
 	// Checked are the roles and team IDs ticked.
 	Checked map[string]bool
+	// Account is the sub-account the user is created in (?account=;
+	// nil: the person's own account).
+	Account *account.Account
 }
 
-func (h *Handler) newUserForm(rq *request, p *page, checked map[string]bool) bool {
-	roles, ts, err := h.choices(rq)
+func (h *Handler) newUserForm(rq *request, p *page, checked map[string]bool, accountID string) bool {
+	acc, err := h.userAccount(rq, accountID)
+	if err != nil {
+		rq.refused(err)
+		return false
+	}
+	var roles []users.RoleView
+	var ts []*teams.Team
+	if acc == nil {
+		roles, ts, err = h.choices(rq)
+	} else { // the roles and teams usable in that account
+		roles, ts, err = h.choicesIn(rq, acc.ID)
+	}
 	if err != nil {
 		rq.refused(err)
 		return false
@@ -262,14 +277,14 @@ func (h *Handler) newUserForm(rq *request, p *page, checked map[string]bool) boo
 			manual = append(manual, t)
 		}
 	}
-	p.Data = &newUserView{Roles: roles, Teams: manual, Checked: checked}
+	p.Data = &newUserView{Roles: roles, Teams: manual, Checked: checked, Account: acc}
 	return true
 }
 
 // userNewPage serves GET routeUserNew.
 func (h *Handler) userNewPage(rq *request) {
 	p := rq.consolePage("console.new_user_title", "users")
-	if h.newUserForm(rq, p, map[string]bool{"role:" + security.RoleMember: true}) {
+	if h.newUserForm(rq, p, map[string]bool{"role:" + security.RoleMember: true}, rq.r.URL.Query().Get("account")) {
 		rq.render(http.StatusOK, "usernew", p)
 	}
 }
@@ -300,8 +315,11 @@ func (h *Handler) userCreate(rq *request) {
 			checked["team:"+id] = true
 		}
 	}
-	if !h.newUserForm(rq, p, checked) {
+	if !h.newUserForm(rq, p, checked, f.get("account")) {
 		return
+	}
+	if v := p.Data.(*newUserView); v.Account != nil {
+		in.AccountID = v.Account.ID
 	}
 	if f.bad() {
 		rq.render(rq.formProblem(p, f), "usernew", p)

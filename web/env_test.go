@@ -50,6 +50,7 @@ func newSiteKit(t testing.TB, store storage.Store, kitOpt func(*kit.Options), op
 		Clock:       env.Clock,
 	}
 	o.Services.Customization = k.Accounts // the console's Customization page
+	o.Services.Accounts = k.Accounts      // the console's Accounts page
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -50,6 +50,8 @@ func buildCatalog() catalog.Catalog {
 	// The console's Customization page (messages_console_custom.go).
 	set(language.English, consoleCustomEN)
 	set(language.German, consoleCustomDE)
+	set(language.English, consoleAccountsEN)
+	set(language.German, consoleAccountsDE)
 	return b
 }
 

@@ -47,7 +47,8 @@ var pageNames = []string{"signin", "sso", "expired", "twofactor", "recovery", "s
 	"seats", "notifications_console",
 	"console_security",
 	"console_sso",
-	"console_custom"}
+	"console_custom",
+	"console_accounts", "console_account", "console_account_new"}
 
 type pageSet struct{ m map[string]*template.Template }
 

@@ -181,4 +181,7 @@ type Services struct {
 	// Customization is the console's Customization page
 	// (console_custom.go); *account.Service implements it.
 	Customization Customization
+	// Accounts is the console's Accounts page (console_accounts.go) and
+	// the New user page's ?account=; *account.Service implements it.
+	Accounts Accounts
 }
