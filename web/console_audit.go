@@ -16,7 +16,11 @@ var auditPresets = []audit.Range{audit.RangeLast15Minutes, audit.RangeLast3Hours
 	audit.RangeYesterday, audit.RangeThisWeek, audit.RangeLastWeek}
 
 // auditFilter is the log's preset and filters, from the query.
-type auditFilter struct{ Range, Item, Action, Status, Q, Cursor string }
+type auditFilter struct {
+	Range, Item, Action, Status, Q, Cursor string
+	// Sub is "1" to add the events of the accounts below the person's.
+	Sub string
+}
 
 func auditFilterOf(r *http.Request) auditFilter {
 	q := r.URL.Query()
@@ -28,16 +32,24 @@ func auditFilterOf(r *http.Request) auditFilter {
 		return s
 	}
 	return auditFilter{Range: clip(q.Get("range")), Item: clip(q.Get("item")), Action: clip(q.Get("action")),
-		Status: clip(q.Get("status")), Q: clip(q.Get("q")), Cursor: clipToken(q.Get("cursor"))}
+		Status: clip(q.Get("status")), Q: clip(q.Get("q")), Cursor: clipToken(q.Get("cursor")), Sub: oneOrEmpty(q.Get("sub"))}
+}
+
+// oneOrEmpty keeps a checkbox's "1" and drops anything else.
+func oneOrEmpty(s string) string {
+	if s == "1" {
+		return "1"
+	}
+	return ""
 }
 
 func (f auditFilter) query(path string, extra ...string) string {
-	return withQuery(path, append([]string{"range", f.Range, "item", f.Item, "action", f.Action, "status", f.Status, "q", f.Q}, extra...)...)
+	return withQuery(path, append([]string{"range", f.Range, "item", f.Item, "action", f.Action, "status", f.Status, "q", f.Q, "sub", f.Sub}, extra...)...)
 }
 
 func (f auditFilter) input() audit.Query {
 	return audit.Query{Range: audit.Range(f.Range), Item: f.Item, Action: f.Action, Status: f.Status, Search: f.Q,
-		Cursor: f.Cursor, Limit: auditPageSize}
+		Cursor: f.Cursor, Limit: auditPageSize, IncludeSubaccounts: f.Sub == "1"}
 }
 
 // presetLink is one preset of the range bar.

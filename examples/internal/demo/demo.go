@@ -22,11 +22,9 @@ import (
 
 	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/kit"
-	"github.com/accountkit/accountkit/notifications"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/storage"
-	"github.com/accountkit/accountkit/teams"
 	"github.com/accountkit/accountkit/users"
 	"github.com/accountkit/accountkit/web"
 )
@@ -49,11 +47,12 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	// users.LogSMS) in place of a mail server.
 	printer := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	dns := newLocalDNS()
+	mail := &sampleMailer{next: users.LogMailer{Logger: printer}}
 	k, err := kit.New(kit.Options{Store: store, Logger: logger, Development: true,
 		// Custom hostnames point at HostnameTarget and are verified
 		// through the quickstart's own DNS (see localDNS).
 		Account: account.Options{Customization: account.CustomizationOptions{HostnameTarget: HostnameTarget, Resolver: dns}},
-		Users: users.Options{Mailer: users.LogMailer{Logger: printer}, SMS: users.LogSMS{Logger: printer},
+		Users: users.Options{Mailer: mail, SMS: users.LogSMS{Logger: printer},
 			LinkBaseURL: "http://" + addr + "/account"},
 		// BaseURL lets an account configure SAML single sign-on (its SP
 		// URLs are on this address; http is allowed to 127.0.0.1).
@@ -75,7 +74,8 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := k.Accounts.CreateSub(sys, main.ID, account.CreateInput{Name: "Acme Support", Slug: "acme-support"}); err != nil {
+	support, err := k.Accounts.CreateSub(sys, main.ID, account.CreateInput{Name: "Acme Support", Slug: "acme-support"})
+	if err != nil {
 		return nil, err
 	}
 	var b [12]byte
@@ -88,7 +88,7 @@ func Setup(ctx context.Context, store storage.Store, addr string, out io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	if err := sample(sys, k, main, admin); err != nil {
+	if err := sample(sys, k, main, support, admin, mail); err != nil {
 		return nil, err
 	}
 	if err := hostname(sys, k, main, dns); err != nil {
@@ -115,34 +115,6 @@ func hostname(sys context.Context, k *kit.Kit, main *account.Account, dns *local
 		return fmt.Errorf("demo: custom hostname not verified: %s", c.HostnameError)
 	}
 	return nil
-}
-
-// sample gives the installation something to look at: 25 purchased seats
-// (the administrator holds one), a team with a member, an invited user
-// (the invitation link is printed with the emails and opens the
-// accept-invitation page), a notification in every inbox, and the audit
-// events all of this writes.
-func sample(sys context.Context, k *kit.Kit, main *account.Account, admin *users.User) error {
-	if _, err := k.Seats.SetPurchased(sys, main.ID, 25); err != nil {
-		return err
-	}
-	if _, err := k.Seats.Assign(sys, admin.ID); err != nil {
-		return err
-	}
-	team, err := k.Teams.Create(sys, teams.CreateInput{AccountID: main.ID, Name: "Support", Description: "Answers customers"})
-	if err != nil {
-		return err
-	}
-	if _, err := k.Teams.AddMembers(sys, team.ID, []string{admin.ID}); err != nil {
-		return err
-	}
-	if _, err := k.Users.Create(sys, users.CreateInput{AccountID: main.ID, Username: "sam", FirstName: "Sam", LastName: "Sample",
-		Email: "sam@acme.example", Roles: []string{security.RoleMember}}); err != nil {
-		return err
-	}
-	_, err = k.Notifications.Publish(sys, notifications.PublishInput{AccountID: main.ID, Type: notifications.CampaignEvents,
-		Title: "Welcome to accountkit", Body: "This notification was published by the quickstart."})
-	return err
 }
 
 // Run bootstraps store and serves it on addr until SIGINT or SIGTERM, then
@@ -188,7 +160,7 @@ Main account %q (id %s) and its administrator:
   password: %s
 
 Sign in in a browser: http://%s/account/sign-in  (or the branded http://%s/account/acme)
-Administration console (users, teams, roles, seats, notifications, security, API keys, audit log): http://%s/account/console
+Administration console (accounts, users, teams, roles, seats, notifications, security, SSO, customization, API keys, audit log): http://%s/account/console
 `, addr, inst.Main.Name, inst.Main.ID, inst.Password, addr, addr, addr)
 	if _, port, err := net.SplitHostPort(addr); err == nil {
 		fmt.Fprintf(&b, `
@@ -200,12 +172,20 @@ so Acme's branded sign-in page answers at
 `, CustomHostname, CustomHostname, HostnameTarget, CustomHostname, port)
 	}
 	fmt.Fprintf(&b, `
-Sample data: 25 purchased seats (admin holds one), the team "Support", the
-invited user sam (the invitation email above carries a working link), a
-notification in every inbox, and the audit events of all of it. Single
-sign-on can be configured per account (its URLs are on this address).
+Sample data (see it in the console): the sub-accounts Acme Support (with
+Acme Support EU below it) and Acme Sales; users with roles and teams —
+active, invited and never signed in, disabled —, the custom role
+"Support agent", the teams Support, Sales EMEA and Engineering (managed by
+single sign-on); %d purchased seats of which 11 are held (the usage
+warning shows) and a seat limit of %d on Acme Support; notifications; the
+API key "reporting"; single sign-on filled from sample IdP metadata (left
+off on Acme so admin's password keeps working, enforced on Acme Support);
+a colour scheme, and the pending hostname %s of Acme Sales; the invited
+user sam (the invitation email above carries a working link); and the
+audit events of all of it.
 
-Sign in, then call the API with the session token:
+`, SamplePurchasedSeats, SampleSupportSeatLimit, SamplePendingHostname)
+	fmt.Fprintf(&b, `Sign in, then call the API with the session token:
   TOKEN=$(curl -s %s/auth/login -H 'Content-Type: application/json' \
       -d '{"username":"admin","password":"%s"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
   curl -s -H "Authorization: Bearer $TOKEN" %s/auth/me

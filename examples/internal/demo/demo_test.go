@@ -66,7 +66,7 @@ func TestSetup(t *testing.T) {
 		return string(b)
 	}
 	assert.Contains(t, get("/api/v1/teams"), `"name":"Support"`)
-	assert.Contains(t, get("/api/v1/seats"), `"purchased":25`)
+	assert.Contains(t, get("/api/v1/seats"), `"purchased":12`)
 	assert.Contains(t, get("/api/v1/notifications"), "Welcome to accountkit")
 	assert.Contains(t, out.String(), "to=sam@acme.example")
 }
