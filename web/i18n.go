@@ -43,6 +43,9 @@ func buildCatalog() catalog.Catalog {
 	// The console's Security page (messages_console_security.go).
 	set(language.English, consoleSecurityEN)
 	set(language.German, consoleSecurityDE)
+	// The audit log's range and filters (messages_console_audit.go).
+	set(language.English, consoleAuditEN)
+	set(language.German, consoleAuditDE)
 	return b
 }
 
