@@ -179,6 +179,9 @@ func (h *Handler) consoleRoutes() {
 			get(routeSecurityConsole, c(h.securityConsolePage))
 			post(routeSecurityConsole, c(h.securitySave))
 			post(routeSecurityTwoFactor, c(h.securityTwoFactor))
+			if h.enforcer() != nil {
+				post(routeSecurityEnforce, c(h.securityEnforce))
+			}
 		case "sso":
 			h.ssoConsoleRoutes(c)
 		case "accounts":

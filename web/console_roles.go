@@ -255,17 +255,24 @@ func (h *Handler) roleUpdate(rq *request) {
 
 // roleDelete serves POST routeRoleDelete.
 func (h *Handler) roleDelete(rq *request) {
+	h.deleteAction(rq, routeRoles, "/console/roles/", "role_deleted", h.svc.Roles.DeleteRole)
+}
+
+// deleteAction serves the POST that deletes the item {id} with del (a
+// custom role, a team): a refused form or a refusal of the service is
+// shown with a link back; success leads to the list, which says done.
+func (h *Handler) deleteAction(rq *request, list, itemPrefix, done string, del func(ctx context.Context, id string) error) {
 	id := rq.r.PathValue("id")
 	f := h.parseForm(rq.w, rq)
 	if f.bad() {
-		h.formRefused(rq, f, h.base+routeRoles)
+		h.formRefused(rq, f, h.base+list)
 		return
 	}
-	if err := h.svc.Roles.DeleteRole(rq.ctx(), id); err != nil {
-		h.actionRefused(rq, err, h.base+"/console/roles/"+id)
+	if err := del(rq.ctx(), id); err != nil {
+		h.actionRefused(rq, err, h.base+itemPrefix+id)
 		return
 	}
-	rq.redirect(h.base + routeRoles + "?done=role_deleted")
+	rq.redirect(h.base + list + "?done=" + done)
 }
 
 // formRefused answers a console action whose form was refused (CSRF,

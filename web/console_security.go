@@ -49,59 +49,47 @@ type consecView struct {
 	Settings           []consecSetting
 	// Enforced lists the policy groups accounts above enforce, with why.
 	Enforced []string
+	// ShowEnforce shows the "Enforce on sub-accounts" section with the
+	// Groups (console_security_enforce.go).
+	ShowEnforce bool
+	Groups      []consecGroup
 }
 
-// securitySettingNames are the settings the page shows, in order.
-var securitySettingNames = []string{"max_login_attempts", "lockout_minutes", "max_inactivity_days", "password_validity_days",
-	"password_min_length", "password_history", "session_idle_minutes", "session_max_hours"}
-
-func settingValue(st *account.SecuritySettings, name string) string {
-	opt := func(p *int) string {
-		if p == nil {
-			return "0"
-		}
-		return strconv.Itoa(*p)
-	}
-	switch name {
-	case "max_login_attempts":
-		return strconv.Itoa(st.MaxLoginAttempts)
-	case "lockout_minutes":
-		return strconv.Itoa(st.LockoutMinutes)
-	case "max_inactivity_days":
-		return opt(st.MaxInactivityDays)
-	case "password_validity_days":
-		return opt(st.PasswordValidityDays)
-	case "password_min_length":
-		return strconv.Itoa(st.PasswordMinLength)
-	case "password_history":
-		return strconv.Itoa(st.PasswordHistory)
-	case "session_idle_minutes":
-		return strconv.Itoa(st.SessionIdleMinutes)
-	case "session_max_hours":
-		return strconv.Itoa(st.SessionMaxHours)
-	}
-	return ""
+// securitySetting is one numeric setting of the page: its name (the
+// service's JSON name, the key of account.SecurityRanges), how to read its
+// value and how to put a typed value in an update.
+type securitySetting struct {
+	name string
+	get  func(*account.SecuritySettings) int
+	set  func(*account.SecurityUpdate, *int)
 }
 
-func setSetting(u *account.SecurityUpdate, name string, n int) {
-	switch name {
-	case "max_login_attempts":
-		u.MaxLoginAttempts = &n
-	case "lockout_minutes":
-		u.LockoutMinutes = &n
-	case "max_inactivity_days":
-		u.MaxInactivityDays = &n
-	case "password_validity_days":
-		u.PasswordValidityDays = &n
-	case "password_min_length":
-		u.PasswordMinLength = &n
-	case "password_history":
-		u.PasswordHistory = &n
-	case "session_idle_minutes":
-		u.SessionIdleMinutes = &n
-	case "session_max_hours":
-		u.SessionMaxHours = &n
+// securitySettings are the settings the page shows, in order; an off
+// (nil) optional setting reads as 0.
+var securitySettings = []securitySetting{
+	{"max_login_attempts", func(s *account.SecuritySettings) int { return s.MaxLoginAttempts },
+		func(u *account.SecurityUpdate, n *int) { u.MaxLoginAttempts = n }},
+	{"lockout_minutes", func(s *account.SecuritySettings) int { return s.LockoutMinutes },
+		func(u *account.SecurityUpdate, n *int) { u.LockoutMinutes = n }},
+	{"max_inactivity_days", func(s *account.SecuritySettings) int { return orZero(s.MaxInactivityDays) },
+		func(u *account.SecurityUpdate, n *int) { u.MaxInactivityDays = n }},
+	{"password_validity_days", func(s *account.SecuritySettings) int { return orZero(s.PasswordValidityDays) },
+		func(u *account.SecurityUpdate, n *int) { u.PasswordValidityDays = n }},
+	{"password_min_length", func(s *account.SecuritySettings) int { return s.PasswordMinLength },
+		func(u *account.SecurityUpdate, n *int) { u.PasswordMinLength = n }},
+	{"password_history", func(s *account.SecuritySettings) int { return s.PasswordHistory },
+		func(u *account.SecurityUpdate, n *int) { u.PasswordHistory = n }},
+	{"session_idle_minutes", func(s *account.SecuritySettings) int { return s.SessionIdleMinutes },
+		func(u *account.SecurityUpdate, n *int) { u.SessionIdleMinutes = n }},
+	{"session_max_hours", func(s *account.SecuritySettings) int { return s.SessionMaxHours },
+		func(u *account.SecurityUpdate, n *int) { u.SessionMaxHours = n }},
+}
+
+func orZero(p *int) int {
+	if p == nil {
+		return 0
 	}
+	return *p
 }
 
 // consecData fills the page from the service's effective policy.
@@ -129,18 +117,22 @@ func (h *Handler) consecData(rq *request, p *page) bool {
 			v.Enforced = append(v.Enforced, rq.tr.T("consec.enforced_group", rq.tr.T("consec.group_"+string(g)), names[src]))
 		}
 	}
-	for _, name := range securitySettingNames {
+	for _, st := range securitySettings {
+		name := st.name
 		r := account.SecurityRanges[name]
 		rng := rq.tr.T("consec.range", r.Min, r.Max)
 		if r.ZeroOff {
 			rng = rq.tr.T("consec.range_off", r.Min, r.Max)
 		}
-		val := settingValue(ep.Settings, name)
+		val := strconv.Itoa(st.get(ep.Settings))
 		if typed, ok := p.Values[name]; ok {
 			val = typed
 		}
 		v.Settings = append(v.Settings, consecSetting{Name: name, Label: rq.tr.T("consec.setting_" + name), Value: val,
 			Range: rng, Inherited: reason(name), Error: p.FieldErrors[name]})
+	}
+	if !h.consecGroups(rq, v, ep, names) {
+		return false
 	}
 	p.Data = v
 	return true
@@ -152,6 +144,9 @@ func (h *Handler) securityConsolePage(rq *request) {
 	if k, ok := map[string]string{"security_saved": "consec.saved", "two_factor_on": "consec.two_factor_on_done",
 		"two_factor_off": "consec.two_factor_off_done"}[rq.r.URL.Query().Get("done")]; ok {
 		p.Notice = rq.tr.T(k)
+	}
+	if n := enforceNotice(rq); n != "" {
+		p.Notice = n
 	}
 	if h.consecData(rq, p) {
 		rq.render(http.StatusOK, "console_security", p)
@@ -171,7 +166,8 @@ func (h *Handler) securitySave(rq *request) {
 		return
 	}
 	var u account.SecurityUpdate
-	for _, name := range securitySettingNames {
+	for _, st := range securitySettings {
+		name := st.name
 		raw, ok := f.values[name]
 		if !ok {
 			continue // read-only (inherited) settings are not sent
@@ -186,7 +182,7 @@ func (h *Handler) securitySave(rq *request) {
 			p.FieldErrors[name] = rq.tr.T("consec.not_number")
 			continue
 		}
-		setSetting(&u, name, n)
+		st.set(&u, &n)
 	}
 	if len(p.FieldErrors) > 0 {
 		p.Error = rq.tr.T("error.summary")

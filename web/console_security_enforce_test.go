@@ -15,14 +15,15 @@ import (
 
 // TestConsoleSecurity_Enforce: the Security page's "Enforce on
 // sub-accounts" over HTTP on memory and PostgreSQL. Without a CSRF token
-// and for a member it is refused and nothing changes; the Account Manager
-// enforces a group (read back through the service) and the sub-account's
-// page shows it read-only with the reason; the sub-account's manager
-// cannot lift the group enforced above; an unknown group is refused.
+// and for a member it is refused and nothing changes; an unknown group is
+// refused; the Account Manager enforces a group (read back through the
+// service) and the sub-account's page shows its setting read-only with
+// the reason; the sub-account's manager cannot lift the group enforced
+// above.
 func TestConsoleSecurity_Enforce(t *testing.T) {
 	for name, open := range kittest.Stores() {
 		if name == "mysql" || name == "sqlite" {
-			continue
+			continue // the page is store-agnostic; memory and PostgreSQL cover it
 		}
 		t.Run(name, func(t *testing.T) { consoleSecurityEnforce(t, newSite(t, open(t))) })
 	}

@@ -105,6 +105,8 @@ func TestBrowser_ConsoleSecurity(t *testing.T) {
 	s := newSite(t, kittest.New(t).Store)
 	acme := s.MainAccount(t, "acme")
 	s.ActiveUser(t, acme, "boss", security.RoleAccountManager)
+	sub := s.SubAccount(t, acme, "acme-eu")
+	s.ActiveUser(t, sub, "subboss", security.RoleAccountManager)
 	b := s.newTab(t, true)
 	b.signIn("boss")
 	b.click(`nav.side a[href="/account/console/security"]`)
@@ -128,4 +130,17 @@ func TestBrowser_ConsoleSecurity(t *testing.T) {
 	require.NotNil(t, st.MaxInactivityDays)
 	assert.Equal(t, 90, *st.MaxInactivityDays)
 	assert.True(t, st.TwoFactorRequired)
+
+	// Enforce the lockout group on the sub-accounts: the sub-account's
+	// page shows the setting read-only with the reason.
+	assert.Equal(t, "false", b.attr(`#group-lockout button`, "aria-checked"))
+	b.click(`#group-lockout button`)
+	assert.Contains(t, b.text(), "is now enforced on every sub-account.")
+	assert.Equal(t, "true", b.attr(`#group-lockout button`, "aria-checked"))
+	b.check("console-security-enforced")
+	sb := s.newTab(t, false)
+	sb.signIn("subboss")
+	sb.open("/account/console/security")
+	assert.Contains(t, textOf(sb, "#f-max_login_attempts-reason"), "Enforced by account “Acme”")
+	assert.Equal(t, "<missing>", sb.attr(`input[name="max_login_attempts"]`, "name"), "read-only")
 }

@@ -247,17 +247,7 @@ func (h *Handler) teamUpdate(rq *request) {
 
 // teamDelete serves POST routeTeamDelete.
 func (h *Handler) teamDelete(rq *request) {
-	id := rq.r.PathValue("id")
-	f := h.parseForm(rq.w, rq)
-	if f.bad() {
-		h.formRefused(rq, f, h.base+routeTeams)
-		return
-	}
-	if err := h.svc.Teams.Delete(rq.ctx(), id); err != nil {
-		h.actionRefused(rq, err, h.base+"/console/teams/"+id)
-		return
-	}
-	rq.redirect(h.base + routeTeams + "?done=team_deleted")
+	h.deleteAction(rq, routeTeams, "/console/teams/", "team_deleted", h.svc.Teams.Delete)
 }
 
 // teamMembers serves POST routeTeamMembers (add) and

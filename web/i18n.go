@@ -52,6 +52,9 @@ func buildCatalog() catalog.Catalog {
 	// The console's Customization page (messages_console_custom.go).
 	set(language.English, consoleCustomEN)
 	set(language.German, consoleCustomDE)
+	// The audit log's range and filters (messages_console_audit.go).
+	set(language.English, consoleAuditEN)
+	set(language.German, consoleAuditDE)
 	return b
 }
 

@@ -40,6 +40,16 @@ var consoleSecurityEN = map[string]string{
 	"consec.setting_password_history":       "Password history",
 	"consec.setting_session_idle_minutes":   "Session idle timeout (minutes)",
 	"consec.setting_session_max_hours":      "Maximum session length (hours)",
+	"consec.enforce_heading":                "Policies for sub-accounts",
+	"consec.enforce_text":                   "Enforce a group of this account's settings on every sub-account, at any depth: sub-accounts can then only make them stricter.",
+	"consec.enforce_switch":                 "Enforce on sub-accounts",
+	"consec.enforced_badge":                 "Enforced on sub-accounts",
+	"consec.not_enforced":                   "Not enforced",
+	"consec.enforce_above":                  "Also enforced by account “%s” above; only that account can lift it.",
+	"consec.enforce_on_done":                "%s is now enforced on every sub-account.",
+	"consec.enforce_off_done":               "%s is no longer enforced by this account.",
+	"consec.enforce_still_done":             "%s is no longer enforced by this account, but an account above still enforces it.",
+	"consec.enforce_bad_group":              "Unknown policy group: %s",
 }
 
 var consoleSecurityDE = map[string]string{
@@ -79,4 +89,14 @@ var consoleSecurityDE = map[string]string{
 	"consec.setting_password_history":       "Passwortverlauf",
 	"consec.setting_session_idle_minutes":   "Leerlauf bis Sitzungsende (Minuten)",
 	"consec.setting_session_max_hours":      "Maximale Sitzungsdauer (Stunden)",
+	"consec.enforce_heading":                "Richtlinien für Unterkonten",
+	"consec.enforce_text":                   "Erzwingen Sie eine Gruppe der Einstellungen dieses Kontos für alle Unterkonten, in jeder Tiefe: Unterkonten können sie dann nur verschärfen.",
+	"consec.enforce_switch":                 "Für Unterkonten erzwingen",
+	"consec.enforced_badge":                 "Für Unterkonten erzwungen",
+	"consec.not_enforced":                   "Nicht erzwungen",
+	"consec.enforce_above":                  "Auch vom übergeordneten Konto „%s“ erzwungen; nur dieses Konto kann es aufheben.",
+	"consec.enforce_on_done":                "%s wird jetzt für alle Unterkonten erzwungen.",
+	"consec.enforce_off_done":               "%s wird von diesem Konto nicht mehr erzwungen.",
+	"consec.enforce_still_done":             "%s wird von diesem Konto nicht mehr erzwungen, aber ein übergeordnetes Konto erzwingt es weiterhin.",
+	"consec.enforce_bad_group":              "Unbekannte Richtliniengruppe: %s",
 }
