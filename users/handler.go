@@ -114,6 +114,13 @@ func listInput(r *http.Request) (ListInput, error) {
 		}
 		in.Locked = &b
 	}
+	if q.Has("never_signed_in") {
+		b, err := httpx.QueryBool(r, "never_signed_in")
+		if err != nil {
+			return ListInput{}, err
+		}
+		in.NeverSignedIn = &b
+	}
 	return in, nil
 }
 

@@ -37,7 +37,12 @@ type ListInput struct {
 	// sign-in, else activation, else creation: User.LastActivity) is more
 	// than this many days ago, 1 to 3650.
 	InactiveDays int
-	// Sort is username (default), -username, created or -created.
+	// NeverSignedIn, when not nil, keeps users who never signed in (true)
+	// or those who did (false).
+	NeverSignedIn *bool
+	// Sort is username (default), -username, created, -created, name,
+	// -name (User.NameKey: last name, first name, username), email,
+	// -email, last_login or -last_login (never signed in last in both).
 	Sort   string
 	Cursor string
 	Limit  int
@@ -106,9 +111,23 @@ func (s *Service) Teams(ctx context.Context, id string) (_ []TeamRef, err error)
 	return m[id], nil
 }
 
+// neverKey is the cursor key of a user who never signed in, in the last
+// login orders.
+const neverKey = "never"
+
 func sortKey(s Sort, u *User) string {
-	if s == SortCreated || s == SortCreatedDesc {
+	switch s {
+	case SortCreated, SortCreatedDesc:
 		return accountkit.TimeKey(u.CreatedAt.UnixMicro())
+	case SortName, SortNameDesc:
+		return u.NameKey()
+	case SortEmail, SortEmailDesc:
+		return u.Email
+	case SortLastLogin, SortLastLoginDesc:
+		if u.LastLoginAt == nil {
+			return neverKey
+		}
+		return accountkit.TimeKey(u.LastLoginAt.UnixMicro())
 	}
 	return u.Username
 }
@@ -117,9 +136,19 @@ func sortKey(s Sort, u *User) string {
 // reports false when the key does not parse for f.Sort.
 func setAfter(f *Filter, key, id string) bool {
 	f.AfterID = id
-	if f.Sort == SortCreated || f.Sort == SortCreatedDesc {
+	switch f.Sort {
+	case SortCreated, SortCreatedDesc:
 		us, ok := accountkit.ParseTimeKey(key)
 		f.AfterCreated = time.UnixMicro(us).UTC()
+		return ok
+	case SortLastLogin, SortLastLoginDesc:
+		f.AfterLastLogin = nil
+		if key == neverKey {
+			return true
+		}
+		us, ok := accountkit.ParseTimeKey(key)
+		t := time.UnixMicro(us).UTC()
+		f.AfterLastLogin = &t
 		return ok
 	}
 	f.AfterKey = key
@@ -143,13 +172,14 @@ func (s *Service) filter(ctx context.Context, in ListInput) (Filter, error) {
 	}
 	var v accountkit.Validation
 	limit, after := v.Page(accountkit.PageRequest{Limit: in.Limit, Cursor: in.Cursor})
-	f := Filter{Limit: limit, Search: v.WordSearch("q", in.Search), Locked: in.Locked, Sort: Sort(in.Sort)}
+	f := Filter{Limit: limit, Search: v.WordSearch("q", in.Search), Locked: in.Locked, NeverSignedIn: in.NeverSignedIn, Sort: Sort(in.Sort)}
 	switch f.Sort {
 	case "":
 		f.Sort = SortUsername
-	case SortUsername, SortUsernameDesc, SortCreated, SortCreatedDesc:
+	case SortUsername, SortUsernameDesc, SortCreated, SortCreatedDesc, SortName, SortNameDesc,
+		SortEmail, SortEmailDesc, SortLastLogin, SortLastLoginDesc:
 	default:
-		v.Add("sort", "must be username, -username, created or -created")
+		v.Add("sort", "must be username, -username, created, -created, name, -name, email, -email, last_login or -last_login")
 	}
 	if in.Status != "" {
 		st := Status(in.Status)

@@ -317,7 +317,7 @@ func TestService_ListAndExport(t *testing.T) {
 	assert.Equal(t, 1, count(users.ListInput{AccountID: sub.ID}))
 	assert.Equal(t, 1, count(users.ListInput{Search: "example vera"}), "words in any order")
 	assert.Equal(t, 0, count(users.ListInput{Search: "era"}), "not inside a word")
-	for _, in := range []users.ListInput{{Limit: 500}, {Sort: "email"}, {Status: "zombie"}, {Cursor: "x"},
+	for _, in := range []users.ListInput{{Limit: 500}, {Sort: "phone"}, {Status: "zombie"}, {Cursor: "x"},
 		{Search: "v"}, {Search: "vera x"}, {Search: "@@"}, {Search: strings.Repeat("v", 65)}, {Search: "aa bb cc dd ee"}} {
 		_, err := env.Kit.Users.List(ctx, in)
 		assert.Equal(t, accountkit.Invalid, code(err))

@@ -17,6 +17,7 @@ package users
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/accountkit/accountkit"
 )
@@ -138,7 +139,70 @@ const (
 	SortUsernameDesc Sort = "-username"
 	SortCreated      Sort = "created"
 	SortCreatedDesc  Sort = "-created"
+	// SortName orders by User.NameKey: last name, first name, username,
+	// ignoring case and spaces.
+	SortName     Sort = "name"
+	SortNameDesc Sort = "-name"
+	// SortEmail orders by the (lower-case) email, byte-wise.
+	SortEmail     Sort = "email"
+	SortEmailDesc Sort = "-email"
+	// SortLastLogin orders by the last sign-in, oldest first;
+	// SortLastLoginDesc newest first. Users who never signed in come last
+	// in both, ordered by ID in the list's direction.
+	SortLastLogin     Sort = "last_login"
+	SortLastLoginDesc Sort = "-last_login"
 )
+
+// maxNameKeyPart bounds each name in NameKey, in bytes, so the key fits a
+// cursor (accountkit's 512-byte cursor key) and a MariaDB index.
+const (
+	maxNameKeyPart = 200
+	maxNameKey     = 480
+)
+
+// NameKey is the key SortName orders by: the lower-cased last name (or,
+// without one, the first name, or without both the username), the
+// lower-cased first name and the username, joined by single spaces.
+// Spaces and control characters inside the names are dropped, so the
+// separator sorts before every character they hold and "Smith" comes
+// before "Smithson" whatever the first names; each name is cut to 200
+// bytes and the key to 480 (at a character boundary). Stores keep it with
+// the user (written from this method) and compare it byte-wise, so every
+// adapter orders the same way.
+func (u *User) NameKey() string {
+	last, first := nameKeyPart(u.LastName), nameKeyPart(u.FirstName)
+	primary := last
+	switch {
+	case primary == "" && first != "":
+		primary = first
+	case primary == "":
+		primary = nameKeyPart(u.Username)
+	}
+	return cutUTF8(primary+" "+first+" "+u.Username, maxNameKey)
+}
+
+// nameKeyPart lower-cases s, drops spaces and control characters and cuts
+// it to maxNameKeyPart bytes.
+func nameKeyPart(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToLower(s))
+	return cutUTF8(s, maxNameKeyPart)
+}
+
+// cutUTF8 cuts s to at most n bytes without splitting a character.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // Filter selects users.
 type Filter struct {
@@ -157,15 +221,20 @@ type Filter struct {
 	Locked *bool
 	// ActiveBefore keeps users whose LastActivity is before the time.
 	ActiveBefore *time.Time
+	// NeverSignedIn keeps users who never signed in (LastLoginAt nil) when
+	// true, and those who did when false.
+	NeverSignedIn *bool
 	// Sort is the order (the service validates it; stores read an unknown
 	// one as SortUsername).
 	Sort Sort
 	// AfterID, when set, continues after a previous page's last user: its
-	// ID and its username (AfterKey) or creation time (AfterCreated),
-	// whichever Sort orders by.
-	AfterKey     string
-	AfterCreated time.Time
-	AfterID      string
+	// ID and its username, NameKey or email (AfterKey), creation time
+	// (AfterCreated) or last sign-in (AfterLastLogin, nil when that user
+	// never signed in), whichever Sort orders by.
+	AfterKey       string
+	AfterCreated   time.Time
+	AfterLastLogin *time.Time
+	AfterID        string
 	// Limit > 0 caps the number returned; 0 returns every match. The
 	// service always sets it.
 	Limit int

@@ -207,34 +207,78 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 	})
 }
 
-// userSort returns whether sort is descending and whether it orders by
-// creation time (else by username). Unknown sorts are Invalid.
-func userSort(sort users.Sort) (desc, byCreated bool) {
-	switch sort {
-	case users.SortUsernameDesc:
-		desc = true
-	case users.SortCreated:
-		byCreated = true
-	case users.SortCreatedDesc:
-		desc, byCreated = true, true
-	}
-	return desc, byCreated
+// userPos is a user's position in a list order: the sort's key (a string,
+// a time, or none for a user who never signed in in the last-login orders)
+// and the ID that breaks ties.
+type userPos struct {
+	key   string
+	t     time.Time
+	never bool
+	id    string
 }
 
-// compareUsers orders users ascending by the sort key, then by ID.
-func compareUsers(byCreated bool) func(a, b *users.User) int {
-	return func(a, b *users.User) int {
-		var c int
-		if byCreated {
-			c = a.CreatedAt.Compare(b.CreatedAt)
-		} else {
-			c = strings.Compare(a.Username, b.Username)
+// userPosOf returns u's position for the sort (unknown sorts order by
+// username).
+func userPosOf(sort users.Sort, u *users.User) userPos {
+	p := userPos{id: u.ID}
+	switch sort {
+	case users.SortCreated, users.SortCreatedDesc:
+		p.t = normTime(u.CreatedAt)
+	case users.SortName, users.SortNameDesc:
+		p.key = u.NameKey()
+	case users.SortEmail, users.SortEmailDesc:
+		p.key = u.Email
+	case users.SortLastLogin, users.SortLastLoginDesc:
+		p.never = u.LastLoginAt == nil
+		if !p.never {
+			p.t = normTime(*u.LastLoginAt)
 		}
-		if c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
+	default:
+		p.key = u.Username
 	}
+	return p
+}
+
+// afterPos returns the position f's cursor (AfterID and the sort's key)
+// points at.
+func afterPos(f users.Filter) userPos {
+	p := userPos{id: f.AfterID}
+	switch f.Sort {
+	case users.SortCreated, users.SortCreatedDesc:
+		p.t = normTime(f.AfterCreated)
+	case users.SortLastLogin, users.SortLastLoginDesc:
+		p.never = f.AfterLastLogin == nil
+		if !p.never {
+			p.t = normTime(*f.AfterLastLogin)
+		}
+	default:
+		p.key = f.AfterKey
+	}
+	return p
+}
+
+// compareUserPos orders positions in the list order of sort: by key or
+// time, then ID, both reversed for a descending sort; users who never
+// signed in come after the others in both last-login orders. Keys compare
+// byte-wise, as the SQL adapters do.
+func compareUserPos(sort users.Sort, a, b userPos) int {
+	if a.never != b.never {
+		if a.never {
+			return 1
+		}
+		return -1
+	}
+	c := strings.Compare(a.key, b.key)
+	if c == 0 {
+		c = a.t.Compare(b.t)
+	}
+	if c == 0 {
+		c = strings.Compare(a.id, b.id)
+	}
+	if strings.HasPrefix(string(sort), "-") {
+		c = -c
+	}
+	return c
 }
 
 // matchUserWords reports whether each query word starts a word of the
@@ -268,6 +312,7 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 				f.TeamID != nil && !s.isTeamMember(*f.TeamID, u.ID),
 				f.Locked != nil && u.Locked != *f.Locked,
 				f.ActiveBefore != nil && !u.LastActivity().Before(before),
+				f.NeverSignedIn != nil && (u.LastLoginAt == nil) != *f.NeverSignedIn,
 				!matchUserWords(u, search):
 				continue
 			}
@@ -280,23 +325,21 @@ func (s *Store) matchUsers(f users.Filter) []*users.User {
 // ListUsers implements users.Store. It filters the users of f.AccountIDs
 // and sorts them; a page costs what the accounts hold.
 func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error) {
-	desc, byCreated := userSort(f.Sort)
-	cmp := compareUsers(byCreated)
 	out := []*users.User{}
 	err := s.read(ctx, func() error {
 		match := s.matchUsers(f)
+		pos := make(map[*users.User]userPos, len(match))
+		for _, u := range match {
+			pos[u] = userPosOf(f.Sort, u)
+		}
 		if f.AfterID != "" {
-			pivot := &users.User{ID: f.AfterID, Username: f.AfterKey, CreatedAt: normTime(f.AfterCreated)}
+			pivot := afterPos(f)
 			match = slices.DeleteFunc(match, func(u *users.User) bool {
-				c := cmp(u, pivot)
-				return (!desc && c <= 0) || (desc && c >= 0)
+				return compareUserPos(f.Sort, pos[u], pivot) <= 0
 			})
 		}
 		slices.SortFunc(match, func(a, b *users.User) int {
-			if desc {
-				return cmp(b, a)
-			}
-			return cmp(a, b)
+			return compareUserPos(f.Sort, pos[a], pos[b])
 		})
 		for _, u := range match[:capped(len(match), f.Limit)] {
 			out = append(out, copyUser(u))

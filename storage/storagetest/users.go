@@ -37,6 +37,8 @@ func testUsers(t *testing.T, h Harness) {
 		{name: "ListSearchWords", run: testUserListSearchWords},
 		{name: "ListSortPagination", run: testUserListSortPagination},
 		{name: "ListLimit", run: testUserListLimit},
+		{name: "ListOrders", run: testUserListOrders},
+		{name: "ListNameKeyFollowsUpdates", run: testUserListNameKeyFollowsUpdates},
 		{name: "ListUnknownSort", run: testUserListUnknownSort},
 		{name: "AnotherTreeSeesNothing", run: testUserAnotherTree},
 		{name: "RollbackLeavesNothing", run: testUserRollback},

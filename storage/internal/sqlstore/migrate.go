@@ -47,6 +47,7 @@ func (s *Store) migrateTo(ctx context.Context, last string) error {
 		return fmt.Errorf("sqlstore: discover migrations: %w", err)
 	}
 	all.Add(s.searchWordsMigration())
+	all.Add(s.nameKeyMigration())
 	migrations := all
 	if last != "" {
 		migrations = migrate.NewMigrations()

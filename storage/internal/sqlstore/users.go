@@ -48,6 +48,8 @@ type userRow struct {
 	LastLoginMethod   string     `bun:"last_login_method,notnull"`
 	// LastActiveAt is u.LastActivity(), written from that one definition.
 	LastActiveAt time.Time `bun:"last_active_at,notnull"`
+	// NameKey is u.NameKey(), what SortName orders by.
+	NameKey string `bun:"name_key,notnull"`
 }
 
 // userRoleRow is one role granted to a user.
@@ -103,6 +105,7 @@ func toUserRow(u *users.User) *userRow {
 		PasswordChangedAt: utcPtr(u.PasswordChangedAt),
 		LastLoginAt:       utcPtr(u.LastLoginAt),
 		LastActiveAt:      u.LastActivity().UTC(),
+		NameKey:           u.NameKey(),
 		LastLoginIP:       u.LastLoginIP,
 		LastLoginAgent:    u.LastLoginAgent,
 		LastLoginMethod:   string(u.LastLoginMethod),
@@ -276,7 +279,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *users.User) error {
 			Column("first_name", "last_name", "email", "email_verified", "phone", "phone_verified",
 				"status", "locked", "locked_at", "failed_logins", "lock_count", "search_text", "updated_at",
 				"activated_at", "password_hash", "password_changed_at", "last_login_at",
-				"last_login_ip", "last_login_agent", "last_login_method", "last_active_at").
+				"last_login_ip", "last_login_agent", "last_login_method", "last_active_at", "name_key").
 			WherePK().
 			Exec(ctx)
 		if err != nil {
@@ -328,7 +331,7 @@ func (s *Store) replaceRoles(ctx context.Context, userID string, want []string) 
 
 // userSortSpec is the column and direction of a users.Sort.
 type userSortSpec struct {
-	column string // "username" or "created_at"
+	column string // "username", "created_at", "name_key", "email" or "last_login_at"
 	desc   bool
 }
 
@@ -342,6 +345,18 @@ func parseUserSort(sort users.Sort) userSortSpec {
 		return userSortSpec{"created_at", false}
 	case users.SortCreatedDesc:
 		return userSortSpec{"created_at", true}
+	case users.SortName:
+		return userSortSpec{"name_key", false}
+	case users.SortNameDesc:
+		return userSortSpec{"name_key", true}
+	case users.SortEmail:
+		return userSortSpec{"email", false}
+	case users.SortEmailDesc:
+		return userSortSpec{"email", true}
+	case users.SortLastLogin:
+		return userSortSpec{"last_login_at", false}
+	case users.SortLastLoginDesc:
+		return userSortSpec{"last_login_at", true}
 	}
 	return userSortSpec{"username", false}
 }
@@ -364,19 +379,30 @@ func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
 	if f.ActiveBefore != nil {
 		q = q.Where("u.last_active_at < ?", f.ActiveBefore.UTC())
 	}
+	if f.NeverSignedIn != nil {
+		if *f.NeverSignedIn {
+			q = q.Where("u.last_login_at IS NULL")
+		} else {
+			q = q.Where("u.last_login_at IS NOT NULL")
+		}
+	}
 	return userSearch(q, f.AccountIDs, f.Search)
 }
 
 // ListUsers returns the users matching f in f.Sort order (default
-// username), ties broken by ID in the same direction.
+// username), ties broken by ID in the same direction; in the last-login
+// orders users who never signed in come last (listUsersByLastLogin).
 //
 // The cursor (AfterKey, AfterID) is written as k >= k0 AND (k > k0 OR
 // (k = k0 AND id > id0)) (mirrored when descending) rather than as a
-// row-value comparison, which MariaDB cannot serve from an index.
+// row-value comparison, which MariaDB cannot serve from an index (keyset).
 func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, error) {
 	spec := parseUserSort(f.Sort)
 	if len(f.AccountIDs) == 0 {
 		return []*users.User{}, nil
+	}
+	if spec.column == "last_login_at" {
+		return s.listUsersByLastLogin(ctx, f, spec.desc)
 	}
 	q := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), f)
 	if f.AfterID != "" {
@@ -384,13 +410,7 @@ func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, e
 		if spec.column == "created_at" {
 			key = f.AfterCreated.UTC().Truncate(time.Microsecond)
 		}
-		cmp, eq := ">", ">="
-		if spec.desc {
-			cmp, eq = "<", "<="
-		}
-		col := bun.Ident("u." + spec.column)
-		q = q.Where("? "+eq+" ?", col, key).
-			Where("(? "+cmp+" ? OR (? = ? AND u.id "+cmp+" ?))", col, key, col, key, f.AfterID)
+		q = keyset(q, "u."+spec.column, key, f.AfterID, spec.desc)
 	}
 	dir := " ASC"
 	if spec.desc {
