@@ -51,7 +51,10 @@ type usersFilter struct {
 	Sub     bool
 	// Locked is "", "yes" or "no"; Inactive a number of days ("" any).
 	Locked, Inactive string
-	// Sort is username, -username, created or -created ("" username).
+	// SignIn is "", "never" (never signed in) or "ever" (signed in at
+	// least once).
+	SignIn string
+	// Sort is one of the orders of users.ListInput.Sort ("" username).
 	Sort string
 }
 
@@ -61,7 +64,7 @@ func (f usersFilter) query(path string, extra ...string) string {
 		sub = "1"
 	}
 	return withQuery(path, append([]string{"q", f.Q, "status", f.Status, "role", f.Role, "team", f.Team,
-		"account", f.Account, "sub", sub, "locked", f.Locked, "inactive", f.Inactive, "sort", f.Sort}, extra...)...)
+		"account", f.Account, "sub", sub, "locked", f.Locked, "inactive", f.Inactive, "signin", f.SignIn, "sort", f.Sort}, extra...)...)
 }
 
 func (f usersFilter) input() users.ListInput {
@@ -72,6 +75,12 @@ func (f usersFilter) input() users.ListInput {
 		in.Locked = ptrBool(true)
 	case "no":
 		in.Locked = ptrBool(false)
+	}
+	switch f.SignIn {
+	case "never":
+		in.NeverSignedIn = ptrBool(true)
+	case "ever":
+		in.NeverSignedIn = ptrBool(false)
 	}
 	if f.Inactive != "" {
 		in.InactiveDays = -1 // refused by the service unless it parses
@@ -95,9 +104,12 @@ func usersFilterOf(r *http.Request) usersFilter {
 	}
 	f := usersFilter{Q: clip(q.Get("q")), Status: clip(q.Get("status")), Role: clip(q.Get("role")), Team: clip(q.Get("team")),
 		Cursor: clipToken(q.Get("cursor")), Account: clip(q.Get("account")), Sub: q.Get("sub") == "1",
-		Locked: clip(q.Get("locked")), Inactive: clip(q.Get("inactive")), Sort: clip(q.Get("sort"))}
+		Locked: clip(q.Get("locked")), Inactive: clip(q.Get("inactive")), SignIn: clip(q.Get("signin")), Sort: clip(q.Get("sort"))}
 	if f.Locked != "yes" && f.Locked != "no" {
 		f.Locked = ""
+	}
+	if f.SignIn != "never" && f.SignIn != "ever" {
+		f.SignIn = ""
 	}
 	return f
 }
