@@ -98,10 +98,16 @@ type tab struct {
 
 func (s *site) newTab(t *testing.T, axe bool) *tab {
 	t.Helper()
+	return s.newTabFor(t, axe, 90*time.Second)
+}
+
+// newTabFor is newTab with the given deadline for everything the tab does.
+func (s *site) newTabFor(t *testing.T, axe bool, deadline time.Duration) *tab {
+	t.Helper()
 	// A new tab with the cookies cleared: the tests use one tab at a time.
 	ctx, cancel := chromedp.NewContext(browserAllocator(t))
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, deadline)
 	t.Cleanup(cancelT)
 	tb := &tab{t: t, ctx: ctx, s: s, axe: axe}
 	chromedp.ListenTarget(ctx, func(ev any) {

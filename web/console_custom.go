@@ -444,14 +444,8 @@ func (h *Handler) customLanguage(rq *request) {
 // custRefused shows the service's refusal on the page, each message on
 // its field ("colors.primary" is the input "color_primary").
 func (h *Handler) custRefused(rq *request, p *page, err error) {
-	switch accountkit.ErrorCode(err) {
-	case accountkit.NotFound, accountkit.Forbidden:
-		rq.refused(err)
-		return
-	}
-	status := rq.applyError(p, err)
-	if status == 0 {
-		rq.fail(err)
+	status, ok := rq.formRefusal(p, err)
+	if !ok {
 		return
 	}
 	for name, msg := range p.FieldErrors {

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/csv"
@@ -19,9 +18,6 @@ import (
 	"testing"
 	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -88,31 +84,6 @@ func newKitSite(t testing.TB, store storage.Store) *site {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &site{Env: env, Web: h, URL: srv.URL, srv: srv}
-}
-
-// newJourneyTab is newTab with a longer deadline: the journey crosses
-// every page in one tab, and a loaded machine makes 90 seconds short.
-func (s *site) newJourneyTab(t *testing.T, axe bool) *tab {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browserAllocator(t))
-	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 6*time.Minute)
-	t.Cleanup(cancelT)
-	tb := &tab{t: t, ctx: ctx, s: s, axe: axe}
-	chromedp.ListenTarget(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *cdplog.EventEntryAdded:
-			tb.mu.Lock()
-			tb.logs = append(tb.logs, e.Entry.Level.String()+": "+e.Entry.Text)
-			tb.mu.Unlock()
-		case *cdpruntime.EventExceptionThrown:
-			tb.mu.Lock()
-			tb.logs = append(tb.logs, "exception: "+e.ExceptionDetails.Text)
-			tb.mu.Unlock()
-		}
-	})
-	tb.run(network.Enable(), network.ClearBrowserCookies(), cdplog.Enable(), cdpruntime.Enable())
-	return tb
 }
 
 // upload puts a local file into the file input with the name.
@@ -202,7 +173,7 @@ func adminJourney(t *testing.T, s *site, look bool) {
 
 	// 1. Sign in as the Account Manager (a tab opened after the
 	// member's is done with): every new page in the navigation.
-	b := s.newJourneyTab(t, look)
+	b := s.newTabFor(t, look, 6*time.Minute) // the journey crosses every page
 	check := func(name string) {
 		if look {
 			b.fitsNarrow(name)

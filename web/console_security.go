@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/account"
 )
 
@@ -224,14 +223,8 @@ func (h *Handler) securityTwoFactor(rq *request) {
 // consecRefused shows the service's refusal on the page, each message
 // on its field.
 func (h *Handler) consecRefused(rq *request, p *page, err error) {
-	switch accountkit.ErrorCode(err) {
-	case accountkit.NotFound, accountkit.Forbidden:
-		rq.refused(err)
-		return
-	}
-	status := rq.applyError(p, err)
-	if status == 0 {
-		rq.fail(err)
+	status, ok := rq.formRefusal(p, err)
+	if !ok {
 		return
 	}
 	if h.consecData(rq, p) {

@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/accountkit/accountkit"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
 	"github.com/accountkit/accountkit/users"
@@ -246,14 +245,8 @@ func (h *Handler) ssoImport(rq *request) {
 		return
 	}
 	if _, err := h.svc.SSOConfig.ImportMetadata(rq.ctx(), rq.p.AccountID, data); err != nil {
-		switch accountkit.ErrorCode(err) {
-		case accountkit.NotFound, accountkit.Forbidden:
-			rq.refused(err)
-			return
-		}
-		status := rq.applyError(p, err)
-		if status == 0 {
-			rq.fail(err)
+		status, ok := rq.formRefusal(p, err)
+		if !ok {
 			return
 		}
 		ssoFoldCertErrors(rq, p, "metadata")
@@ -269,14 +262,8 @@ func (h *Handler) ssoImport(rq *request) {
 // ssoRefused shows the service's refusal of the settings form, each
 // message on its field, with what was typed.
 func (h *Handler) ssoRefused(rq *request, p *page, typed *conssoForm, err error) {
-	switch accountkit.ErrorCode(err) {
-	case accountkit.NotFound, accountkit.Forbidden:
-		rq.refused(err)
-		return
-	}
-	status := rq.applyError(p, err)
-	if status == 0 {
-		rq.fail(err)
+	status, ok := rq.formRefusal(p, err)
+	if !ok {
 		return
 	}
 	ssoFoldCertErrors(rq, p, "idp_certificates")

@@ -138,6 +138,23 @@ func (rq *request) fail(err error) {
 // fieldNames maps the services' field names to the forms'.
 var fieldNames = map[string]string{"new_password": "password", "current_password": "current"}
 
+// formRefusal answers a service error of a console form: NotFound and
+// Forbidden get their pages and an internal error the error page (ok is
+// false: the answer is written); any other error is put on p by
+// applyError and ok is true, with the status to render p with.
+func (rq *request) formRefusal(p *page, err error) (status int, ok bool) {
+	switch accountkit.ErrorCode(err) {
+	case accountkit.NotFound, accountkit.Forbidden:
+		rq.refused(err)
+		return 0, false
+	}
+	if status = rq.applyError(p, err); status == 0 {
+		rq.fail(err)
+		return 0, false
+	}
+	return status, true
+}
+
 // applyError puts a service error on the page: each named field gets its
 // translated message, the summary says what to do. It returns the HTTP
 // status to answer with, or 0 for an internal error (the caller fails).
