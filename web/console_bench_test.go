@@ -138,7 +138,7 @@ func BenchmarkConsolePages(b *testing.B) {
 			pg, err := s.Kit.Audit.List(as, audit.Query{Range: audit.RangeThisWeek, Limit: 50})
 			return benchEventsLen(pg, err)
 		}},
-		{"AuditByAction", "/account/console/audit?action=disable", "Bench event", func() (int, error) {
+		{"AuditByAction", "/account/console/audit?action=" + string(audit.ActionDisable), "Bench event", func() (int, error) {
 			pg, err := s.Kit.Audit.List(as, audit.Query{Action: string(audit.ActionDisable), Limit: 50})
 			return benchEventsLen(pg, err)
 		}},
@@ -315,7 +315,17 @@ FROM accountkit_audit_events t, generate_series($7::int, $8::int) AS n WHERE t.i
 func benchSignIn(b *testing.B, s *site) ([]*http.Cookie, *security.Principal) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(s.URL+"/account/sign-in", url.Values{"identifier": {benchBoss}, "password": {kittest.Password}})
+	page, err := c.Get(s.URL + "/account/sign-in")
+	if err != nil {
+		b.Fatal(err)
+	}
+	form, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := csrfField.FindStringSubmatch(string(form))
+	if m == nil {
+		b.Fatal("the sign-in page has no form token")
+	}
+	res, err := c.PostForm(s.URL+"/account/sign-in", url.Values{"identifier": {benchBoss}, "password": {kittest.Password}, "csrf": {m[1]}})
 	if err != nil {
 		b.Fatal(err)
 	}
