@@ -45,7 +45,13 @@ func BulkInsertUsers(ctx context.Context, s *Store, list []*users.User, noWords 
 		rows[i] = toUserRow(u)
 		words = append(words, userWords(u.AccountID, u.ID, u.SearchWords())...)
 	}
-	if _, err := s.db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	ins := s.db.NewInsert().Model(&rows)
+	if noWords {
+		// The schema of before the word tables (076) has no name_key
+		// either (110); migration 111 fills it.
+		ins = ins.ExcludeColumn("name_key")
+	}
+	if _, err := ins.Exec(ctx); err != nil {
 		return err
 	}
 	if noWords || len(words) == 0 {

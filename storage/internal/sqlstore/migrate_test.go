@@ -169,6 +169,14 @@ func TestMigrate_SearchWords(t *testing.T) {
 			if len(evs) != 1 {
 				t.Errorf("audit search finds %d events, want 1", len(evs))
 			}
+			// Migration 111 gave the users stored before 110 their name key.
+			var key string
+			if err := s.DB().QueryRowContext(ctx, "SELECT name_key FROM accountkit_users WHERE id = ?", list[7].ID).Scan(&key); err != nil {
+				t.Fatal(err)
+			}
+			if want := list[7].NameKey(); key != want || key == "" {
+				t.Errorf("name_key after the upgrade = %q, want %q", key, want)
+			}
 		})
 	}
 }
