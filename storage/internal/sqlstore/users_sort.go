@@ -25,19 +25,7 @@ func (s *Store) nameKeyMigration() migrate.Migration {
 }
 
 func (s *Store) backfillNameKeys(ctx context.Context) error {
-	after := ""
-	for {
-		var rows []userRow
-		err := s.db.NewSelect().Model(&rows).
-			Column("id", "username", "first_name", "last_name").
-			Where("id > ?", after).
-			OrderExpr("id ASC").Limit(backfillBatch).Scan(ctx)
-		if err != nil {
-			return translate(err, "user")
-		}
-		if len(rows) == 0 {
-			return nil
-		}
+	return s.eachUserBatch(ctx, []string{"id", "username", "first_name", "last_name"}, func(rows []userRow) error {
 		for _, r := range rows {
 			_, err := s.db.NewUpdate().Model((*userRow)(nil)).
 				Set("name_key = ?", r.user().NameKey()).
@@ -46,8 +34,8 @@ func (s *Store) backfillNameKeys(ctx context.Context) error {
 				return translate(err, "user")
 			}
 		}
-		after = rows[len(rows)-1].ID
-	}
+		return nil
+	})
 }
 
 // keyset adds the cursor condition "after (key0, id0)" on col for the

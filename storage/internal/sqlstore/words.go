@@ -140,11 +140,26 @@ func (s *Store) searchWordsMigration() migrate.Migration {
 }
 
 func (s *Store) backfillUserWords(ctx context.Context) error {
+	return s.eachUserBatch(ctx, []string{"id", "account_id", "username", "first_name", "last_name", "email"}, func(rows []userRow) error {
+		var words []userWordRow
+		for _, r := range rows {
+			words = append(words, userWords(r.AccountID, r.ID, r.user().SearchWords())...)
+		}
+		if len(words) == 0 {
+			return nil
+		}
+		_, err := s.insertIgnore(s.db.NewInsert().Model(&words)).Exec(ctx)
+		return translate(err, "user")
+	})
+}
+
+// eachUserBatch calls fn with every user row, backfillBatch at a time in
+// ID order, reading only cols: the walk of the Go-computed backfills.
+func (s *Store) eachUserBatch(ctx context.Context, cols []string, fn func([]userRow) error) error {
 	after := ""
 	for {
 		var rows []userRow
-		err := s.db.NewSelect().Model(&rows).
-			Column("id", "account_id", "username", "first_name", "last_name", "email").
+		err := s.db.NewSelect().Model(&rows).Column(cols...).
 			Where("id > ?", after).
 			OrderExpr("id ASC").Limit(backfillBatch).Scan(ctx)
 		if err != nil {
@@ -153,14 +168,8 @@ func (s *Store) backfillUserWords(ctx context.Context) error {
 		if len(rows) == 0 {
 			return nil
 		}
-		var words []userWordRow
-		for _, r := range rows {
-			words = append(words, userWords(r.AccountID, r.ID, r.user().SearchWords())...)
-		}
-		if len(words) > 0 {
-			if _, err := s.insertIgnore(s.db.NewInsert().Model(&words)).Exec(ctx); err != nil {
-				return translate(err, "user")
-			}
+		if err := fn(rows); err != nil {
+			return err
 		}
 		after = rows[len(rows)-1].ID
 	}
