@@ -42,29 +42,7 @@ var navLink = regexp.MustCompile(`href="(/account/console/[a-z-]+)"`)
 // navigation has but consoleSamples does not know must still show a
 // table row. The sample data costs little startup time.
 func TestSetup_ConsolePages(t *testing.T) {
-	var out strings.Builder
-	start := time.Now()
-	inst, err := demo.Setup(context.Background(), memory.New(), "127.0.0.1:8080", &out)
-	require.NoError(t, err)
-	t.Logf("demo.Setup with the sample data took %s", time.Since(start))
-	srv := httptest.NewServer(inst.Handler)
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
-		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var login struct{ Token string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
-	get := func(path string) (int, string) {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.AddCookie(&http.Cookie{Name: inst.Kit.Auth.Cookie().Name, Value: login.Token})
-		page, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer page.Body.Close()
-		body, _ := io.ReadAll(page.Body)
-		return page.StatusCode, string(body)
-	}
+	get, printed := adminConsole(t)
 	status, home := get("/account/console/users")
 	require.Equal(t, http.StatusOK, status, home)
 	nav := home[strings.Index(home, `<nav class="side"`):]
@@ -90,6 +68,36 @@ func TestSetup_ConsolePages(t *testing.T) {
 	}
 	// The SSO configuration of Acme is filled in but off: admin signed in
 	// with a password above.
-	assert.NotContains(t, out.String(), "lea@", "the sample users' invitations are not printed")
-	assert.Contains(t, out.String(), "to=sam@acme.example")
+	assert.NotContains(t, printed, "lea@", "the sample users' invitations are not printed")
+	assert.Contains(t, printed, "to=sam@acme.example")
+}
+
+// adminConsole starts the quickstart's instance with its sample data,
+// signs admin in, and returns a GET of a page with that session (its
+// status and body) and what the setup printed.
+func adminConsole(t *testing.T) (get func(path string) (int, string), printed string) {
+	t.Helper()
+	var out strings.Builder
+	start := time.Now()
+	inst, err := demo.Setup(context.Background(), memory.New(), "127.0.0.1:8080", &out)
+	require.NoError(t, err)
+	t.Logf("demo.Setup with the sample data took %s", time.Since(start))
+	srv := httptest.NewServer(inst.Handler)
+	t.Cleanup(srv.Close)
+	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var login struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
+	return func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: inst.Kit.Auth.Cookie().Name, Value: login.Token})
+		page, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer page.Body.Close()
+		body, _ := io.ReadAll(page.Body)
+		return page.StatusCode, string(body)
+	}, out.String()
 }

@@ -92,25 +92,9 @@ func TestSetup_Pages(t *testing.T) {
 // Users & Teams page shows the sample data (the invited sam, the team
 // Support).
 func TestSetup_Console(t *testing.T) {
-	var out strings.Builder
-	inst, err := demo.Setup(context.Background(), memory.New(), "127.0.0.1:8080", &out)
-	require.NoError(t, err)
-	srv := httptest.NewServer(inst.Handler)
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
-		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var login struct{ Token string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
-	req, _ := http.NewRequest("GET", srv.URL+"/account/console/users", nil)
-	req.AddCookie(&http.Cookie{Name: inst.Kit.Auth.Cookie().Name, Value: login.Token})
-	page, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer page.Body.Close()
-	body, _ := io.ReadAll(page.Body)
-	require.Equal(t, http.StatusOK, page.StatusCode, string(body))
-	assert.Contains(t, string(body), "Sam Sample")
-	assert.Contains(t, string(body), "Support")
+	get, _ := adminConsole(t)
+	status, body := get("/account/console/users")
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Contains(t, body, "Sam Sample")
+	assert.Contains(t, body, "Support")
 }
