@@ -44,13 +44,11 @@ func newSiteKit(t testing.TB, store storage.Store, kitOpt func(*kit.Options), op
 			SSO: k.SSO, Notifications: k.Notifications, Users: k.Users, Teams: k.Teams, APIKeys: k.APIKeys, Audit: k.Audit,
 			Roles: k.Users, TwoFactorReset: k.Auth, AccountTree: k.Accounts, SeatHolder: k.Seats,
 			Seats: k.Seats, ManagedNotifications: k.Notifications, SubAccounts: k.Accounts,
-			Policies: k.Accounts, SSOConfig: k.SSO},
+			Policies: k.Accounts, SSOConfig: k.SSO, Accounts: k.Accounts, Customization: k.Accounts},
 		Development: true, // plain HTTP in tests
 		FormKey:     []byte("web-test-form-key-0123456789abcdef"),
 		Clock:       env.Clock,
 	}
-	o.Services.Accounts = k.Accounts      // the console's Accounts page
-	o.Services.Customization = k.Accounts // the console's Customization page
 	for _, fn := range opts {
 		fn(&o)
 	}
