@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
-	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/sso"
@@ -354,72 +352,24 @@ type ssoForm struct {
 // and checks its CSRF token. The certificates and pasted metadata may be
 // as long as the body; other fields at most maxSSOField bytes.
 func (h *Handler) parseSSOForm(rq *request) *ssoForm {
-	r := rq.r
-	f := &ssoForm{form: form{values: map[string]string{}, fields: map[string]string{}}}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" {
-		f.problem = "error.form_bad"
-		return f
-	}
-	if r.ContentLength > maxSSOForm {
-		f.problem = "error.form_too_big"
-		return f
-	}
-	r.Body = http.MaxBytesReader(rq.w, r.Body, maxSSOForm)
-	var err error
-	if ct == "multipart/form-data" {
-		// Everything is kept in memory: the body is at most maxSSOForm.
-		err = r.ParseMultipartForm(2 * maxSSOForm)
-		if r.MultipartForm != nil {
-			defer func() { _ = r.MultipartForm.RemoveAll() }()
-		}
-	} else {
-		err = r.ParseForm()
-	}
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) || strings.Contains(err.Error(), "too large") {
-			f.problem = "error.form_too_big"
-		} else {
-			f.problem = "error.form_bad"
-		}
-		return f
-	}
-	for name, vs := range r.PostForm {
-		if len(vs) == 0 || len(name) > 64 {
-			continue
-		}
-		v := vs[0]
-		long := name == "idp_certificates" || name == "metadata_xml"
-		switch {
-		case !long && len(v) > maxSSOField:
-			f.fields[name] = "error.field_too_long"
-		case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-			f.fields[name] = "error.field_encoding"
-		}
-		f.values[name] = v
-	}
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["metadata"]; len(fhs) > 0 && (fhs[0].Size > 0 || fhs[0].Filename != "") {
+	f := &ssoForm{}
+	f.form = *h.parseFormLimited(rq.w, rq, formLimits{body: maxSSOForm, field: maxSSOField,
+		long: map[string]bool{"idp_certificates": true, "metadata_xml": true},
+		files: func(m *multipart.Form) string {
+			fhs := m.File["metadata"]
+			if len(fhs) == 0 || fhs[0].Size == 0 && fhs[0].Filename == "" {
+				return ""
+			}
 			file, err := fhs[0].Open()
 			if err != nil {
-				f.problem = "error.form_bad"
-				return f
+				return "error.form_bad"
 			}
-			f.file, err = io.ReadAll(io.LimitReader(file, maxSSOForm))
-			_ = file.Close()
-			if err != nil {
-				f.problem = "error.form_bad"
-				return f
+			defer file.Close()
+			if f.file, err = io.ReadAll(io.LimitReader(file, maxSSOForm)); err != nil {
+				return "error.form_bad"
 			}
 			f.fileSent = true
-		}
-	}
-	if err := h.checkCSRF(f.values["csrf"], rq.binding()); err != nil {
-		f.problem = "error.form_forged"
-		if errors.Is(err, errFormExpired) {
-			f.problem = "error.form_expired"
-		}
-	}
+			return ""
+		}})
 	return f
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"time"
@@ -110,17 +111,51 @@ func (f *form) get(name string) string { return f.values[name] }
 // oversized or malformed body, and a missing, wrong or expired CSRF token
 // (nothing is named: the whole form is refused).
 func (h *Handler) parseForm(w http.ResponseWriter, rq *request) *form {
+	return h.parseFormLimited(w, rq, formLimits{body: maxForm, field: maxField})
+}
+
+// formLimits are the bounds of a form that parseFormLimited reads.
+type formLimits struct {
+	// body bounds the whole body (a larger Content-Length is refused
+	// before anything is read), field each value not named in long.
+	body  int64
+	field int
+	long  map[string]bool
+	// files, when set, also accepts multipart/form-data and is called with
+	// the uploaded files before they are removed; it returns a problem
+	// key, or "".
+	files func(*multipart.Form) string
+}
+
+// parseFormLimited is parseForm with the bounds of l: the same checks in
+// the same order, the CSRF token last.
+func (h *Handler) parseFormLimited(w http.ResponseWriter, rq *request, l formLimits) *form {
 	r := rq.r
 	f := &form{values: map[string]string{}, fields: map[string]string{}}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/x-www-form-urlencoded" {
+	multi := ct == "multipart/form-data" && l.files != nil
+	if ct != "application/x-www-form-urlencoded" && !multi {
 		f.problem = "error.form_bad"
 		return f
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	if r.ContentLength > l.body {
+		f.problem = "error.form_too_big"
+		return f
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, l.body)
+	var err error
+	if multi {
+		// Everything is kept in memory: the body is at most l.body.
+		err = r.ParseMultipartForm(2 * l.body)
+		if r.MultipartForm != nil {
+			defer func() { _ = r.MultipartForm.RemoveAll() }()
+		}
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.As(err, &mbe) || multi && strings.Contains(err.Error(), "too large") {
 			f.problem = "error.form_too_big"
 		} else {
 			f.problem = "error.form_bad"
@@ -133,12 +168,17 @@ func (h *Handler) parseForm(w http.ResponseWriter, rq *request) *form {
 		}
 		v := vs[0]
 		switch {
-		case len(v) > maxField:
+		case !l.long[name] && len(v) > l.field:
 			f.fields[name] = "error.field_too_long"
 		case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
 			f.fields[name] = "error.field_encoding"
 		}
 		f.values[name] = v
+	}
+	if multi && r.MultipartForm != nil {
+		if f.problem = l.files(r.MultipartForm); f.problem != "" {
+			return f
+		}
 	}
 	switch err := h.checkCSRF(f.values["csrf"], rq.binding()); {
 	case errors.Is(err, errFormExpired):
