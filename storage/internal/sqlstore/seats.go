@@ -284,17 +284,28 @@ func (s *Store) CountSeatsByAccount(ctx context.Context, mainAccountID string) (
 }
 
 // holderQuery selects the seats matching f's filters (not its paging),
-// joined with their users as alias u.
-func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.SelectQuery {
+// joined with their users as alias u; page tells it serves a page (see
+// noRoleCond). A seat lies in its user's account
+// (seats.Service releases it when the user moves), so the account
+// condition, or without one the tree's, is repeated on u: that lets the
+// holder pages walk the users' (account_id, username) or
+// (main_account_id, username, id) index in page order, probing each
+// user's seat by primary key, instead of sorting every seat (see
+// ListSeatHolders). Only one of the two is repeated: an account implies
+// its tree, and PostgreSQL would multiply both selectivities into too
+// small an estimate and sort after all.
+func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter, page bool) *bun.SelectQuery {
 	q := s.idb(ctx).NewSelect().Model((*seatRow)(nil)).
 		Join("JOIN accountkit_users AS u ON u.id = st.user_id").
 		Where("st.main_account_id = ?", f.MainAccountID)
-	if f.AccountIDs != nil {
-		if len(f.AccountIDs) == 0 {
-			q = q.Where("1 = 0")
-		} else {
-			q = q.Where("st.account_id IN (?)", bun.List(f.AccountIDs))
-		}
+	switch {
+	case f.AccountIDs == nil:
+		q = q.Where("u.main_account_id = ?", f.MainAccountID)
+	case len(f.AccountIDs) == 0:
+		q = q.Where("1 = 0")
+	default:
+		q = q.Where("st.account_id IN (?)", bun.List(f.AccountIDs)).
+			Where("u.account_id IN (?)", bun.List(f.AccountIDs))
 	}
 	if f.UserIDs != nil {
 		if len(f.UserIDs) == 0 {
@@ -327,15 +338,33 @@ func (s *Store) holderQuery(ctx context.Context, f seats.HolderFilter) *bun.Sele
 			statuses = append(statuses, string(st))
 		}
 		statuses = append(statuses, "") // IN () is not SQL; no user has the empty status
-		noRole := "NOT (" + holdsRole("ir", "IS NOT NULL") + ")"
+		cond := "IS NOT NULL"
 		args := []any{bun.List(statuses), c.ActiveBefore.UTC()}
 		if len(c.EligibleRoles) > 0 {
-			noRole = "NOT (" + holdsRole("ir", "IN (?)") + ")"
+			cond = "IN (?)"
 			args = append(args, bun.List(c.EligibleRoles), bun.List(c.EligibleRoles))
 		}
-		q = q.Where("(u.status IN (?) OR u.last_active_at < ? OR "+noRole+")", args...)
+		q = q.Where("(u.status IN (?) OR u.last_active_at < ? OR "+noRoleCond("ir", cond, page)+")", args...)
 	}
 	return q
+}
+
+// noRoleCond returns a condition true when the user u holds no role key
+// matching cond (see holdsRole). For a count it is NOT (holdsRole): the
+// databases may build one hash (PostgreSQL) or materialized table
+// (MariaDB) of every grant, the cheapest way through a whole tree. A page
+// reads about one page of users in username order, so there it is the
+// number of matching grants, a correlated scalar subquery that both
+// databases run as one primary-key probe per user read: as EXISTS they
+// would still hash or materialize every grant of every account first, a
+// cost growing with the table that the page does not need.
+func noRoleCond(p, cond string, page bool) string {
+	if !page {
+		return "NOT (" + holdsRole(p, cond) + ")"
+	}
+	return "(SELECT COUNT(*) FROM accountkit_user_roles AS " + p + "u WHERE " + p + "u.user_id = u.id AND " + p + "u.role_key " + cond + ")" +
+		" + (SELECT COUNT(*) FROM accountkit_team_members AS " + p + "m JOIN accountkit_team_roles AS " + p + "r ON " + p + "r.team_id = " + p + "m.team_id" +
+		" WHERE " + p + "m.user_id = u.id AND " + p + "r.role_key " + cond + ") = 0"
 }
 
 // holdsRole returns a condition true when the user u holds a role key
@@ -349,17 +378,14 @@ func holdsRole(p, cond string) string {
 }
 
 // ListSeatHolders returns the seats matching f with their users, ordered by
-// username then user ID. The cursor is written as username >= k AND
-// (username > k OR (username = k AND id > i)), which MariaDB serves from
-// an index, unlike a row-value comparison.
+// username then user ID. The cursor is written as username >= k AND NOT
+// (username = k AND id <= i), the same rows as username > k OR (username =
+// k AND id > i): MariaDB serves the range from an index, unlike a
+// row-value comparison, and PostgreSQL estimates it as the range it is,
+// where it takes the OR for a few rows and sorts them.
 func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*seats.Holder, error) {
-	q := s.holderQuery(ctx, f)
-	if f.AfterUsername != "" || f.AfterID != "" {
-		q = q.Where("u.username >= ?", f.AfterUsername).
-			Where("(u.username > ? OR (u.username = ? AND u.id > ?))", f.AfterUsername, f.AfterUsername, f.AfterID)
-	}
 	var rows []seatRow
-	if err := q.OrderExpr("u.username ASC, u.id ASC").Limit(limit(f.Limit)).Scan(ctx, &rows); err != nil {
+	if err := s.holderPageQuery(ctx, f).Scan(ctx, &rows); err != nil {
 		return nil, translate(err, "seat")
 	}
 	out := make([]*seats.Holder, 0, len(rows))
@@ -394,9 +420,24 @@ func (s *Store) ListSeatHolders(ctx context.Context, f seats.HolderFilter) ([]*s
 	return out, nil
 }
 
+// holderPageQuery is ListSeatHolders' first statement: one page of the
+// seats matching f, in username order after f's cursor. Usernames are
+// unique (accountkit_users_username_key), so ordering by username alone is
+// the contract's "username then user ID" order, and the users' (account_id,
+// username) index yields it without a sort on PostgreSQL, which would add
+// an incremental sort for a trailing u.id.
+func (s *Store) holderPageQuery(ctx context.Context, f seats.HolderFilter) *bun.SelectQuery {
+	q := s.holderQuery(ctx, f, true)
+	if f.AfterUsername != "" || f.AfterID != "" {
+		q = q.Where("u.username >= ?", f.AfterUsername).
+			Where("NOT (u.username = ? AND u.id <= ?)", f.AfterUsername, f.AfterID)
+	}
+	return q.OrderExpr("u.username ASC").Limit(limit(f.Limit))
+}
+
 // CountSeatHolders counts the seats matching f, ignoring its paging.
 func (s *Store) CountSeatHolders(ctx context.Context, f seats.HolderFilter) (int, error) {
-	n, err := s.holderQuery(ctx, f).Count(ctx)
+	n, err := s.holderQuery(ctx, f, false).Count(ctx)
 	if err != nil {
 		return 0, translate(err, "seat")
 	}
@@ -414,11 +455,25 @@ func (s *Store) InsertSeatLogEntry(ctx context.Context, e *seats.LogEntry) error
 // AND id < i)), served from the (main_account_id, logged_at, id) index on
 // every database.
 func (s *Store) ListSeatLog(ctx context.Context, f seats.LogFilter) ([]*seats.LogEntry, error) {
+	if f.AccountIDs != nil && len(f.AccountIDs) == 0 {
+		return []*seats.LogEntry{}, nil
+	}
+	var rows []seatLogRow
+	if err := s.seatLogQuery(ctx, f).Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "seat log entry")
+	}
+	out := make([]*seats.LogEntry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].entry()
+	}
+	return out, nil
+}
+
+// seatLogQuery is ListSeatLog's statement for f (whose AccountIDs is nil
+// or not empty).
+func (s *Store) seatLogQuery(ctx context.Context, f seats.LogFilter) *bun.SelectQuery {
 	q := s.idb(ctx).NewSelect().Model((*seatLogRow)(nil)).Where("main_account_id = ?", f.MainAccountID)
 	if f.AccountIDs != nil {
-		if len(f.AccountIDs) == 0 {
-			return []*seats.LogEntry{}, nil
-		}
 		q = q.Where("account_id IN (?)", bun.List(f.AccountIDs))
 	}
 	if f.From != nil {
@@ -443,13 +498,5 @@ func (s *Store) ListSeatLog(ctx context.Context, f seats.LogFilter) ([]*seats.Lo
 		t := c.Time.UTC()
 		q = q.Where("logged_at <= ?", t).Where("(logged_at < ? OR (logged_at = ? AND id < ?))", t, t, c.ID)
 	}
-	var rows []seatLogRow
-	if err := q.OrderExpr("logged_at DESC, id DESC").Limit(limit(f.Limit)).Scan(ctx, &rows); err != nil {
-		return nil, translate(err, "seat log entry")
-	}
-	out := make([]*seats.LogEntry, len(rows))
-	for i := range rows {
-		out[i] = rows[i].entry()
-	}
-	return out, nil
+	return q.OrderExpr("logged_at DESC, id DESC").Limit(limit(f.Limit))
 }
