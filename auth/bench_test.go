@@ -60,21 +60,23 @@ func BenchmarkLogin(b *testing.B) {
 
 // BenchmarkAuthenticatedRequest is what every API call pays before its
 // handler. The principal is an Account Manager of a sub-account (acme →
-// acme-eu), so the account ancestry is walked. Sub-benchmarks, run in the
-// same process against the same database:
+// acme-eu), so the account ancestry is walked. Each sub-benchmark runs
+// its measured case and its baseline in the same iteration, in rotating
+// order, against the same database, and reports the measured case's
+// p50-µs (ns/op is the measured case alone), the baseline's base-p50-µs
+// and x-base, the median of the per-iteration ratios measured/baseline:
 //
 //   - Authenticate: the session authenticator alone (token → session,
 //     user, roles, team roles, account ancestry → Principal), with its
-//     statements per call (stmts/op) and median (p50-µs);
-//   - BarePKSelect: the baseline, one primary-key SELECT of the session
+//     statements per call (stmts/op; the LastSeenAt write is throttled
+//     and not due here); baseline: one primary-key SELECT of the session
 //     row through the store;
-//   - HTTP: GET /api/v1/users/{id} with the bearer token, the user
-//     reading themself (authentication, then one user read);
-//   - BareHandler: the HTTP baseline, the same client and test server
-//     stack in front of a handler that writes a small JSON body.
-//
-// Compare Authenticate with BarePKSelect and HTTP with BareHandler; run
-// with -count=5 or more so the pairs interleave on a noisy machine.
+//   - HTTPMiddleware: a trivial handler behind the kit's authentication
+//     middleware (kit.Middleware) with the bearer token; baseline: the
+//     same handler bare; same client (keep-alive) and httptest server;
+//   - HTTPUserGet: GET /api/v1/users/{id} with the bearer token, the user
+//     reading themself (authentication, then the user read and checks);
+//     baseline: the bare handler as above.
 func BenchmarkAuthenticatedRequest(b *testing.B) {
 	for name, open := range kittest.Stores() {
 		b.Run(name, func(b *testing.B) {
@@ -102,27 +104,30 @@ func BenchmarkAuthenticatedRequest(b *testing.B) {
 			b.Run("Authenticate", func(b *testing.B) {
 				req := httptest.NewRequest("GET", "/api/v1/users/"+u.ID, nil)
 				req.Header.Set("Authorization", "Bearer "+res.Token)
-				loopP50(b, counter, func() error {
+				ctx := context.Background()
+				pairedP50(b, counter, func() error {
 					p, err := k.Auth.Authenticate(req)
 					if err == nil && (p == nil || p.AccountID != sub.ID || !p.Permissions.Has(security.PermUsersManage)) {
 						b.Fatalf("principal %+v", p)
 					}
 					return err
-				})
-			})
-			b.Run("BarePKSelect", func(b *testing.B) {
-				ctx := context.Background()
-				loopP50(b, counter, func() error {
+				}, func() error {
 					_, err := st.GetSession(ctx, sess.ID)
 					return err
 				})
 			})
 
-			get := func(b *testing.B, url string) {
+			trivial := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"id":"bare"}`)
+			})
+			bare := httptest.NewServer(trivial)
+			defer bare.Close()
+			get := func(b *testing.B, url string) func() error {
 				req, err := http.NewRequest("GET", url, nil)
 				require.NoError(b, err)
 				req.Header.Set("Authorization", "Bearer "+res.Token)
-				loopP50(b, counter, func() error {
+				return func() error {
 					resp, err := http.DefaultClient.Do(req)
 					if err != nil {
 						return err
@@ -133,20 +138,23 @@ func BenchmarkAuthenticatedRequest(b *testing.B) {
 						b.Fatalf("status %d", resp.StatusCode)
 					}
 					return nil
-				})
+				}
 			}
-			b.Run("HTTP", func(b *testing.B) {
+			b.Run("HTTPMiddleware", func(b *testing.B) {
+				srv := httptest.NewServer(k.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if p := security.PrincipalFrom(r.Context()); p == nil || p.UserID != u.ID {
+						http.Error(w, "no principal", http.StatusInternalServerError)
+						return
+					}
+					trivial(w, r)
+				})))
+				defer srv.Close()
+				pairedP50(b, counter, get(b, srv.URL+"/api/v1/users/"+u.ID), get(b, bare.URL+"/api/v1/users/"+u.ID))
+			})
+			b.Run("HTTPUserGet", func(b *testing.B) {
 				srv := httptest.NewServer(k.Handler())
 				defer srv.Close()
-				get(b, srv.URL+"/api/v1/users/"+u.ID)
-			})
-			b.Run("BareHandler", func(b *testing.B) {
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = io.WriteString(w, `{"id":"bare"}`)
-				}))
-				defer srv.Close()
-				get(b, srv.URL+"/api/v1/users/"+u.ID)
+				pairedP50(b, counter, get(b, srv.URL+"/api/v1/users/"+u.ID), get(b, bare.URL+"/api/v1/users/"+u.ID))
 			})
 		})
 	}
@@ -225,24 +233,59 @@ func countStatements(st any) *stmtCounter {
 	return c
 }
 
-// loopP50 runs op in b.Loop and reports its median in µs and, when c
-// is set, the statements per op.
-func loopP50(b *testing.B, c *stmtCounter, op func() error) {
-	var ds []float64
-	var before int64
-	if c != nil {
-		before = c.n.Load()
+// pairedP50 runs op and its baseline base in each b.Loop iteration, in
+// alternating order, with the timer stopped around base (ns/op is op's).
+// It reports op's median (p50-µs), base's (base-p50-µs), the median of
+// the per-iteration ratios op/base (x-base) and, when c is set, op's
+// statements per call (stmts/op).
+func pairedP50(b *testing.B, c *stmtCounter, op, base func() error) {
+	var ds, bs, ratios []float64
+	var stmts int64
+	runBase := func() float64 {
+		b.StopTimer()
+		start := time.Now()
+		if err := base(); err != nil {
+			b.Fatal(err)
+		}
+		d := float64(time.Since(start)) / float64(time.Microsecond)
+		b.StartTimer()
+		return d
 	}
-	for b.Loop() {
+	runOp := func() float64 {
+		var before int64
+		if c != nil {
+			before = c.n.Load()
+		}
 		start := time.Now()
 		if err := op(); err != nil {
 			b.Fatal(err)
 		}
-		ds = append(ds, float64(time.Since(start))/float64(time.Microsecond))
+		d := float64(time.Since(start)) / float64(time.Microsecond)
+		if c != nil {
+			stmts += c.n.Load() - before
+		}
+		return d
+	}
+	i := 0
+	for b.Loop() {
+		var d, bd float64
+		if i%2 == 0 {
+			d, bd = runOp(), runBase()
+		} else {
+			bd, d = runBase(), runOp()
+		}
+		ds, bs, ratios = append(ds, d), append(bs, bd), append(ratios, d/bd)
+		i++
 	}
 	if c != nil {
-		b.ReportMetric(float64(c.n.Load()-before)/float64(len(ds)), "stmts/op")
+		b.ReportMetric(float64(stmts)/float64(len(ds)), "stmts/op")
 	}
-	slices.Sort(ds)
-	b.ReportMetric(ds[len(ds)/2], "p50-µs")
+	b.ReportMetric(median(ds), "p50-µs")
+	b.ReportMetric(median(bs), "base-p50-µs")
+	b.ReportMetric(median(ratios), "x-base")
+}
+
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountkit/accountkit"
+	"github.com/accountkit/accountkit/account"
 	"github.com/accountkit/accountkit/security"
 	"github.com/accountkit/accountkit/users"
 )
@@ -79,37 +80,48 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// SessionPrincipal resolves a session token to its principal.
+// SessionPrincipal resolves a session token to its principal. It reads
+// the session, its user, the user's account path and role grants with one
+// store call (SessionAuth, one statement on the SQL stores) and applies
+// every rule here: idle and absolute expiry (an ended session is
+// removed), the user's status and lock (the user's sessions are
+// removed), the account and every account above it enabled, registry
+// roles and the custom roles of the user's account path only
+// (users.Service.GrantedPermissions), and the LastSeenAt write at most
+// once per touchEvery.
 func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security.Principal, *Session, error) {
-	sess, err := s.store.GetSessionByToken(ctx, security.HashSecret(token))
+	info, err := s.store.SessionAuth(ctx, security.HashSecret(token))
 	if err != nil {
 		if accountkit.ErrorCode(err) == accountkit.NotFound {
 			return nil, nil, errSession
 		}
 		return nil, nil, err
 	}
+	sess := info.Session
 	now := s.now()
 	if !s.live(sess) {
 		_ = s.store.DeleteSession(ctx, sess.ID)
 		return nil, nil, errSession
 	}
-	u, err := s.store.GetUser(ctx, sess.UserID)
-	if err != nil {
-		return nil, nil, accountkit.Answer(err, errSession)
+	u := info.User
+	if u == nil {
+		return nil, nil, errSession
 	}
-	if !users.Active(u) {
+	if u.Status != users.StatusActive || u.Locked { // users.Active
 		_, _ = s.store.DeleteUserSessions(ctx, u.ID, "")
 		return nil, nil, errSession
 	}
-	if ok, err := s.accountEnabled(ctx, u.AccountID); err != nil {
-		return nil, nil, err
-	} else if !ok {
-		return nil, nil, errSession
+	if len(info.Accounts) == 0 {
+		return nil, nil, accountkit.Errorf(accountkit.NotFound, "account not found")
 	}
-	perms, err := s.users.EffectivePermissions(ctx, u)
-	if err != nil {
-		return nil, nil, err
+	ancestry := make([]string, len(info.Accounts))
+	for i, a := range info.Accounts {
+		if a.Status != account.StatusEnabled { // account.PathEnabled
+			return nil, nil, errSession
+		}
+		ancestry[i] = a.ID
 	}
+	perms := s.users.GrantedPermissions(ancestry, info.Grants)
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil && accountkit.ErrorCode(err) != accountkit.NotFound {
 			return nil, nil, err

@@ -14,6 +14,12 @@ type SessionStore interface {
 	// GetSessionByToken returns the session with the token hash.
 	// Errors: NotFound.
 	GetSessionByToken(ctx context.Context, tokenHash string) (*Session, error)
+	// SessionAuth returns the session with the token hash together with
+	// its user, the user's account path and role grants (see
+	// SessionAuthInfo), read in one statement (one lock on the memory
+	// store), whatever the session's or user's state.
+	// Errors: NotFound (no session with the hash).
+	SessionAuth(ctx context.Context, tokenHash string) (*SessionAuthInfo, error)
 	// GetSession returns the session with the ID. Errors: NotFound.
 	GetSession(ctx context.Context, id string) (*Session, error)
 	// ListUserSessions returns the user's sessions, newest first.

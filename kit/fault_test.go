@@ -68,6 +68,13 @@ func (f *failingStore) GetSessionByToken(ctx context.Context, hash string) (*aut
 	return f.Store.GetSessionByToken(ctx, hash)
 }
 
+func (f *failingStore) SessionAuth(ctx context.Context, hash string) (*auth.SessionAuthInfo, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.Store.SessionAuth(ctx, hash)
+}
+
 func (f *failingStore) GetToken(ctx context.Context, hash string) (*users.Token, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
@@ -165,8 +172,9 @@ func TestFault_DatabaseDown(t *testing.T) {
 	}
 }
 
-// usersDownStore fails only reading users: the session row is found, its
-// user cannot be read.
+// usersDownStore fails reading users but finds session rows alone; the
+// session path reads the session and its user together (SessionAuth),
+// which fails as a whole.
 type usersDownStore struct{ failingStore }
 
 func (f *usersDownStore) GetSessionByToken(ctx context.Context, hash string) (*auth.Session, error) {

@@ -64,6 +64,7 @@ func testUsers(t *testing.T, h Harness) {
 		{name: "SessionDelete", run: testSessionDelete},
 		{name: "SessionDeleteUser", run: testSessionDeleteUser},
 		{name: "SessionListUser", run: testSessionListUser},
+		{name: "SessionAuth", run: testSessionAuth},
 	})
 }
 
