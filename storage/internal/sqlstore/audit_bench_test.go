@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,7 +150,7 @@ type auditBenchCase struct {
 // (include_subaccounts), Limit 51 (a page of 50 and one more to know
 // whether a next page exists), the range presets as Range.Bounds computes
 // them, and the cursor as the service decodes it.
-func auditBenchCases(b *testing.B, s *sqlstore.Store, l auditBenchLog) []auditBenchCase {
+func auditBenchCases(b testing.TB, s *sqlstore.Store, l auditBenchLog) []auditBenchCase {
 	ctx := context.Background()
 	mainOnly := []string{l.MainID}
 	tree := append([]string{l.MainID}, l.Subs...)
@@ -218,7 +219,8 @@ func auditBenchCases(b *testing.B, s *sqlstore.Store, l auditBenchLog) []auditBe
 // table, the cheapest page the database can serve. Each case reports the
 // p50 and p90 of the case (p50-ms, p90-ms), the baseline's p50
 // (base-p50-ms) and x-base, the median over the iterations of
-// case/baseline.
+// case/baseline. Before it runs, each case's plan is checked as
+// TestExplainAudit checks it (no full scan, no sort but a word search's).
 //
 // The log is generated once per database and size, into a database
 // (MariaDB) or schema (PostgreSQL) named akbench_auditlist_<events> that
@@ -260,9 +262,15 @@ func BenchmarkAuditQuery(b *testing.B) {
 				}
 				return rows.Err()
 			}
+			hook := explainAuditHookOn(s)
 			for _, c := range auditBenchCases(b, s, l) {
 				if os.Getenv("ACCOUNTKIT_BENCH_EXPLAIN") != "" {
 					explain(b, o.name, c.name, s, c.f)
+				}
+				// The plan at this size, checked as TestExplainAudit checks
+				// its small log's, with no sort allowed off the word search.
+				if problems := explainAuditCase(b, m, s, hook, c, 0); len(problems) > 0 {
+					b.Error(strings.Join(problems, "\n"))
 				}
 				b.Run(c.name, func(b *testing.B) {
 					run := func() error {

@@ -51,14 +51,14 @@ func innerStore(tb testing.TB, s migrator) *sqlstore.Store {
 
 // generate stores n events (a multiple of benchBatch) of mainID and its
 // sub-accounts, and returns the sub-accounts' IDs.
-func generate(b *testing.B, s *sqlstore.Store, mainID string, end time.Time, n int) []string {
+func generate(b testing.TB, s *sqlstore.Store, mainID string, end time.Time, n int) []string {
 	subs, _ := generateLog(b, s, mainID, end, n)
 	return subs
 }
 
 // generateLog is generate, and also returns the actors' IDs (actor k is
 // named fmt.Sprintf("user%02d", k)).
-func generateLog(b *testing.B, s *sqlstore.Store, mainID string, end time.Time, n int) (subs, actors []string) {
+func generateLog(b testing.TB, s *sqlstore.Store, mainID string, end time.Time, n int) (subs, actors []string) {
 	ctx := context.Background()
 	subs = make([]string, benchSubs)
 	for i := range subs {
