@@ -68,12 +68,12 @@ func TestExplainAudit(t *testing.T) {
 }
 
 // explainAuditSmallSort is the largest estimated input of a PostgreSQL
-// Sort node that TestExplainAudit lets pass. On its small log the
-// planner rightly sorts a few dozen rows found by a bitmap scan when a
-// narrow filter (the main account's failures before a cursor) is
-// estimated to match about a page; on a large log the same query walks an
-// index in order (BenchmarkAuditQuery checks its plans with no sort at
-// all). A sort of the log, or of a day of it, stays out.
+// Sort node that TestExplainAudit (and BenchmarkAuditQuery, at its size)
+// lets pass. When a narrow filter (the main account's failures of one
+// item in a month, or before a cursor) is estimated to match about a page
+// in all, the planner rightly sorts those few rows, found by a bitmap
+// scan of the same index, instead of walking the index in order. A sort
+// of the log, or of a day of it, stays out.
 const explainAuditSmallSort = 250
 
 // explainAuditCase runs the query of case c through ListAuditEvents,
