@@ -324,9 +324,13 @@ func (s *Store) auditQuery(ctx context.Context, f audit.Filter) *bun.SelectQuery
 // at 1M events). FORCE INDEX makes it take the range. Both indexes (see
 // migration 120) continue with occurred_at and id, so they return rows in
 // the page order, and then hold every column a filter tests, so that
-// auditPageQuery's id scan reads the index alone: account_list for one
-// account (the principal's own log), main_list for a tree.
+// auditPageQuery's id scan reads the index alone: actor_list for a filter
+// on the actor (one entry in 40 would match in the others), account_list
+// for one account (the principal's own log), main_list for a tree.
 func auditIndex(f audit.Filter) string {
+	if f.ActorID != nil {
+		return "accountkit_audit_events_actor_list_idx"
+	}
 	if len(f.AccountIDs) == 1 {
 		return "accountkit_audit_events_account_list_idx"
 	}
