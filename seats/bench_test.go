@@ -331,9 +331,11 @@ func (s *stmtStats) report(b *testing.B) {
 	var sb strings.Builder
 	for _, k := range kinds {
 		st := s.byKind[k]
-		fmt.Fprintf(&sb, "\n  %-50s %6.2f/op %8.3f ms mean", k, float64(st.n)/float64(s.ops), float64(st.total.Microseconds())/1000/float64(st.n))
+		fmt.Fprintf(&sb, "; %s %.2f/op %.3f ms", k, float64(st.n)/float64(s.ops), float64(st.total.Microseconds())/1000/float64(st.n))
 	}
-	b.Logf("statements per assignment (%d assignments):%s", s.ops, sb.String())
+	if b.N > 1 {
+		b.Logf("statements per assignment (%d assignments, mean time each)%s", s.ops, sb.String())
+	}
 }
 
 var _ bun.QueryHook = (*stmtStats)(nil)
