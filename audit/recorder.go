@@ -52,7 +52,7 @@ func NewRecorder(store Store, rt accountkit.Runtime) (*Recorder, error) {
 // Record writes a success event for e in the transaction carried by ctx
 // (or a transaction of its own when ctx carries none).
 func (r *Recorder) Record(ctx context.Context, e Entry) error {
-	return r.write(ctx, e, StatusSuccess, e.Description, nil)
+	return r.write(ctx, e, StatusSuccess, e.Description, nil, nil)
 }
 
 // RecordFailureTx writes a failure event for e in the transaction carried
@@ -65,7 +65,7 @@ func (r *Recorder) RecordFailureTx(ctx context.Context, e Entry, cause error) er
 		desc = e.Description
 	}
 	return r.write(ctx, e, StatusFailure, desc, map[string]string{
-		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)})
+		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)}, nil)
 }
 
 // RecordFailure is the one way to audit a refused attempt: it writes a
@@ -101,7 +101,7 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 	dctx, cancel := r.rt.Detach(ctx)
 	defer cancel()
 	err := r.store.InTx(dctx, func(ctx context.Context) error {
-		return r.write(ctx, e, StatusFailure, desc, details)
+		return r.write(ctx, e, StatusFailure, desc, details, nil)
 	})
 	if err != nil {
 		r.rt.Logger.ErrorContext(ctx, "audit: recording failure event failed", "item", e.Item, "action", e.Action, "err", err)
@@ -112,12 +112,26 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 // transaction; when fn (or recording) fails, it records e as a failure in a
 // transaction of its own and returns fn's error. fn may fill in e's target
 // fields as it learns them.
+//
+// When e's account is known before fn runs, its ancestry is read before
+// the transaction, so that the transaction (which may hold a row lock such
+// as a seat pool's by then) spends no statement on it; it is read again
+// inside only when fn changed the account.
 func (r *Recorder) Run(ctx context.Context, e *Entry, fn func(ctx context.Context) error) error {
+	var path []string
+	account := e.AccountID
+	if accountkit.ValidID(account) {
+		path, _ = r.store.AccountAncestry(ctx, account) // on error, read again inside
+	}
 	err := r.store.InTx(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return err
 		}
-		return r.Record(ctx, *e)
+		known := path
+		if e.AccountID != account {
+			known = nil
+		}
+		return r.write(ctx, *e, StatusSuccess, e.Description, nil, known)
 	})
 	if err != nil {
 		r.RecordFailure(ctx, *e, err)
@@ -136,14 +150,19 @@ func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID 
 	return p.System || slices.Contains(path, p.AccountID)
 }
 
-func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string) error {
+// write records the event; path is e.AccountID's ancestry when the
+// caller read it already, else nil.
+func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string, path []string) error {
 	if err := checkCatalogue(e.Item, e.Action, status, desc); err != nil {
 		return err
 	}
 	return r.store.InTx(ctx, func(ctx context.Context) error {
-		path, err := r.store.AccountAncestry(ctx, e.AccountID)
-		if err != nil {
-			return err
+		path := path
+		if len(path) == 0 {
+			var err error
+			if path, err = r.store.AccountAncestry(ctx, e.AccountID); err != nil {
+				return err
+			}
 		}
 		ev := &Event{
 			ID:            r.rt.IDs.NewID(),

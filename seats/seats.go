@@ -33,7 +33,12 @@ type Pool struct {
 	Purchased int
 	// Warned records that the pool's usage warning fired and has not been
 	// re-armed by usage falling below the threshold.
-	Warned    bool
+	Warned bool
+	// Assigned is how many seats the tree holds: a counter the store keeps
+	// with every seat it adds or removes (CreateSeat, TakeSeat,
+	// DeleteSeats, user deletion and move), so checking the pool needs no
+	// count. UpdateSeatPool ignores it.
+	Assigned  int
 	UpdatedAt time.Time
 }
 
@@ -44,7 +49,11 @@ type Limit struct {
 	MainAccountID string
 	Limit         int
 	// Warned is the limit's counterpart of Pool.Warned.
-	Warned    bool
+	Warned bool
+	// Assigned is how many seats the users of the account hold, kept by
+	// the store as Pool.Assigned is: PutSeatLimit sets it from the seats
+	// when it creates the limit and otherwise ignores it.
+	Assigned  int
 	UpdatedAt time.Time
 }
 

@@ -341,76 +341,156 @@ func (s *Service) limitOf(ctx context.Context, accountID string) (*Limit, error)
 // Assign gives the user a seat. It requires PermSeatsManage in the user's
 // account. The user must not be disabled nor hold a seat already; the tree
 // must have a purchased seat left and the user's account must be below its
-// limit, both counted under the pool's row lock, so parallel assignments
-// never exceed either. Audited and logged in the seat log, failures too.
+// limit, both checked against the pool's and the limit's counters by the
+// statement that locks the pool's row, so parallel assignments never
+// exceed either. Audited and logged in the seat log, failures too.
 // Errors: Unauthenticated, NotFound (user unknown or outside the tree),
-// Forbidden, Invalid (disabled user), Conflict (already holds a seat),
-// LimitExceeded (no seat left, or the account's limit is reached).
+// Forbidden, Invalid (disabled user), Conflict (already holds a seat, or
+// moved to another account during the assignment), LimitExceeded (no seat
+// left, or the account's limit is reached).
+//
+// What needs no lock is read before the transaction: the user (tree,
+// status, permission), its seat, the pool and the account's limit. The
+// transaction writes the seat log entry, then takes the seat with one
+// conditional statement (Store.TakeSeat) that also checks that nothing it
+// relied on changed; only when that fails does it lock the pool and check
+// again under the lock (assignLocked), which also finds the reason of a
+// refusal.
 func (s *Service) Assign(ctx context.Context, userID string) (*Seat, error) {
 	c := newChange(audit.ActionAssign, "Seat assigned.", "Seat assignment failed.", EventAssigned)
 	c.entry.TargetType, c.entry.TargetID = "user", userID
-	var seat *Seat
-	main, err := s.userMain(ctx, security.PermSeatsManage, userID)
+	u, p, pool, lim, err := s.assignReads(ctx, c, userID)
 	if err != nil {
 		s.refused(ctx, c, err)
 		return nil, err
 	}
+	var seat *Seat
 	err = s.run(ctx, c, func(ctx context.Context) error {
-		pool, err := s.lockPool(ctx, main)
-		if err != nil {
-			return err
-		}
-		u, p, err := s.userInTree(ctx, security.PermSeatsManage, userID)
-		if err != nil {
-			return err
-		}
-		if err := samePool(pool, u.MainAccountID, errUserNotFound); err != nil {
-			return err
-		}
-		c.target(u, u.AccountID)
-		if u.Status == users.StatusDisabled {
-			return accountkit.InvalidField("user_id", "the user is disabled; enable them before assigning a seat")
-		}
-		if _, err := s.store.GetSeat(ctx, u.ID); err == nil {
-			return &accountkit.Error{Code: accountkit.Conflict, Message: "user_id: the user already holds a seat",
-				Fields: []accountkit.FieldError{{Field: "user_id", Message: "the user already holds a seat"}}}
-		} else if accountkit.ErrorCode(err) != accountkit.NotFound {
-			return err
-		}
-		total, err := s.store.CountSeats(ctx, u.MainAccountID, "")
-		if err != nil {
-			return err
-		}
-		if total >= pool.Purchased {
-			return accountkit.Errorf(accountkit.LimitExceeded, "no seat left: %d of %d purchased seats are assigned", total, pool.Purchased)
-		}
-		lim, err := s.limitOf(ctx, u.AccountID)
-		if err != nil {
-			return err
-		}
-		inAccount := 0
-		if lim != nil {
-			if inAccount, err = s.store.CountSeats(ctx, u.MainAccountID, u.AccountID); err != nil {
-				return err
-			}
-			if inAccount >= lim.Limit {
-				return accountkit.Errorf(accountkit.LimitExceeded, "the account's seat limit is reached: %d of %d seats are assigned", inAccount, lim.Limit)
-			}
-		}
 		by, byName := actor(p)
 		seat = &Seat{UserID: u.ID, AccountID: u.AccountID, MainAccountID: u.MainAccountID, AssignedAt: s.now(), AssignedByID: by, AssignedByName: byName}
-		if err := s.store.CreateSeat(ctx, seat); err != nil {
-			return err
-		}
+		// The seat log entry is written before the pool's lock is taken,
+		// so the lock is held for fewer statements.
 		if err := s.writeLog(ctx, u.MainAccountID, c.log); err != nil {
 			return err
 		}
-		return s.rearm(ctx, c, pool, total+1, lim, inAccount+1)
+		if pool != nil {
+			pl := *pool
+			var lm *Limit
+			if lim != nil {
+				l := *lim
+				lm = &l
+			}
+			taken, err := s.store.TakeSeat(ctx, seat, &pl, lm)
+			if err != nil {
+				return seatConflict(err)
+			}
+			if taken {
+				limAssigned := 0
+				if lm != nil {
+					limAssigned = lm.Assigned
+				}
+				return s.rearm(ctx, c, &pl, pl.Assigned, lm, limAssigned)
+			}
+		}
+		return s.assignLocked(ctx, c, seat)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return seat, nil
+}
+
+// assignReads reads, before Assign's transaction, the user (refusing a
+// user outside the tree, disabled or holding a seat), the acting principal,
+// the pool (nil when the tree has none yet) and the account's limit (nil
+// when it has none).
+func (s *Service) assignReads(ctx context.Context, c *change, userID string) (*users.User, *security.Principal, *Pool, *Limit, error) {
+	u, p, err := s.userInTree(ctx, security.PermSeatsManage, userID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	c.target(u, u.AccountID)
+	if err := checkAssignable(ctx, s.store, u); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	pool, err := s.store.GetSeatPool(ctx, u.MainAccountID)
+	if accountkit.ErrorCode(err) == accountkit.NotFound {
+		pool, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	lim, err := s.limitOf(ctx, u.AccountID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return u, p, pool, lim, nil
+}
+
+// checkAssignable refuses a disabled user and a user holding a seat.
+func checkAssignable(ctx context.Context, store Store, u *users.User) error {
+	if u.Status == users.StatusDisabled {
+		return accountkit.InvalidField("user_id", "the user is disabled; enable them before assigning a seat")
+	}
+	if _, err := store.GetSeat(ctx, u.ID); err == nil {
+		return errHoldsSeat
+	} else if accountkit.ErrorCode(err) != accountkit.NotFound {
+		return err
+	}
+	return nil
+}
+
+var errHoldsSeat = &accountkit.Error{Code: accountkit.Conflict, Message: "user_id: the user already holds a seat",
+	Fields: []accountkit.FieldError{{Field: "user_id", Message: "the user already holds a seat"}}}
+
+// seatConflict returns errHoldsSeat for a store's Conflict on the seat.
+func seatConflict(err error) error {
+	if accountkit.ErrorCode(err) == accountkit.Conflict {
+		return errHoldsSeat
+	}
+	return err
+}
+
+// assignLocked is Assign's path when Store.TakeSeat refused: it locks the
+// pool, reads the user, the counters and the limit again under the lock,
+// and either refuses with the reason or stores the seat.
+func (s *Service) assignLocked(ctx context.Context, c *change, seat *Seat) error {
+	pool, err := s.lockPool(ctx, seat.MainAccountID)
+	if err != nil {
+		return err
+	}
+	u, _, err := s.userInTree(ctx, security.PermSeatsManage, seat.UserID)
+	if err != nil {
+		return err
+	}
+	if err := samePool(pool, u.MainAccountID, errUserNotFound); err != nil {
+		return err
+	}
+	if u.AccountID != seat.AccountID {
+		return accountkit.Errorf(accountkit.Conflict, "the user moved to another account during the assignment; try again")
+	}
+	if err := checkAssignable(ctx, s.store, u); err != nil {
+		return err
+	}
+	total := pool.Assigned
+	if total >= pool.Purchased {
+		return accountkit.Errorf(accountkit.LimitExceeded, "no seat left: %d of %d purchased seats are assigned", total, pool.Purchased)
+	}
+	lim, err := s.limitOf(ctx, u.AccountID)
+	if err != nil {
+		return err
+	}
+	inAccount := 0
+	if lim != nil {
+		inAccount = lim.Assigned
+		if inAccount >= lim.Limit {
+			return accountkit.Errorf(accountkit.LimitExceeded, "the account's seat limit is reached: %d of %d seats are assigned", inAccount, lim.Limit)
+		}
+	}
+	if err := s.store.CreateSeat(ctx, seat); err != nil {
+		return seatConflict(err)
+	}
+	return s.rearm(ctx, c, pool, total+1, lim, inAccount+1)
 }
 
 // Unassign takes the user's seat away. It requires PermSeatsManage in the

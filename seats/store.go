@@ -29,7 +29,9 @@ type Store interface {
 
 	// GetSeatLimit returns the account's limit. Errors: NotFound (no limit).
 	GetSeatLimit(ctx context.Context, accountID string) (*Limit, error)
-	// PutSeatLimit creates or replaces the account's limit.
+	// PutSeatLimit creates or replaces the account's limit. l.Assigned is
+	// ignored: a new limit counts the account's seats, a replaced one
+	// keeps its counter.
 	PutSeatLimit(ctx context.Context, l *Limit) error
 	// DeleteSeatLimit removes the account's limit. Errors: NotFound.
 	DeleteSeatLimit(ctx context.Context, accountID string) error
@@ -37,11 +39,30 @@ type Store interface {
 	// by account ID.
 	ListSeatLimits(ctx context.Context, mainAccountID string) ([]*Limit, error)
 
-	// CreateSeat stores s. Errors: Conflict when the user holds a seat.
+	// CreateSeat stores s and adds it to the Assigned counters of its
+	// pool and of its account's limit, if any, whatever they are.
+	// Errors: Conflict when the user holds a seat.
 	CreateSeat(ctx context.Context, s *Seat) error
+	// TakeSeat is CreateSeat under conditions checked by the statement
+	// that locks the pool's row, for an assignment whose reads were done
+	// before its transaction: pool and lim are the main account's pool and
+	// the account's limit (nil when it has none) as the caller read them.
+	// It adds 1 to the pool's Assigned only while it is below Purchased
+	// and only when the pool's Purchased and Warned, the limit's presence,
+	// Limit and Warned are still those read, the limit (if any) is not
+	// reached, and s's user is still a user of s.AccountID that is not
+	// disabled; then it adds 1 to the limit's Assigned, stores s, sets
+	// pool.Assigned and lim.Assigned to the counters after the change and
+	// returns true. When a condition does not hold it changes nothing and
+	// returns false; the caller then locks the pool (LockSeatPool) and
+	// checks again. It must be called inside a transaction. Errors:
+	// Conflict when the user holds a seat (the transaction must then roll
+	// back).
+	TakeSeat(ctx context.Context, s *Seat, pool *Pool, lim *Limit) (bool, error)
 	// GetSeat returns the user's seat. Errors: NotFound.
 	GetSeat(ctx context.Context, userID string) (*Seat, error)
-	// DeleteSeats removes the seats of the users and returns how many it
+	// DeleteSeats removes the seats of the users, subtracts them from the
+	// Assigned counters of their pools and limits, and returns how many it
 	// removed; users without a seat are ignored. The users package calls
 	// it (through Service.ReleaseUser) when a user is deleted or moved.
 	DeleteSeats(ctx context.Context, userIDs []string) (int, error)

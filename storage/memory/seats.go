@@ -24,6 +24,11 @@ type seatsState struct {
 	seatsByID  map[string]*seats.Seat       // by user ID
 	seatLog    map[string][]*seats.LogEntry // by main account ID, in insertion order
 	seatLogIDs map[string]struct{}
+	// seatsInTree and seatsInAccount are the assigned-seat counters
+	// (seats.Pool.Assigned, seats.Limit.Assigned), by main account ID and
+	// by account ID, kept by every write of seatsByID (addSeat, dropSeat).
+	seatsInTree    map[string]int
+	seatsInAccount map[string]int
 }
 
 func newSeatsState() seatsState {
@@ -33,7 +38,26 @@ func newSeatsState() seatsState {
 		seatsByID:  map[string]*seats.Seat{},
 		seatLog:    map[string][]*seats.LogEntry{},
 		seatLogIDs: map[string]struct{}{},
+
+		seatsInTree:    map[string]int{},
+		seatsInAccount: map[string]int{},
 	}
+}
+
+// pool returns a copy of p with its counter.
+func (s *Store) pool(p *seats.Pool) *seats.Pool {
+	c := *p
+	c.UpdatedAt = normTime(p.UpdatedAt)
+	c.Assigned = s.seatsInTree[p.MainAccountID]
+	return &c
+}
+
+// limit returns a copy of l with its counter.
+func (s *Store) limit(l *seats.Limit) *seats.Limit {
+	c := *l
+	c.UpdatedAt = normTime(l.UpdatedAt)
+	c.Assigned = s.seatsInAccount[l.AccountID]
+	return &c
 }
 
 func copyPool(p *seats.Pool) *seats.Pool {
@@ -46,6 +70,35 @@ func copyLimit(l *seats.Limit) *seats.Limit {
 	c := *l
 	c.UpdatedAt = normTime(l.UpdatedAt)
 	return &c
+}
+
+// addSeat stores st and counts it, undone on rollback.
+func (s *Store) addSeat(t *tx, st *seats.Seat) {
+	s.seatsByID[st.UserID] = copySeat(st)
+	s.countSeat(t, st, 1)
+	t.onRollback(func() { delete(s.seatsByID, st.UserID) })
+}
+
+// dropSeat removes the user's seat, if any, and uncounts it, undone on
+// rollback; it reports whether there was one.
+func (s *Store) dropSeat(t *tx, userID string) bool {
+	st, ok := s.seatsByID[userID]
+	if !ok {
+		return false
+	}
+	delete(s.seatsByID, userID)
+	s.countSeat(t, st, -1)
+	t.onRollback(func() { s.seatsByID[userID] = st })
+	return true
+}
+
+func (s *Store) countSeat(t *tx, st *seats.Seat, delta int) {
+	s.seatsInTree[st.MainAccountID] += delta
+	s.seatsInAccount[st.AccountID] += delta
+	t.onRollback(func() {
+		s.seatsInTree[st.MainAccountID] -= delta
+		s.seatsInAccount[st.AccountID] -= delta
+	})
 }
 
 func copySeat(s *seats.Seat) *seats.Seat {
@@ -84,7 +137,7 @@ func (s *Store) LockSeatPool(ctx context.Context, mainAccountID string, now time
 			s.seatPools[mainAccountID] = p
 			t.onRollback(func() { delete(s.seatPools, mainAccountID) })
 		}
-		out = copyPool(p)
+		out = s.pool(p)
 		return nil
 	})
 	return out, err
@@ -98,7 +151,7 @@ func (s *Store) GetSeatPool(ctx context.Context, mainAccountID string) (*seats.P
 		if !ok {
 			return notFound("seat pool")
 		}
-		out = copyPool(p)
+		out = s.pool(p)
 		return nil
 	})
 	return out, err
@@ -127,7 +180,7 @@ func (s *Store) GetSeatLimit(ctx context.Context, accountID string) (*seats.Limi
 		if !ok {
 			return notFound("seat limit")
 		}
-		out = copyLimit(l)
+		out = s.limit(l)
 		return nil
 	})
 	return out, err
@@ -168,7 +221,7 @@ func (s *Store) ListSeatLimits(ctx context.Context, mainAccountID string) ([]*se
 	err := s.read(ctx, func() error {
 		for _, l := range s.seatLimits {
 			if l.MainAccountID == mainAccountID {
-				out = append(out, copyLimit(l))
+				out = append(out, s.limit(l))
 			}
 		}
 		return nil
@@ -183,10 +236,45 @@ func (s *Store) CreateSeat(ctx context.Context, st *seats.Seat) error {
 		if _, ok := s.seatsByID[st.UserID]; ok {
 			return conflict("seat")
 		}
-		s.seatsByID[st.UserID] = copySeat(st)
-		t.onRollback(func() { delete(s.seatsByID, st.UserID) })
+		s.addSeat(t, st)
 		return nil
 	})
+}
+
+// TakeSeat implements seats.Store. Transactions are serialized by the
+// store's lock, so checking the conditions and adding the seat is atomic.
+func (s *Store) TakeSeat(ctx context.Context, st *seats.Seat, pool *seats.Pool, lim *seats.Limit) (bool, error) {
+	if s.txFrom(ctx) == nil {
+		return false, errSeatTxNeeded
+	}
+	taken := false
+	err := s.write(ctx, func(t *tx) error {
+		p, ok := s.seatPools[st.MainAccountID]
+		if !ok || p.Purchased != pool.Purchased || p.Warned != pool.Warned || s.seatsInTree[st.MainAccountID] >= p.Purchased {
+			return nil
+		}
+		u, ok := s.users[st.UserID]
+		if !ok || u.AccountID != st.AccountID || u.MainAccountID != st.MainAccountID || u.Status == users.StatusDisabled {
+			return nil
+		}
+		l, hasLimit := s.seatLimits[st.AccountID]
+		if hasLimit != (lim != nil) {
+			return nil
+		}
+		if hasLimit && (l.Limit != lim.Limit || l.Warned != lim.Warned || s.seatsInAccount[st.AccountID] >= l.Limit) {
+			return nil
+		}
+		if _, ok := s.seatsByID[st.UserID]; ok {
+			return conflict("seat")
+		}
+		s.addSeat(t, st)
+		pool.Assigned, taken = s.seatsInTree[st.MainAccountID], true
+		if lim != nil {
+			lim.Assigned = s.seatsInAccount[st.AccountID]
+		}
+		return nil
+	})
+	return taken, err
 }
 
 // GetSeat implements seats.Store.
@@ -208,13 +296,9 @@ func (s *Store) DeleteSeats(ctx context.Context, userIDs []string) (int, error) 
 	n := 0
 	err := s.write(ctx, func(t *tx) error {
 		for _, id := range userIDs {
-			st, ok := s.seatsByID[id]
-			if !ok {
-				continue
+			if s.dropSeat(t, id) {
+				n++
 			}
-			delete(s.seatsByID, id)
-			n++
-			t.onRollback(func() { s.seatsByID[id] = st })
 		}
 		return nil
 	})

@@ -94,5 +94,5 @@ func (s *Store) leaveAccount(t *tx, u *users.User) {
 			t.onRollback(func() { s.sso.configs[accountID] = c })
 		}
 	}
-	forget(t, s.seatsByID, u.ID)
+	s.dropSeat(t, u.ID)
 }

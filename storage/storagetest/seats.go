@@ -36,6 +36,8 @@ func testSeats(t *testing.T, h Harness) {
 		{name: "AnotherTreeSeesNothing", run: testSeatAnotherTree},
 		{name: "RollbackLeavesNothing", run: testSeatRollback},
 		{name: "ConcurrentLockedCount", run: testSeatConcurrentLockedCount},
+		{name: "Counters", run: testSeatCounters},
+		{name: "CountersRace", run: testSeatCountersRace},
 	})
 }
 

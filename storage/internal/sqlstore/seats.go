@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -19,6 +21,7 @@ type seatPoolRow struct {
 	MainAccountID string    `bun:"main_account_id,pk"`
 	Purchased     int       `bun:"purchased,notnull"`
 	Warned        bool      `bun:"warned,notnull"`
+	Assigned      int       `bun:"assigned,notnull"`
 	UpdatedAt     time.Time `bun:"updated_at,notnull"`
 }
 
@@ -31,6 +34,7 @@ type seatLimitRow struct {
 	MainAccountID string    `bun:"main_account_id,notnull"`
 	SeatLimit     int       `bun:"seat_limit,notnull"`
 	Warned        bool      `bun:"warned,notnull"`
+	Assigned      int       `bun:"assigned,notnull"`
 	UpdatedAt     time.Time `bun:"updated_at,notnull"`
 }
 
@@ -69,11 +73,11 @@ type seatLogRow struct {
 }
 
 func (r *seatPoolRow) pool() *seats.Pool {
-	return &seats.Pool{MainAccountID: r.MainAccountID, Purchased: r.Purchased, Warned: r.Warned, UpdatedAt: r.UpdatedAt.UTC()}
+	return &seats.Pool{MainAccountID: r.MainAccountID, Purchased: r.Purchased, Warned: r.Warned, Assigned: r.Assigned, UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func (r *seatLimitRow) limit() *seats.Limit {
-	return &seats.Limit{AccountID: r.AccountID, MainAccountID: r.MainAccountID, Limit: r.SeatLimit, Warned: r.Warned, UpdatedAt: r.UpdatedAt.UTC()}
+	return &seats.Limit{AccountID: r.AccountID, MainAccountID: r.MainAccountID, Limit: r.SeatLimit, Warned: r.Warned, Assigned: r.Assigned, UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func toSeatRow(s *seats.Seat) *seatRow {
@@ -118,7 +122,8 @@ func (s *Store) LockSeatPool(ctx context.Context, mainAccountID string, now time
 	if !isNotFound(err) {
 		return nil, err
 	}
-	ins := s.idb(ctx).NewInsert().Model(&seatPoolRow{MainAccountID: mainAccountID, UpdatedAt: now.UTC()})
+	ins := s.idb(ctx).NewInsert().Model(&seatPoolRow{MainAccountID: mainAccountID, UpdatedAt: now.UTC()}).
+		Value("assigned", "(SELECT COUNT(*) FROM accountkit_seats WHERE main_account_id = ?)", mainAccountID)
 	if s.dialect == MySQL {
 		ins = ins.Ignore()
 	} else {
@@ -175,10 +180,13 @@ func (s *Store) GetSeatLimit(ctx context.Context, accountID string) (*seats.Limi
 	return row.limit(), nil
 }
 
-// PutSeatLimit creates or replaces the account's limit with an upsert.
+// PutSeatLimit creates or replaces the account's limit with an upsert; a
+// new limit's counter counts the account's seats, a replaced one keeps
+// its counter.
 func (s *Store) PutSeatLimit(ctx context.Context, l *seats.Limit) error {
 	row := &seatLimitRow{AccountID: l.AccountID, MainAccountID: l.MainAccountID, SeatLimit: l.Limit, Warned: l.Warned, UpdatedAt: l.UpdatedAt.UTC()}
-	q := s.idb(ctx).NewInsert().Model(row)
+	q := s.idb(ctx).NewInsert().Model(row).
+		Value("assigned", "(SELECT COUNT(*) FROM accountkit_seats WHERE account_id = ?)", l.AccountID)
 	if s.dialect == MySQL {
 		q = q.On("DUPLICATE KEY UPDATE").
 			Set("main_account_id = VALUES(main_account_id)").Set("seat_limit = VALUES(seat_limit)").
@@ -220,10 +228,146 @@ func (s *Store) ListSeatLimits(ctx context.Context, mainAccountID string) ([]*se
 	return out, nil
 }
 
-// CreateSeat stores st. Errors: Conflict when the user holds a seat.
+// CreateSeat stores st and counts it in its pool's and its account
+// limit's counters. Errors: Conflict when the user holds a seat.
 func (s *Store) CreateSeat(ctx context.Context, st *seats.Seat) error {
-	_, err := s.idb(ctx).NewInsert().Model(toSeatRow(st)).Exec(ctx)
-	return translate(err, "seat")
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.idb(ctx).NewInsert().Model(toSeatRow(st)).Exec(ctx); err != nil {
+			return translate(err, "seat")
+		}
+		return s.countSeats(ctx, st.MainAccountID, map[string]int{st.AccountID: 1}, 1)
+	})
+}
+
+// countSeats adds sign × the seats of each account of byAccount to the
+// account's limit counter and their sum to the pool's counter.
+func (s *Store) countSeats(ctx context.Context, mainAccountID string, byAccount map[string]int, sign int) error {
+	db := s.idb(ctx)
+	total := 0
+	for _, n := range byAccount {
+		total += n
+	}
+	if total == 0 {
+		return nil
+	}
+	if _, err := db.NewUpdate().Model((*seatPoolRow)(nil)).Set("assigned = assigned + ?", sign*total).
+		Where("main_account_id = ?", mainAccountID).Exec(ctx); err != nil {
+		return translate(err, "seat pool")
+	}
+	for _, id := range slices.Sorted(maps.Keys(byAccount)) {
+		if _, err := db.NewUpdate().Model((*seatLimitRow)(nil)).Set("assigned = assigned + ?", sign*byAccount[id]).
+			Where("account_id = ?", id).Exec(ctx); err != nil {
+			return translate(err, "seat limit")
+		}
+	}
+	return nil
+}
+
+// TakeSeat adds the seat when the counters and the user allow it. The
+// first statement locks the pool's row and checks what it can at once:
+//
+//	UPDATE accountkit_seat_pools SET assigned = assigned + 1
+//	WHERE main_account_id = ? AND assigned < purchased AND purchased = ? AND warned = ?
+//	  AND EXISTS (the user, still in the account, not disabled)
+//	  AND [NOT] EXISTS (the limit as read, below its limit)
+//
+// The new counter comes back with it (RETURNING on PostgreSQL and
+// SQLite, LAST_INSERT_ID(expr) on MariaDB), so no statement reads it
+// again. On PostgreSQL the subqueries read the snapshot taken before the
+// statement waited for the lock, so they only filter early; what decides
+// runs after the lock: the pool's own columns (re-checked on the locked
+// row), the limit's conditional UPDATE and the seat's INSERT ... SELECT
+// from the user's row. When one of those two finds nothing, the pool's
+// (and limit's) increment is undone and TakeSeat reports false.
+func (s *Store) TakeSeat(ctx context.Context, st *seats.Seat, pool *seats.Pool, lim *seats.Limit) (bool, error) {
+	if err := requireTx(ctx, "TakeSeat"); err != nil {
+		return false, err
+	}
+	db := s.idb(ctx)
+	userCond := "id = ? AND account_id = ? AND main_account_id = ? AND status <> ?"
+	userArgs := []any{st.UserID, st.AccountID, st.MainAccountID, string(users.StatusDisabled)}
+	q := db.NewUpdate().Model((*seatPoolRow)(nil)).
+		Where("main_account_id = ?", st.MainAccountID).
+		Where("assigned < purchased").Where("purchased = ?", pool.Purchased).Where("warned = ?", pool.Warned).
+		Where("EXISTS (SELECT 1 FROM accountkit_users WHERE "+userCond+")", userArgs...)
+	if lim == nil {
+		q = q.Where("NOT EXISTS (SELECT 1 FROM accountkit_seat_limits WHERE account_id = ?)", st.AccountID)
+	} else {
+		q = q.Where("EXISTS (SELECT 1 FROM accountkit_seat_limits WHERE account_id = ? AND seat_limit = ? AND warned = ? AND assigned < seat_limit)",
+			st.AccountID, lim.Limit, lim.Warned)
+	}
+	n, ok, err := s.bumpCounter(ctx, q)
+	if err != nil || !ok {
+		return false, translate(err, "seat pool")
+	}
+	undo := map[string]int{}
+	if lim != nil {
+		q := db.NewUpdate().Model((*seatLimitRow)(nil)).Where("account_id = ?", st.AccountID).
+			Where("seat_limit = ?", lim.Limit).Where("warned = ?", lim.Warned).Where("assigned < seat_limit")
+		ln, ok, err := s.bumpCounter(ctx, q)
+		if err != nil {
+			return false, translate(err, "seat limit")
+		}
+		if !ok {
+			return false, s.undoTake(ctx, st.MainAccountID, undo)
+		}
+		lim.Assigned, undo[st.AccountID] = ln, 1
+	}
+	r := toSeatRow(st)
+	res, err := db.NewRaw("INSERT INTO accountkit_seats (user_id, account_id, main_account_id, assigned_at, assigned_by_id, assigned_by_name) "+
+		"SELECT ?, ?, ?, ?, ?, ? FROM accountkit_users WHERE "+userCond,
+		append([]any{r.UserID, r.AccountID, r.MainAccountID, r.AssignedAt, r.AssignedByID, r.AssignedByName}, userArgs...)...).Exec(ctx)
+	if err != nil {
+		return false, translate(err, "seat")
+	}
+	if inserted, err := res.RowsAffected(); err != nil {
+		return false, translate(err, "seat")
+	} else if inserted == 0 {
+		return false, s.undoTake(ctx, st.MainAccountID, undo)
+	}
+	pool.Assigned = n
+	return true, nil
+}
+
+// undoTake takes back TakeSeat's increments of the pool's counter and of
+// the limits in byAccount.
+func (s *Store) undoTake(ctx context.Context, mainAccountID string, byAccount map[string]int) error {
+	if _, err := s.idb(ctx).NewUpdate().Model((*seatPoolRow)(nil)).Set("assigned = assigned - 1").
+		Where("main_account_id = ?", mainAccountID).Exec(ctx); err != nil {
+		return translate(err, "seat pool")
+	}
+	for id, n := range byAccount {
+		if _, err := s.idb(ctx).NewUpdate().Model((*seatLimitRow)(nil)).Set("assigned = assigned - ?", n).
+			Where("account_id = ?", id).Exec(ctx); err != nil {
+			return translate(err, "seat limit")
+		}
+	}
+	return nil
+}
+
+// bumpCounter runs q, an UPDATE of one row with an assigned column, as
+// assigned = assigned + 1, and returns the new value and whether a row
+// matched.
+func (s *Store) bumpCounter(ctx context.Context, q *bun.UpdateQuery) (int, bool, error) {
+	if s.dialect == MySQL {
+		res, err := q.Set("assigned = LAST_INSERT_ID(assigned + 1)").Exec(ctx)
+		if err != nil {
+			return 0, false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return 0, false, err
+		}
+		id, err := res.LastInsertId()
+		return int(id), err == nil, err
+	}
+	var n []int
+	if err := q.Set("assigned = assigned + 1").Returning("assigned").Scan(ctx, &n); err != nil {
+		return 0, false, err
+	}
+	if len(n) == 0 {
+		return 0, false, nil
+	}
+	return n[0], true, nil
 }
 
 // GetSeat returns the user's seat. Errors: NotFound.
@@ -235,20 +379,52 @@ func (s *Store) GetSeat(ctx context.Context, userID string) (*seats.Seat, error)
 	return row.seat(), nil
 }
 
-// DeleteSeats removes the seats of the users and returns how many.
+// DeleteSeats removes the seats of the users, uncounts them and returns
+// how many.
 func (s *Store) DeleteSeats(ctx context.Context, userIDs []string) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
 	}
-	res, err := s.idb(ctx).NewDelete().Model((*seatRow)(nil)).Where("user_id IN (?)", bun.List(userIDs)).Exec(ctx)
-	if err != nil {
-		return 0, translate(err, "seat")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, translate(err, "seat")
-	}
-	return int(n), nil
+	removed := 0
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		var rows []seatRow
+		q := s.idb(ctx).NewSelect().Model(&rows).Column("user_id", "account_id", "main_account_id").
+			Where("user_id IN (?)", bun.List(userIDs)).OrderExpr("user_id")
+		if s.dialect != SQLite {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return translate(err, "seat")
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]string, len(rows))
+		byMain := map[string]map[string]int{}
+		for i, r := range rows {
+			ids[i] = r.UserID
+			if byMain[r.MainAccountID] == nil {
+				byMain[r.MainAccountID] = map[string]int{}
+			}
+			byMain[r.MainAccountID][r.AccountID]++
+		}
+		res, err := s.idb(ctx).NewDelete().Model((*seatRow)(nil)).Where("user_id IN (?)", bun.List(ids)).Exec(ctx)
+		if err != nil {
+			return translate(err, "seat")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return translate(err, "seat")
+		}
+		removed = int(n)
+		for _, main := range slices.Sorted(maps.Keys(byMain)) {
+			if err := s.countSeats(ctx, main, byMain[main], -1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return removed, err
 }
 
 // CountSeats counts the seats of the tree, or of one account of it.

@@ -5,7 +5,7 @@ import (
 )
 
 // userOwnedTables are the tables whose rows with the user's user_id go
-// with a deleted user. The seat log and audit events are history and stay.
+// with a deleted user (and its seat, see dropUserRows). The seat log and audit events are history and stay.
 var userOwnedTables = []string{
 	"accountkit_user_roles",
 	"accountkit_tokens",
@@ -13,7 +13,6 @@ var userOwnedTables = []string{
 	"accountkit_two_factor",
 	"accountkit_team_members",
 	"accountkit_sso_links",
-	"accountkit_seats",
 	"accountkit_notification_deliveries",
 	"accountkit_notification_optouts",
 	"accountkit_password_history",
@@ -26,7 +25,6 @@ var leftBehindTables = []string{
 	"accountkit_sessions",
 	"accountkit_team_members",
 	"accountkit_sso_links",
-	"accountkit_seats",
 }
 
 // DeleteUser removes the user and its rows in userOwnedTables, and clears
@@ -71,9 +69,13 @@ func (s *Store) MoveUser(ctx context.Context, id, accountID string) error {
 	})
 }
 
-// dropUserRows deletes the user's rows from the tables and clears the
-// SSO configurations naming the user as break-glass account.
+// dropUserRows deletes the user's rows from the tables and its seat
+// (through DeleteSeats, which keeps the seat counters), and clears the SSO
+// configurations naming the user as break-glass account.
 func (s *Store) dropUserRows(ctx context.Context, userID string, tables []string) error {
+	if _, err := s.DeleteSeats(ctx, []string{userID}); err != nil {
+		return err
+	}
 	db := s.idb(ctx)
 	for _, table := range tables {
 		if _, err := db.NewDelete().TableExpr(table).Where("user_id = ?", userID).Exec(ctx); err != nil {
