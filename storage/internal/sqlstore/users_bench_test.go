@@ -14,7 +14,6 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
-	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit/internal/dbtest"
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
@@ -86,43 +85,11 @@ func BenchmarkUsersList(b *testing.B) {
 			tree := append([]string{mainID}, subs...)
 			main := []string{mainID}
 
-			mid := func(col string, desc bool, accountIDs []string, where string) (string, string) {
-				dir := " ASC"
-				if desc {
-					dir = " DESC"
-				}
-				var key, id string
-				q := "SELECT " + col + ", id FROM accountkit_users WHERE account_id IN (?) " + where +
-					" ORDER BY " + col + dir + ", id" + dir + " LIMIT 1 OFFSET ?"
-				var cnt int
-				if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM accountkit_users WHERE account_id IN (?) "+where,
-					bun.List(accountIDs)).Scan(&cnt); err != nil {
-					b.Fatal(err)
-				}
-				if col == "last_login_at" {
-					var t time.Time
-					if err := s.DB().QueryRowContext(ctx, q, bun.List(accountIDs), cnt/2).Scan(&t, &id); err != nil {
-						b.Fatal(err)
-					}
-					return t.UTC().Format(time.RFC3339Nano), id
-				}
-				if err := s.DB().QueryRowContext(ctx, q, bun.List(accountIDs), cnt/2).Scan(&key, &id); err != nil {
-					b.Fatal(err)
-				}
-				return key, id
-			}
 			after := func(f users.Filter, col string, desc bool, where string) users.Filter {
-				key, id := mid(col, desc, f.AccountIDs, where)
-				f.AfterID = id
-				switch col {
-				case "last_login_at":
-					t, err := time.Parse(time.RFC3339Nano, key)
-					if err != nil {
-						b.Fatal(err)
-					}
-					f.AfterLastLogin = &t
-				default:
-					f.AfterKey = key
+				key, at, id := usersMid(b, s, col, desc, f.AccountIDs, where)
+				f.AfterID, f.AfterKey = id, key
+				if col == "last_login_at" {
+					f.AfterLastLogin = &at
 				}
 				return f
 			}
