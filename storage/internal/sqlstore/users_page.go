@@ -26,7 +26,7 @@ import (
 // rare role would make each branch read most of its account, so when the
 // role has at most fewHolders grants the page is read from the grants
 // instead: the role's grants (index (role_key, user_id)), joined to their
-// users by primary key, sorted.
+// users by primary key, sorted (at most fewHolders rows).
 
 // maxMergeAccounts is the largest account list read as a per-account
 // merge; a longer one is one query.
@@ -90,8 +90,19 @@ func (s *Store) pageQuery(ctx context.Context, p userPage) (*bun.SelectQuery, er
 		f.AccountIDs = accountIDs
 		q := s.idb(ctx).NewSelect().Model((*userRow)(nil))
 		if byGrants {
+			// The grants first, then their users by primary key. The
+			// LIMIT (no-op: there are at most fewHolders) keeps both
+			// databases from merging the grants into the join and walking
+			// the users in key order instead; STRAIGHT_JOIN fixes
+			// MariaDB's join order.
 			f.Role = nil
-			q = q.Join("JOIN accountkit_user_roles AS ur ON ur.user_id = u.id").Where("ur.role_key = ?", *p.f.Role)
+			grants := s.idb(ctx).NewSelect().Table("accountkit_user_roles").Column("user_id").
+				Where("role_key = ?", *p.f.Role).Limit(fewHolders + 1)
+			join := " JOIN "
+			if s.dialect == MySQL {
+				join = " STRAIGHT_JOIN "
+			}
+			q = q.ModelTableExpr("(?) AS ur"+join+"accountkit_users AS u ON u.id = ur.user_id", grants)
 		}
 		q = userFilter(q, f)
 		if p.cond != nil {
