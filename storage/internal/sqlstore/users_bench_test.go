@@ -132,7 +132,7 @@ func BenchmarkUsersList(b *testing.B) {
 			// The baseline: 51 whole rows by primary-key range from the
 			// middle of the table.
 			var baseID string
-			if err := s.DB().QueryRowContext(ctx, "SELECT id FROM accountkit_users ORDER BY id LIMIT 1 OFFSET ?", n/2).Scan(&baseID); err != nil {
+			if err := s.DB().QueryRowContext(ctx, "SELECT id FROM accountkit_users ORDER BY id LIMIT 1 OFFSET ?", usersBenchCount(b, s)/2).Scan(&baseID); err != nil {
 				b.Fatal(err)
 			}
 			base := func() error {
@@ -416,4 +416,13 @@ func usersBenchBatchInsert(ctx context.Context, s *sqlstore.Store, batch int, ma
 	}
 	_, err := s.DB().ExecContext(ctx, "INSERT INTO accountkit_user_roles (user_id, role_key) VALUES "+grants.String(), args...)
 	return err
+}
+
+// usersBenchCount is how many users the seeded database holds.
+func usersBenchCount(b *testing.B, s *sqlstore.Store) int {
+	var n int
+	if err := s.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM accountkit_users").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

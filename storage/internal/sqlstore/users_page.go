@@ -28,6 +28,18 @@ import (
 // instead: the role's grants (index (role_key, user_id)), joined to their
 // users by primary key, sorted (at most fewHolders rows).
 
+// mysqlOrderIndex is the (account_id, key, id) index of each order
+// column on MariaDB; the ID order (users who never signed in) reads the
+// last-login index at last_login_at IS NULL.
+var mysqlOrderIndex = map[string]string{
+	"u.username":      "accountkit_users_account_username_idx",
+	"u.name_key":      "accountkit_users_account_name_idx",
+	"u.email":         "accountkit_users_account_email_idx",
+	"u.created_at":    "accountkit_users_account_created_idx",
+	"u.last_login_at": "accountkit_users_account_last_login_idx",
+	"u.id":            "accountkit_users_account_last_login_idx",
+}
+
 // maxMergeAccounts is the largest account list read as a per-account
 // merge; a longer one is one query.
 const maxMergeAccounts = 64
@@ -103,6 +115,15 @@ func (s *Store) pageQuery(ctx context.Context, p userPage) (*bun.SelectQuery, er
 				join = " STRAIGHT_JOIN "
 			}
 			q = q.ModelTableExpr("(?) AS ur"+join+"accountkit_users AS u ON u.id = ur.user_id", grants)
+		}
+		if s.dialect == MySQL && !byGrants && len(accountIDs) == 1 && f.Search == "" {
+			if idx, ok := mysqlOrderIndex[p.col]; ok {
+				// With a filter (status, never signed in) MariaDB may
+				// walk the global username index instead, reading most
+				// of the table for a small account: pin the (account_id,
+				// key) index of the order.
+				q = q.ModelTableExpr("accountkit_users AS u FORCE INDEX (" + idx + ")")
+			}
 		}
 		q = userFilter(q, f)
 		if p.cond != nil {
