@@ -404,22 +404,19 @@ func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, e
 	if spec.column == "last_login_at" {
 		return s.listUsersByLastLogin(ctx, f, spec.desc)
 	}
-	q := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), f)
+	p := userPage{f: f, col: "u." + spec.column, desc: spec.desc, n: f.Limit}
 	if f.AfterID != "" {
 		var key any = f.AfterKey
 		if spec.column == "created_at" {
 			key = f.AfterCreated.UTC().Truncate(time.Microsecond)
 		}
-		q = keyset(q, "u."+spec.column, key, f.AfterID, spec.desc)
+		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
+			return keyset(q, "u."+spec.column, key, f.AfterID, spec.desc)
+		}
 	}
-	dir := " ASC"
-	if spec.desc {
-		dir = " DESC"
-	}
-	var rows []userRow
-	err := q.OrderExpr("u."+spec.column+dir+", u.id"+dir).Limit(limit(f.Limit)).Scan(ctx, &rows)
+	rows, err := s.pageRows(ctx, p)
 	if err != nil {
-		return nil, translate(err, "user")
+		return nil, err
 	}
 	return s.withRoles(ctx, rows)
 }

@@ -60,42 +60,47 @@ func keyset(q *bun.SelectQuery, col string, key any, id string, desc bool) *bun.
 // A cursor on a never-signed-in user (AfterLastLogin nil) skips the
 // first scan.
 func (s *Store) listUsersByLastLogin(ctx context.Context, f users.Filter, desc bool) ([]*users.User, error) {
-	dir := " ASC"
-	if desc {
-		dir = " DESC"
-	}
 	var rows []userRow
 	afterNever := f.AfterID != "" && f.AfterLastLogin == nil
 	if !afterNever && (f.NeverSignedIn == nil || !*f.NeverSignedIn) {
-		q := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), f).Where("u.last_login_at IS NOT NULL")
-		if f.AfterID != "" {
-			q = keyset(q, "u.last_login_at", f.AfterLastLogin.UTC().Truncate(time.Microsecond), f.AfterID, desc)
+		p := userPage{f: f, col: "u.last_login_at", desc: desc, n: f.Limit}
+		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.Where("u.last_login_at IS NOT NULL")
+			if f.AfterID != "" {
+				q = keyset(q, "u.last_login_at", f.AfterLastLogin.UTC().Truncate(time.Microsecond), f.AfterID, desc)
+			}
+			return q
 		}
-		err := q.OrderExpr("u.last_login_at"+dir+", u.id"+dir).Limit(limit(f.Limit)).Scan(ctx, &rows)
-		if err != nil {
-			return nil, translate(err, "user")
+		var err error
+		if rows, err = s.pageRows(ctx, p); err != nil {
+			return nil, err
 		}
 		if f.Limit > 0 && len(rows) >= f.Limit {
 			return s.withRoles(ctx, rows)
 		}
 	}
 	if f.NeverSignedIn == nil || *f.NeverSignedIn {
-		q := userFilter(s.idb(ctx).NewSelect().Model((*userRow)(nil)), f).Where("u.last_login_at IS NULL")
-		if afterNever {
-			cmp := " > ?"
-			if desc {
-				cmp = " < ?"
-			}
-			q = q.Where("u.id"+cmp, f.AfterID)
-		}
 		n := 0
 		if f.Limit > 0 {
 			n = f.Limit - len(rows)
 		}
-		var never []userRow
-		err := q.OrderExpr("u.id"+dir).Limit(limit(n)).Scan(ctx, &never)
+		// Ordered by ID alone: "u.id" as the key, whose tie-break is
+		// itself.
+		p := userPage{f: f, col: "u.id", desc: desc, n: n}
+		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.Where("u.last_login_at IS NULL")
+			if afterNever {
+				cmp := " > ?"
+				if desc {
+					cmp = " < ?"
+				}
+				q = q.Where("u.id"+cmp, f.AfterID)
+			}
+			return q
+		}
+		never, err := s.pageRows(ctx, p)
 		if err != nil {
-			return nil, translate(err, "user")
+			return nil, err
 		}
 		rows = append(rows, never...)
 	}
