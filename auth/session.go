@@ -107,7 +107,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*security
 	if u == nil {
 		return nil, nil, errSession
 	}
-	if u.Status != users.StatusActive || u.Locked { // users.Active
+	if !users.ActiveState(u.Status, u.Locked) {
 		_, _ = s.store.DeleteUserSessions(ctx, u.ID, "")
 		return nil, nil, errSession
 	}

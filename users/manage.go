@@ -446,4 +446,8 @@ func (s *Service) change(ctx context.Context, id string, action audit.Action, de
 // Active reports whether the user can receive notifications and use the
 // product: enabled (active) and not locked. Other packages use it, e.g. to
 // skip disabled users when delivering notifications.
-func Active(u *User) bool { return u.Status == StatusActive && !u.Locked }
+func Active(u *User) bool { return ActiveState(u.Status, u.Locked) }
+
+// ActiveState is Active for a user's status and lock read without the
+// whole user (auth.SessionStore.SessionAuth).
+func ActiveState(status Status, locked bool) bool { return status == StatusActive && !locked }
