@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/schema"
 
@@ -102,13 +103,38 @@ func (s *Store) pageRows(ctx context.Context, p userPage) ([]userRow, error) {
 	}
 	args := b.args
 	plain := s.pageQuery(ctx, p, byGrants, nil)
-	err = s.directAs(ctx, plain.String(), string(text), s.cachedArgs(ctx, args), false, func(r *sql.Rows) error {
-		return s.db.ScanRows(ctx, r, &rows)
-	})
+	scan := func(r *sql.Rows) error { return s.db.ScanRows(ctx, r, &rows) }
+	if p.f.AfterID == "" || inTx(ctx) || !s.pgx() {
+		err = s.directAs(ctx, plain.String(), string(text), s.cachedArgs(ctx, args), false, scan)
+	} else {
+		err = s.genericPage(ctx, plain.String(), string(text), args, scan)
+		if staleStatement(err) {
+			rows = nil
+			err = s.genericPage(ctx, plain.String(), string(text), args, scan)
+		}
+	}
 	if err != nil {
 		return nil, translate(err, "user")
 	}
 	return rows, nil
+}
+
+// genericPage runs a cursor page of the merge with PostgreSQL's generic
+// plan of its cached statement, in a transaction of its own with SET
+// LOCAL plan_cache_mode. With a cursor, the planner estimates the
+// generic plan dearer than a custom one (its key bound's selectivity is
+// a default guess), so in the default mode it plans a custom plan on
+// every call (1.6 to 15 ms at 100 k users), while the generic plan runs
+// as fast (0.3 to 1 ms): the same per-account index range scans. The
+// two extra round trips (SET LOCAL, COMMIT) cost far less than the
+// planning.
+func (s *Store) genericPage(ctx context.Context, hookText, query string, args []any, scan func(*sql.Rows) error) error {
+	return s.runTx(ctx, func(ctx context.Context) error {
+		if _, err := s.idb(ctx).ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+			return err
+		}
+		return s.directAs(ctx, hookText, query, append([]any{pgx.QueryExecModeCacheStatement}, args...), false, scan)
+	})
 }
 
 // binds collects the values of a statement as PostgreSQL bind parameters
