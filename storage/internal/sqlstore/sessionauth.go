@@ -127,10 +127,21 @@ func (s *Store) sessionAuthArgs(ctx context.Context, tokenHash string) []any {
 	if s.dialect != Postgres {
 		return []any{tokenHash, tokenHash, tokenHash}
 	}
+	return s.cachedArgs(ctx, []any{tokenHash})
+}
+
+// cachedArgs returns the arguments of a PostgreSQL statement run by
+// direct with real bind parameters: preceded, outside a transaction and
+// when the pool is pgx's, by pgx.QueryExecModeCacheStatement, so pgx
+// keeps the statement prepared per connection (an LRU of statement
+// texts) and the server plans it generically after a few runs instead of
+// on every call. In a transaction a cached statement that a schema change
+// invalidated could not be retried (see direct), so it is not cached.
+func (s *Store) cachedArgs(ctx context.Context, args []any) []any {
 	if _, inTx := ctx.Value(txKey{}).(*bun.Tx); !inTx && s.pgx() {
-		return []any{pgx.QueryExecModeCacheStatement, tokenHash}
+		return append([]any{pgx.QueryExecModeCacheStatement}, args...)
 	}
-	return []any{tokenHash}
+	return args
 }
 
 // pgx reports whether the pool's driver is pgx's database/sql driver,
@@ -291,6 +302,12 @@ func parseSQLTime(s string) (time.Time, error) {
 // is run once more outside a transaction: pgx has dropped it from its
 // cache by then.
 func (s *Store) direct(ctx context.Context, query string, args []any, interpolate bool, scan func(*sql.Rows) error) error {
+	return s.directAs(ctx, query, query, args, interpolate, scan)
+}
+
+// directAs is direct with the text bun's hooks see when the query is not
+// interpolated: hookText (query itself for direct).
+func (s *Store) directAs(ctx context.Context, hookText, query string, args []any, interpolate bool, scan func(*sql.Rows) error) error {
 	tx, inTx := ctx.Value(txKey{}).(*bun.Tx)
 	run := func(ctx context.Context, text string, args []any) error {
 		var rows *sql.Rows
@@ -312,7 +329,7 @@ func (s *Store) direct(ctx context.Context, query string, args []any, interpolat
 		q = s.idb(ctx).NewRaw(query, args...)
 		conn.run = func(ctx context.Context, formatted string) error { return run(ctx, formatted, nil) }
 	} else {
-		q = s.idb(ctx).NewRaw("?", bun.Safe(query))
+		q = s.idb(ctx).NewRaw("?", bun.Safe(hookText))
 		conn.run = func(ctx context.Context, _ string) error {
 			err := run(ctx, query, args)
 			if !inTx && staleStatement(err) {

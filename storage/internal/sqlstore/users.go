@@ -363,21 +363,27 @@ func parseUserSort(sort users.Sort) userSortSpec {
 
 // userFilter adds f's filters (not its paging) to q.
 func userFilter(q *bun.SelectQuery, f users.Filter) *bun.SelectQuery {
-	q = q.Where("u.account_id IN (?)", bun.List(f.AccountIDs))
+	return userFilterBinds(q, f, nil)
+}
+
+// userFilterBinds is userFilter with its values passed through b (see
+// binds; nil: interpolated).
+func userFilterBinds(q *bun.SelectQuery, f users.Filter, b *binds) *bun.SelectQuery {
+	q = q.Where("u.account_id IN (?)", b.list(f.AccountIDs))
 	if f.Status != nil {
-		q = q.Where("u.status = ?", string(*f.Status))
+		q = q.Where("u.status = ?", b.arg(string(*f.Status)))
 	}
 	if f.Role != nil {
-		q = q.Where("EXISTS (SELECT 1 FROM accountkit_user_roles AS ur WHERE ur.user_id = u.id AND ur.role_key = ?)", *f.Role)
+		q = q.Where("EXISTS (SELECT 1 FROM accountkit_user_roles AS ur WHERE ur.user_id = u.id AND ur.role_key = ?)", b.arg(*f.Role))
 	}
 	if f.TeamID != nil {
-		q = q.Where("EXISTS (SELECT 1 FROM accountkit_team_members AS tm WHERE tm.user_id = u.id AND tm.team_id = ?)", *f.TeamID)
+		q = q.Where("EXISTS (SELECT 1 FROM accountkit_team_members AS tm WHERE tm.user_id = u.id AND tm.team_id = ?)", b.arg(*f.TeamID))
 	}
 	if f.Locked != nil {
-		q = q.Where("u.locked = ?", *f.Locked)
+		q = q.Where("u.locked = ?", b.arg(*f.Locked))
 	}
 	if f.ActiveBefore != nil {
-		q = q.Where("u.last_active_at < ?", f.ActiveBefore.UTC())
+		q = q.Where("u.last_active_at < ?", b.arg(f.ActiveBefore.UTC()))
 	}
 	if f.NeverSignedIn != nil {
 		if *f.NeverSignedIn {
@@ -410,8 +416,8 @@ func (s *Store) ListUsers(ctx context.Context, f users.Filter) ([]*users.User, e
 		if spec.column == "created_at" {
 			key = f.AfterCreated.UTC().Truncate(time.Microsecond)
 		}
-		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
-			return keyset(q, "u."+spec.column, key, f.AfterID, spec.desc)
+		p.cond = func(q *bun.SelectQuery, b *binds) *bun.SelectQuery {
+			return keyset(q, b, "u."+spec.column, key, f.AfterID, spec.desc)
 		}
 	}
 	rows, err := s.pageRows(ctx, p)

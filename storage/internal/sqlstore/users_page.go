@@ -2,8 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 
 	"github.com/accountkit/accountkit/users"
 )
@@ -54,7 +58,7 @@ type userPage struct {
 	f    users.Filter
 	col  string // with its table alias, "u.username"
 	desc bool
-	cond func(*bun.SelectQuery) *bun.SelectQuery
+	cond func(*bun.SelectQuery, *binds) *bun.SelectQuery
 	n    int
 }
 
@@ -72,31 +76,142 @@ func (p userPage) order() string {
 	return p.col + dir + ", u.id" + dir
 }
 
-// pageRows reads the page.
+// pageRows reads the page. On PostgreSQL the tree merge is run with its
+// values as bind parameters through pgx's statement cache (see
+// cachedArgs): its text (one branch per account, about 700 characters
+// each) took PostgreSQL 1.4 to 12 ms to plan on every call at 100 k
+// users, against 0.5 to 3 ms to run. Each shape (number of accounts,
+// filters, cursor, order) is its own cached statement, planned once per
+// connection. bun's hooks see the statement with its values written in.
 func (s *Store) pageRows(ctx context.Context, p userPage) ([]userRow, error) {
-	q, err := s.pageQuery(ctx, p)
+	byGrants, err := s.pageByGrants(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	var rows []userRow
-	if err := q.Scan(ctx, &rows); err != nil {
+	if s.dialect != Postgres || !s.merged(p, byGrants) {
+		q := s.pageQuery(ctx, p, byGrants, nil)
+		if err := q.Scan(ctx, &rows); err != nil {
+			return nil, translate(err, "user")
+		}
+		return rows, nil
+	}
+	b := &binds{}
+	text, err := s.pageQuery(ctx, p, byGrants, b).AppendQuery(s.db.QueryGen(), nil)
+	if err != nil {
+		return nil, translate(err, "user")
+	}
+	args := b.args
+	plain := s.pageQuery(ctx, p, byGrants, nil)
+	scan := func(r *sql.Rows) error { return s.db.ScanRows(ctx, r, &rows) }
+	if p.f.AfterID == "" || inTx(ctx) || !s.pgx() {
+		err = s.directAs(ctx, plain.String(), string(text), s.cachedArgs(ctx, args), false, scan)
+	} else {
+		err = s.genericPage(ctx, plain.String(), string(text), args, scan)
+		if staleStatement(err) {
+			rows = nil
+			err = s.genericPage(ctx, plain.String(), string(text), args, scan)
+		}
+	}
+	if err != nil {
 		return nil, translate(err, "user")
 	}
 	return rows, nil
 }
 
-// pageQuery builds the query of the page (see the comment at the top).
-func (s *Store) pageQuery(ctx context.Context, p userPage) (*bun.SelectQuery, error) {
-	byGrants := false
-	if p.f.Role != nil {
-		n, err := s.idb(ctx).NewSelect().TableExpr("(?) AS g",
-			s.idb(ctx).NewSelect().Table("accountkit_user_roles").ColumnExpr("1").
-				Where("role_key = ?", *p.f.Role).Limit(fewHolders+1)).Count(ctx)
-		if err != nil {
-			return nil, translate(err, "user")
+// genericPage runs a cursor page of the merge with PostgreSQL's generic
+// plan of its cached statement, in a transaction of its own with SET
+// LOCAL plan_cache_mode. With a cursor, the planner estimates the
+// generic plan dearer than a custom one (its key bound's selectivity is
+// a default guess), so in the default mode it plans a custom plan on
+// every call (1.6 to 15 ms at 100 k users), while the generic plan runs
+// as fast (0.3 to 1 ms): the same per-account index range scans. The
+// two extra round trips (SET LOCAL, COMMIT) cost far less than the
+// planning.
+func (s *Store) genericPage(ctx context.Context, hookText, query string, args []any, scan func(*sql.Rows) error) error {
+	return s.runTx(ctx, func(ctx context.Context) error {
+		if _, err := s.idb(ctx).ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+			return err
 		}
-		byGrants = n <= fewHolders
+		return s.directAs(ctx, hookText, query, append([]any{pgx.QueryExecModeCacheStatement}, args...), false, scan)
+	})
+}
+
+// binds collects the values of a statement as PostgreSQL bind parameters
+// ($1, $2, ...) while bun formats it: arg and list return values that
+// bun appends as the next placeholders. A nil *binds returns the values
+// themselves, which bun writes into the text.
+type binds struct{ args []any }
+
+// arg is v as the next bind parameter.
+func (b *binds) arg(v any) any {
+	if b == nil {
+		return v
 	}
+	return bindArg{b, v}
+}
+
+// list is vs as a comma-separated list of bind parameters (for IN).
+func (b *binds) list(vs []string) any {
+	if b == nil {
+		return bun.List(vs)
+	}
+	return bindList{b, vs}
+}
+
+// bindArg appends "$n" for its value, collecting it.
+type bindArg struct {
+	b *binds
+	v any
+}
+
+// AppendQuery implements schema.QueryAppender.
+func (a bindArg) AppendQuery(_ schema.QueryGen, out []byte) ([]byte, error) {
+	a.b.args = append(a.b.args, a.v)
+	return strconv.AppendInt(append(out, '$'), int64(len(a.b.args)), 10), nil
+}
+
+// bindList appends "$n, $n+1, ..." for its values, collecting them.
+type bindList struct {
+	b  *binds
+	vs []string
+}
+
+// AppendQuery implements schema.QueryAppender.
+func (l bindList) AppendQuery(f schema.QueryGen, out []byte) ([]byte, error) {
+	for i, v := range l.vs {
+		if i > 0 {
+			out = append(out, ", "...)
+		}
+		out, _ = bindArg{l.b, v}.AppendQuery(f, out)
+	}
+	return out, nil
+}
+
+// pageByGrants reports whether the page is read from the grants of its
+// role filter: a role with at most fewHolders grants.
+func (s *Store) pageByGrants(ctx context.Context, p userPage) (bool, error) {
+	if p.f.Role == nil {
+		return false, nil
+	}
+	n, err := s.idb(ctx).NewSelect().TableExpr("(?) AS g",
+		s.idb(ctx).NewSelect().Table("accountkit_user_roles").ColumnExpr("1").
+			Where("role_key = ?", *p.f.Role).Limit(fewHolders+1)).Count(ctx)
+	if err != nil {
+		return false, translate(err, "user")
+	}
+	return n <= fewHolders, nil
+}
+
+// merged reports whether the page is read as the per-account merge.
+func (s *Store) merged(p userPage, byGrants bool) bool {
+	n := len(p.f.AccountIDs)
+	return s.dialect != SQLite && n >= 2 && n <= maxMergeAccounts && p.n > 0 && p.f.Search == "" && !byGrants
+}
+
+// pageQuery builds the query of the page (see the comment at the top),
+// with its values through b.
+func (s *Store) pageQuery(ctx context.Context, p userPage, byGrants bool, b *binds) *bun.SelectQuery {
 	build := func(accountIDs []string) *bun.SelectQuery {
 		f := p.f
 		f.AccountIDs = accountIDs
@@ -125,20 +240,20 @@ func (s *Store) pageQuery(ctx context.Context, p userPage) (*bun.SelectQuery, er
 				q = q.ModelTableExpr("accountkit_users AS u FORCE INDEX (" + idx + ")")
 			}
 		}
-		q = userFilter(q, f)
+		q = userFilterBinds(q, f, b)
 		if p.cond != nil {
-			q = p.cond(q)
+			q = p.cond(q, b)
 		}
 		return q.OrderExpr(p.order()).Limit(limit(p.n))
 	}
 	ids := p.f.AccountIDs
-	if s.dialect == SQLite || len(ids) < 2 || len(ids) > maxMergeAccounts || p.n <= 0 || p.f.Search != "" || byGrants {
-		return build(ids), nil
+	if !s.merged(p, byGrants) {
+		return build(ids)
 	}
 	union := build(ids[:1])
 	for _, id := range ids[1:] {
 		union = union.UnionAll(build([]string{id}))
 	}
 	return s.idb(ctx).NewSelect().Model((*userRow)(nil)).ModelTableExpr("(?) AS u", union).
-		OrderExpr(p.order()).Limit(limit(p.n)), nil
+		OrderExpr(p.order()).Limit(limit(p.n))
 }

@@ -42,14 +42,14 @@ func (s *Store) backfillNameKeys(ctx context.Context) error {
 // direction: col >= k0 AND (col > k0 OR (col = k0 AND id > id0)),
 // mirrored when descending. It is written this way rather than as a
 // row-value comparison, which MariaDB cannot serve from an index.
-func keyset(q *bun.SelectQuery, col string, key any, id string, desc bool) *bun.SelectQuery {
+func keyset(q *bun.SelectQuery, b *binds, col string, key any, id string, desc bool) *bun.SelectQuery {
 	cmp, eq := ">", ">="
 	if desc {
 		cmp, eq = "<", "<="
 	}
 	c := bun.Ident(col)
-	return q.Where("? "+eq+" ?", c, key).
-		Where("(? "+cmp+" ? OR (? = ? AND u.id "+cmp+" ?))", c, key, c, key, id)
+	return q.Where("? "+eq+" ?", c, b.arg(key)).
+		Where("(? "+cmp+" ? OR (? = ? AND u.id "+cmp+" ?))", c, b.arg(key), c, b.arg(key), b.arg(id))
 }
 
 // listUsersByLastLogin serves the last-login orders in up to two index
@@ -64,10 +64,10 @@ func (s *Store) listUsersByLastLogin(ctx context.Context, f users.Filter, desc b
 	afterNever := f.AfterID != "" && f.AfterLastLogin == nil
 	if !afterNever && (f.NeverSignedIn == nil || !*f.NeverSignedIn) {
 		p := userPage{f: f, col: "u.last_login_at", desc: desc, n: f.Limit}
-		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
+		p.cond = func(q *bun.SelectQuery, b *binds) *bun.SelectQuery {
 			q = q.Where("u.last_login_at IS NOT NULL")
 			if f.AfterID != "" {
-				q = keyset(q, "u.last_login_at", f.AfterLastLogin.UTC().Truncate(time.Microsecond), f.AfterID, desc)
+				q = keyset(q, b, "u.last_login_at", f.AfterLastLogin.UTC().Truncate(time.Microsecond), f.AfterID, desc)
 			}
 			return q
 		}
@@ -87,14 +87,14 @@ func (s *Store) listUsersByLastLogin(ctx context.Context, f users.Filter, desc b
 		// Ordered by ID alone: "u.id" as the key, whose tie-break is
 		// itself.
 		p := userPage{f: f, col: "u.id", desc: desc, n: n}
-		p.cond = func(q *bun.SelectQuery) *bun.SelectQuery {
+		p.cond = func(q *bun.SelectQuery, b *binds) *bun.SelectQuery {
 			q = q.Where("u.last_login_at IS NULL")
 			if afterNever {
 				cmp := " > ?"
 				if desc {
 					cmp = " < ?"
 				}
-				q = q.Where("u.id"+cmp, f.AfterID)
+				q = q.Where("u.id"+cmp, b.arg(f.AfterID))
 			}
 			return q
 		}
