@@ -52,7 +52,7 @@ func NewRecorder(store Store, rt accountkit.Runtime) (*Recorder, error) {
 // Record writes a success event for e in the transaction carried by ctx
 // (or a transaction of its own when ctx carries none).
 func (r *Recorder) Record(ctx context.Context, e Entry) error {
-	return r.write(ctx, e, StatusSuccess, e.Description, nil, nil)
+	return r.write(ctx, e, StatusSuccess, e.Description, nil, nil, nil)
 }
 
 // RecordFailureTx writes a failure event for e in the transaction carried
@@ -65,7 +65,7 @@ func (r *Recorder) RecordFailureTx(ctx context.Context, e Entry, cause error) er
 		desc = e.Description
 	}
 	return r.write(ctx, e, StatusFailure, desc, map[string]string{
-		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)}, nil)
+		"error_code": string(accountkit.ErrorCode(cause)), "error": accountkit.ErrorMessage(cause)}, nil, nil)
 }
 
 // RecordFailure is the one way to audit a refused attempt: it writes a
@@ -101,7 +101,7 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 	dctx, cancel := r.rt.Detach(ctx)
 	defer cancel()
 	err := r.store.InTx(dctx, func(ctx context.Context) error {
-		return r.write(ctx, e, StatusFailure, desc, details, nil)
+		return r.write(ctx, e, StatusFailure, desc, details, nil, nil)
 	})
 	if err != nil {
 		r.rt.Logger.ErrorContext(ctx, "audit: recording failure event failed", "item", e.Item, "action", e.Action, "err", err)
@@ -116,22 +116,30 @@ func (r *Recorder) RecordFailure(ctx context.Context, e Entry, cause error) {
 // When e's account is known before fn runs, its ancestry is read before
 // the transaction, so that the transaction (which may hold a row lock such
 // as a seat pool's by then) spends no statement on it; it is read again
-// inside only when fn changed the account.
+// inside only when fn changed the account. With the ancestry it publishes
+// Preparing, so that subscribers of Recorded (the webhooks outbox) read
+// before the transaction too.
 func (r *Recorder) Run(ctx context.Context, e *Entry, fn func(ctx context.Context) error) error {
 	var path []string
+	var prepared map[string]any
 	account := e.AccountID
 	if accountkit.ValidID(account) {
 		path, _ = r.store.AccountAncestry(ctx, account) // on error, read again inside
+	}
+	if len(path) > 0 && accountkit.Subscribed[Preparing](r.rt.Events) {
+		prepared = map[string]any{}
+		// A subscriber's error only costs its read inside the transaction.
+		_ = accountkit.Publish(ctx, r.rt.Events, Preparing{AccountID: account, Item: e.Item, Action: e.Action, Path: slices.Clone(path), values: prepared})
 	}
 	err := r.store.InTx(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return err
 		}
-		known := path
+		known, prep := path, prepared
 		if e.AccountID != account {
-			known = nil
+			known, prep = nil, nil
 		}
-		return r.write(ctx, *e, StatusSuccess, e.Description, nil, known)
+		return r.write(ctx, *e, StatusSuccess, e.Description, nil, known, prep)
 	})
 	if err != nil {
 		r.RecordFailure(ctx, *e, err)
@@ -151,8 +159,14 @@ func (r *Recorder) inTree(ctx context.Context, p *security.Principal, accountID 
 }
 
 // write records the event; path is e.AccountID's ancestry when the
-// caller read it already, else nil.
-func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string, path []string) error {
+// caller read it already, else nil; prepared is what subscribers of
+// Preparing read for it, else nil.
+//
+// Under the hash chain's lock it runs only what depends on the chain: the
+// event row and the chain's advance (and the subscribers of Recorded). A
+// WordsFirstStore's search words are written before the lock, and its
+// event row and chain advance in one call (one statement on PostgreSQL).
+func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc string, extra map[string]string, path []string, prepared map[string]any) error {
 	if err := checkCatalogue(e.Item, e.Action, status, desc); err != nil {
 		return err
 	}
@@ -202,6 +216,12 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 				ev.Details[k] = clip(v, MaxDetailLen)
 			}
 		}
+		words, split := r.store.(WordsFirstStore)
+		if split {
+			if err := words.InsertAuditWords(ctx, ev); err != nil {
+				return err
+			}
+		}
 		seq, prev, err := r.store.LockAuditChain(ctx, ev.MainAccountID)
 		if err != nil {
 			return err
@@ -209,15 +229,21 @@ func (r *Recorder) write(ctx context.Context, e Entry, status Status, desc strin
 		ev.Seq = seq + 1
 		ev.PrevHash = prev
 		ev.Hash = ev.ComputeHash()
-		if err := r.store.InsertAuditEvent(ctx, ev); err != nil {
-			return err
-		}
-		if err := r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash); err != nil {
-			return err
+		if split {
+			if err := words.AppendAuditEvent(ctx, ev); err != nil {
+				return err
+			}
+		} else {
+			if err := r.store.InsertAuditEvent(ctx, ev); err != nil {
+				return err
+			}
+			if err := r.store.AdvanceAuditChain(ctx, ev.MainAccountID, ev.Seq, ev.Hash); err != nil {
+				return err
+			}
 		}
 		// Subscribers (the webhooks outbox) write in this transaction: an
 		// error of theirs aborts the change.
-		return accountkit.Publish(ctx, r.rt.Events, Recorded{Event: *ev, Path: slices.Clone(path)})
+		return accountkit.Publish(ctx, r.rt.Events, Recorded{Event: *ev, Path: slices.Clone(path), Prepared: prepared})
 	})
 }
 

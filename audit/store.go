@@ -68,3 +68,23 @@ func StreamPages(ctx context.Context, list func(context.Context, Filter) ([]*Eve
 		f.Before = &Cursor{Time: last.Time, ID: last.ID}
 	}
 }
+
+// WordsFirstStore is implemented by a Store that keeps an event's search
+// words in rows of their own (the SQL stores). The Recorder then writes
+// them, in the transaction of the event, before it locks the hash chain,
+// since they depend on nothing the chain decides (the event's ID, main
+// account and description are known before), and the event row after it
+// without them, together with the chain's advance (AppendAuditEvent): the
+// chain lock is held for fewer statements. A rollback removes all. A store that does not implement it (the memory store,
+// which indexes words with the event) gets InsertAuditEvent.
+type WordsFirstStore interface {
+	// InsertAuditWords stores the search words of e's Description for e.ID
+	// in e.MainAccountID, in the transaction carried by ctx.
+	InsertAuditWords(ctx context.Context, e *Event) error
+	// AppendAuditEvent stores e like InsertAuditEvent, except its search
+	// words, which InsertAuditWords wrote before, and advances the chain
+	// to e (AdvanceAuditChain(e.MainAccountID, e.Seq, e.Hash)). It must
+	// follow LockAuditChain in the same transaction. Errors: Conflict,
+	// NotFound (no chain).
+	AppendAuditEvent(ctx context.Context, e *Event) error
+}

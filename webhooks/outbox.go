@@ -104,17 +104,21 @@ func messageData(typ string, e *audit.Event) (json.RawMessage, error) {
 }
 
 // outbox writes the messages and deliveries of an audit event in the
-// transaction carried by ctx (the Recorder's).
-func (s *Service) outbox(ctx context.Context, e *audit.Event, path []string) error {
-	if len(path) == 0 {
+// transaction carried by ctx (the Recorder's). endpoints are those of
+// path when read is true (read before the transaction, audit.Preparing);
+// otherwise they are read here, under the transaction's locks.
+func (s *Service) outbox(ctx context.Context, e *audit.Event, path []string, endpoints []*Endpoint, read bool) error {
+	if !read {
+		if len(path) == 0 {
+			var err error
+			if path, err = s.store.AccountAncestry(ctx, e.AccountID); err != nil {
+				return err
+			}
+		}
 		var err error
-		if path, err = s.store.AccountAncestry(ctx, e.AccountID); err != nil {
+		if endpoints, err = s.store.ListWebhookEndpoints(ctx, path); err != nil {
 			return err
 		}
-	}
-	endpoints, err := s.store.ListWebhookEndpoints(ctx, path)
-	if err != nil {
-		return err
 	}
 	types := []string{TypeAuditEvent}
 	if t := DomainType(e); t != "" {

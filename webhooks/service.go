@@ -150,8 +150,24 @@ func NewService(deps Deps, opts Options) (*Service, error) {
 	}
 	s := &Service{store: deps.Store, authz: security.NewAuthorizer(deps.Store), audit: rec, rt: rt, opts: opts}
 	s.client = s.newClient()
+	// The endpoints an event goes to are read before the Recorder's
+	// transaction (and its locks), except for this Service's own events:
+	// endpoints change only in those transactions, and an endpoint created
+	// there gets the event of its creation.
+	accountkit.Subscribe(rt.Events, ReactionOutbox, func(ctx context.Context, e audit.Preparing) error {
+		if e.Item == audit.ItemWebhook {
+			return nil
+		}
+		endpoints, err := s.store.ListWebhookEndpoints(ctx, e.Path)
+		if err == nil {
+			e.Set(ReactionOutbox, endpoints)
+		}
+		return err
+	})
 	accountkit.Subscribe(rt.Events, ReactionOutbox, func(ctx context.Context, e audit.Recorded) error {
-		return s.outbox(ctx, &e.Event, e.Path)
+		endpoints, read := e.Prepared[ReactionOutbox].([]*Endpoint)
+		read = read && e.Event.Item != audit.ItemWebhook
+		return s.outbox(ctx, &e.Event, e.Path, endpoints, read)
 	})
 	return s, nil
 }

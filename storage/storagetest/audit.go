@@ -178,6 +178,7 @@ func testAudit(t *testing.T, h Harness) {
 		{name: "ChainIndependent", run: testAuditChainIndependent},
 		{name: "ChainAdvanceNotFound", run: testAuditChainAdvanceNotFound},
 		{name: "ChainLockOutsideTx", run: testAuditChainLockOutsideTx},
+		{name: "WordsFirst", run: testAuditWordsFirst},
 		{name: "ListChain", run: testAuditListChain},
 		{name: "Stream", run: testAuditStream},
 	})

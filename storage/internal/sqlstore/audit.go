@@ -144,6 +144,41 @@ func (s *Store) InsertAuditEvent(ctx context.Context, e *audit.Event) error {
 	})
 }
 
+// InsertAuditWords stores the search words of e's description (see
+// audit.WordsFirstStore). The words table has no foreign key to the
+// events, so the words may precede their event in the transaction.
+func (s *Store) InsertAuditWords(ctx context.Context, e *audit.Event) error {
+	return s.insertAuditWords(ctx, e.MainAccountID, e.ID, e.Description)
+}
+
+// AppendAuditEvent stores e without its search words and advances the
+// chain to it (see audit.WordsFirstStore). On PostgreSQL it is one
+// statement, WITH e AS (INSERT … event) UPDATE accountkit_audit_chains …,
+// so the chain's lock is held for one statement less; the hash is
+// computed in Go as before. Errors: Conflict when e.ID exists, NotFound
+// when the chain does not.
+func (s *Store) AppendAuditEvent(ctx context.Context, e *audit.Event) error {
+	r, err := toAuditEventRow(e)
+	if err != nil {
+		return err
+	}
+	db := s.idb(ctx)
+	if s.dialect != Postgres {
+		if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
+			return translate(err, "audit event")
+		}
+		return s.AdvanceAuditChain(ctx, e.MainAccountID, e.Seq, e.Hash)
+	}
+	res, err := db.NewUpdate().With("e", db.NewInsert().Model(r)).Model((*auditChainRow)(nil)).
+		Set("seq = ?", e.Seq).Set("hash = ?", e.Hash).
+		Where("main_account_id = ?", e.MainAccountID).
+		Exec(ctx)
+	if err != nil {
+		return translate(err, "audit event")
+	}
+	return s.affectedOne(ctx, res, (*auditChainRow)(nil), "main_account_id = ?", e.MainAccountID, "audit chain")
+}
+
 // ListAuditEvents returns the events matching f, newest first (by Time, then
 // ID, both descending), at most f.Limit of them.
 //
