@@ -17,6 +17,7 @@ count=${BENCH_COUNT:-3}
 mkdir -p benchmarks/out
 out=${BENCH_OUT:-benchmarks/out/bench-$(date -u +%Y%m%dT%H%M%S).txt}
 : > "$out"
+out=$(realpath "$out")
 
 # run DIR LABEL go test ARGS...: runs the benchmark in DIR, adds LABEL
 # (e.g. n=10000) as the first sub-benchmark level, appends to $out.
@@ -44,4 +45,4 @@ for n in $sizes; do
 		ACCOUNTKIT_BENCH_EXPORT_EVENTS=$n run . "n=$n" $bench 'BenchmarkAuditExport$' -benchtime 3x -timeout 2h ./storage/internal/sqlstore
 	fi
 done
-(cd benchmarks && go run ./cmd/benchtable "../$out")
+(cd benchmarks && go run ./cmd/benchtable "$out")
