@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,41 +283,9 @@ func BenchmarkAuditQuery(b *testing.B) {
 						}
 						return err
 					}
-					times := make([]time.Duration, 0, b.N)
-					baseTimes := make([]time.Duration, 0, b.N)
-					ratios := make([]float64, 0, b.N)
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						var dc, db time.Duration
-						for k := 0; k < 2; k++ {
-							fn, d := run, &dc
-							if (i+k)%2 == 1 {
-								fn, d = base, &db
-							}
-							t0 := time.Now()
-							if err := fn(); err != nil {
-								b.Fatal(err)
-							}
-							*d = time.Since(t0)
-						}
-						times = append(times, dc)
-						baseTimes = append(baseTimes, db)
-						ratios = append(ratios, float64(dc)/float64(db))
-					}
-					b.StopTimer()
-					b.ReportMetric(durPct(times, 0.5), "p50-ms")
-					b.ReportMetric(durPct(times, 0.9), "p90-ms")
-					b.ReportMetric(durPct(baseTimes, 0.5), "base-p50-ms")
-					slices.Sort(ratios)
-					b.ReportMetric(ratios[len(ratios)/2], "x-base")
+					sideBySide(b, run, base)
 				})
 			}
 		})
 	}
-}
-
-// durPct returns the p-th percentile of ds in milliseconds (ds is sorted).
-func durPct(ds []time.Duration, p float64) float64 {
-	slices.Sort(ds)
-	return float64(ds[int(p*float64(len(ds)-1))]) / float64(time.Millisecond)
 }

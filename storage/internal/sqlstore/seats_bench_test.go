@@ -462,39 +462,9 @@ func BenchmarkSeatsOverview(b *testing.B) {
 			}
 			for _, c := range cases {
 				b.Run(c.name, func(b *testing.B) {
-					times := make([]time.Duration, 0, b.N)
-					bases := make([]time.Duration, 0, b.N)
-					ratios := make([]float64, 0, b.N)
-					timed := func(fn func() error) time.Duration {
-						t0 := time.Now()
-						if err := fn(); err != nil {
-							b.Fatal(err)
-						}
-						return time.Since(t0)
-					}
-					for i := 0; i < b.N; i++ {
-						var t, bt time.Duration
-						if i%2 == 0 {
-							t, bt = timed(c.run), timed(base)
-						} else {
-							bt, t = timed(base), timed(c.run)
-						}
-						times, bases = append(times, t), append(bases, bt)
-						ratios = append(ratios, float64(t)/float64(bt))
-					}
-					b.ReportMetric(seatsQuantile(times, 0.5), "p50-ms")
-					b.ReportMetric(seatsQuantile(times, 0.9), "p90-ms")
-					b.ReportMetric(seatsQuantile(bases, 0.5), "base-p50-ms")
-					slices.Sort(ratios)
-					b.ReportMetric(ratios[(len(ratios)-1)/2], "x-base")
+					sideBySide(b, c.run, base)
 				})
 			}
 		})
 	}
-}
-
-// seatsQuantile returns the q-quantile of ts in milliseconds (sorts ts).
-func seatsQuantile(ts []time.Duration, q float64) float64 {
-	slices.Sort(ts)
-	return float64(ts[int(q*float64(len(ts)-1))]) / float64(time.Millisecond)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,45 +177,11 @@ func BenchmarkUsersList(b *testing.B) {
 					if err := run(); err != nil {
 						b.Fatal(err)
 					}
-					times := make([]time.Duration, 0, b.N)
-					bases := make([]time.Duration, 0, b.N)
-					ratios := make([]float64, 0, b.N)
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						var tc, tb time.Duration
-						for j := 0; j < 2; j++ {
-							t0 := time.Now()
-							if (i+j)%2 == 0 {
-								if err := run(); err != nil {
-									b.Fatal(err)
-								}
-								tc = time.Since(t0)
-							} else {
-								if err := base(); err != nil {
-									b.Fatal(err)
-								}
-								tb = time.Since(t0)
-							}
-						}
-						times, bases = append(times, tc), append(bases, tb)
-						ratios = append(ratios, float64(tc)/float64(tb))
-					}
-					b.StopTimer()
-					b.ReportMetric(pctMs(times, 0.5), "p50-ms")
-					b.ReportMetric(pctMs(times, 0.9), "p90-ms")
-					b.ReportMetric(pctMs(bases, 0.5), "base-p50-ms")
-					slices.Sort(ratios)
-					b.ReportMetric(ratios[(len(ratios)-1)/2], "x-base")
+					sideBySide(b, run, base)
 				})
 			}
 		})
 	}
-}
-
-// pctMs is the p-th quantile of ds in milliseconds; it sorts ds.
-func pctMs(ds []time.Duration, p float64) float64 {
-	slices.Sort(ds)
-	return float64(ds[int(p*float64(len(ds)-1))]) / float64(time.Millisecond)
 }
 
 // usersBenchDB is the kept database or schema of the n-user population.
