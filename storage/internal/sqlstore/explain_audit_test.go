@@ -40,31 +40,19 @@ const explainAuditEvents = 30_000
 // Without ACCOUNTKIT_TEST_POSTGRES_DSN / ACCOUNTKIT_TEST_MYSQL_DSN the
 // database is skipped, and under CI=true it fails (internal/dbtest).
 func TestExplainAudit(t *testing.T) {
-	for _, o := range openers {
-		if o.name == "sqlite" {
-			continue
+	eachServer(t, func(t *testing.T, o opener, m migrator, s *sqlstore.Store) {
+		l := auditBenchLog{Events: explainAuditEvents, MainID: ids.NewID(), End: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+		l.Subs, l.Actors = generateLog(t, s, l.MainID, l.End, l.Events)
+		explainAuditAnalyze(t, s)
+		hook := explainAuditHookOn(s)
+		for _, c := range auditBenchCases(t, s, l) {
+			t.Run(c.name, func(t *testing.T) {
+				if problems := explainAuditCase(t, m, s, hook, c, explainAuditSmallSort); len(problems) > 0 {
+					t.Error(strings.Join(problems, "\n"))
+				}
+			})
 		}
-		t.Run(o.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			m := mustOpen(t, o, o.fresh(t))
-			if err := m.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			s := innerStore(t, m)
-			l := auditBenchLog{Events: explainAuditEvents, MainID: ids.NewID(), End: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
-			l.Subs, l.Actors = generateLog(t, s, l.MainID, l.End, l.Events)
-			explainAuditAnalyze(t, s)
-			hook := explainAuditHookOn(s)
-			for _, c := range auditBenchCases(t, s, l) {
-				t.Run(c.name, func(t *testing.T) {
-					if problems := explainAuditCase(t, m, s, hook, c, explainAuditSmallSort); len(problems) > 0 {
-						t.Error(strings.Join(problems, "\n"))
-					}
-				})
-			}
-		})
-	}
+	})
 }
 
 // explainAuditSmallSort is the largest estimated input of a PostgreSQL

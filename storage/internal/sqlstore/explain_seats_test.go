@@ -38,44 +38,33 @@ type explainSeatsShape struct {
 // and cursor page), the seats of a members page, the seat log pages and
 // the seat counts behind the overview and the accounts tab.
 func TestExplainSeats(t *testing.T) {
-	for _, o := range openers {
-		if o.name == "sqlite" {
-			continue
+	eachServer(t, func(t *testing.T, o opener, m migrator, s *sqlstore.Store) {
+		ctx := context.Background()
+		seedSeats(t, m, s, 1, explainSeatsOthers)
+		seedSeats(t, m, s, 2, explainSeatsUsers)
+		seatsAnalyze(t, s)
+		main, err := m.GetAccountBySlug(ctx, "akbench-t2-seats-main")
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Run(o.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			m := mustOpen(t, o, o.fresh(t))
-			if err := m.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			s := innerStore(t, m)
-			seedSeats(t, m, s, 1, explainSeatsOthers)
-			seedSeats(t, m, s, 2, explainSeatsUsers)
-			seatsAnalyze(t, s)
-			main, err := m.GetAccountBySlug(ctx, "akbench-t2-seats-main")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sub, err := m.GetAccountBySlug(ctx, "akbench-t2-sub-05")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, sh := range explainSeatsShapes(ctx, s, main.ID, sub.ID) {
-				t.Run(sh.name, func(t *testing.T) {
-					var problems []string
-					if s.Dialect() == sqlstore.MySQL {
-						problems = explainSeatsMySQL(t, s, sh)
-					} else {
-						problems = explainSeatsPostgres(t, s, sh)
-					}
-					for _, p := range problems {
-						t.Errorf("%s\nquery: %s", p, sh.sql)
-					}
-				})
-			}
-		})
-	}
+		sub, err := m.GetAccountBySlug(ctx, "akbench-t2-sub-05")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range explainSeatsShapes(ctx, s, main.ID, sub.ID) {
+			t.Run(sh.name, func(t *testing.T) {
+				var problems []string
+				if s.Dialect() == sqlstore.MySQL {
+					problems = explainSeatsMySQL(t, s, sh)
+				} else {
+					problems = explainSeatsPostgres(t, s, sh)
+				}
+				for _, p := range problems {
+					t.Errorf("%s\nquery: %s", p, sh.sql)
+				}
+			})
+		}
+	})
 }
 
 // explainSeatsShapes returns the hot query shapes on the tree of mainID.

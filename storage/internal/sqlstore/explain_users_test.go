@@ -32,82 +32,71 @@ import (
 // It runs where ACCOUNTKIT_TEST_POSTGRES_DSN / ACCOUNTKIT_TEST_MYSQL_DSN
 // are set, and fails under CI=true when they are not.
 func TestExplainUsersList(t *testing.T) {
-	for _, o := range openers {
-		if o.name == "sqlite" {
-			continue
-		}
-		t.Run(o.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			m := mustOpen(t, o, o.fresh(t))
-			if err := m.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			s := innerStore(t, m)
-			mainID, subs := explainUsersSeed(t, s, 10)
-			tree := append([]string{mainID}, subs...)
-			rec := explainUsersHook(s)
+	eachServer(t, func(t *testing.T, o opener, m migrator, s *sqlstore.Store) {
+		ctx := context.Background()
+		mainID, subs := explainUsersSeed(t, s, 10)
+		tree := append([]string{mainID}, subs...)
+		rec := explainUsersHook(s)
 
-			// Deep cursors: the user half way through each order.
-			after := func(f users.Filter, col string, desc bool) users.Filter {
-				where := ""
-				if col == "last_login_at" {
-					where = "AND last_login_at IS NOT NULL"
-				}
-				key, at, id := usersMid(t, s, col, desc, f.AccountIDs, where)
-				f.AfterID, f.AfterKey, f.AfterCreated = id, key, at
-				if col == "last_login_at" {
-					f.AfterLastLogin = &at
-				}
-				return f
+		// Deep cursors: the user half way through each order.
+		after := func(f users.Filter, col string, desc bool) users.Filter {
+			where := ""
+			if col == "last_login_at" {
+				where = "AND last_login_at IS NOT NULL"
 			}
-			rare, common := usersBenchRare, usersBenchCommon
-			type shape struct {
-				name      string
-				f         users.Filter
-				allowSort bool
+			key, at, id := usersMid(t, s, col, desc, f.AccountIDs, where)
+			f.AfterID, f.AfterKey, f.AfterCreated = id, key, at
+			if col == "last_login_at" {
+				f.AfterLastLogin = &at
 			}
-			shapes := []shape{
-				{"FirstPage/Tree", users.Filter{AccountIDs: tree}, false},
-				{"FirstPage/Main", users.Filter{AccountIDs: []string{mainID}}, false},
-				{"DeepCursor/Tree", after(users.Filter{AccountIDs: tree}, "username", false), false},
-				{"DeepCursor/Main", after(users.Filter{AccountIDs: []string{mainID}}, "username", false), false},
-				{"RoleCommon/Tree", users.Filter{AccountIDs: tree, Role: &common}, false},
-				{"RoleCommonDeep/Tree", after(users.Filter{AccountIDs: tree, Role: &common}, "username", false), false},
-				{"RoleRare/Tree", users.Filter{AccountIDs: tree, Role: &rare}, true},
-			}
-			for _, sort := range []users.Sort{users.SortName, users.SortNameDesc, users.SortEmail, users.SortEmailDesc,
-				users.SortCreated, users.SortCreatedDesc, users.SortUsernameDesc, users.SortLastLogin, users.SortLastLoginDesc} {
-				f := users.Filter{AccountIDs: tree, Sort: sort}
-				shapes = append(shapes, shape{"Sort" + string(sort) + "/Tree", f, false})
-				col := map[users.Sort]string{users.SortName: "name_key", users.SortNameDesc: "name_key",
-					users.SortEmail: "email", users.SortEmailDesc: "email", users.SortCreated: "created_at",
-					users.SortCreatedDesc: "created_at", users.SortUsernameDesc: "username",
-					users.SortLastLogin: "last_login_at", users.SortLastLoginDesc: "last_login_at"}[sort]
-				shapes = append(shapes, shape{"Sort" + string(sort) + "Deep/Tree", after(f, col, strings.HasPrefix(string(sort), "-")), false})
-			}
-			for _, sh := range shapes {
-				t.Run(sh.name, func(t *testing.T) {
-					sh.f.Limit = 51
-					queries := rec.capture(func() {
-						if _, err := m.ListUsers(ctx, sh.f); err != nil {
-							t.Fatal(err)
-						}
-					})
-					if len(queries) == 0 {
-						t.Fatal("ListUsers ran no query on accountkit_users")
-					}
-					for _, q := range queries {
-						if s.Dialect() == sqlstore.MySQL {
-							explainUsersCheckMySQL(t, s, q, sh.allowSort)
-						} else {
-							explainUsersCheckPostgres(t, s, q, sh.allowSort)
-						}
+			return f
+		}
+		rare, common := usersBenchRare, usersBenchCommon
+		type shape struct {
+			name      string
+			f         users.Filter
+			allowSort bool
+		}
+		shapes := []shape{
+			{"FirstPage/Tree", users.Filter{AccountIDs: tree}, false},
+			{"FirstPage/Main", users.Filter{AccountIDs: []string{mainID}}, false},
+			{"DeepCursor/Tree", after(users.Filter{AccountIDs: tree}, "username", false), false},
+			{"DeepCursor/Main", after(users.Filter{AccountIDs: []string{mainID}}, "username", false), false},
+			{"RoleCommon/Tree", users.Filter{AccountIDs: tree, Role: &common}, false},
+			{"RoleCommonDeep/Tree", after(users.Filter{AccountIDs: tree, Role: &common}, "username", false), false},
+			{"RoleRare/Tree", users.Filter{AccountIDs: tree, Role: &rare}, true},
+		}
+		for _, sort := range []users.Sort{users.SortName, users.SortNameDesc, users.SortEmail, users.SortEmailDesc,
+			users.SortCreated, users.SortCreatedDesc, users.SortUsernameDesc, users.SortLastLogin, users.SortLastLoginDesc} {
+			f := users.Filter{AccountIDs: tree, Sort: sort}
+			shapes = append(shapes, shape{"Sort" + string(sort) + "/Tree", f, false})
+			col := map[users.Sort]string{users.SortName: "name_key", users.SortNameDesc: "name_key",
+				users.SortEmail: "email", users.SortEmailDesc: "email", users.SortCreated: "created_at",
+				users.SortCreatedDesc: "created_at", users.SortUsernameDesc: "username",
+				users.SortLastLogin: "last_login_at", users.SortLastLoginDesc: "last_login_at"}[sort]
+			shapes = append(shapes, shape{"Sort" + string(sort) + "Deep/Tree", after(f, col, strings.HasPrefix(string(sort), "-")), false})
+		}
+		for _, sh := range shapes {
+			t.Run(sh.name, func(t *testing.T) {
+				sh.f.Limit = 51
+				queries := rec.capture(func() {
+					if _, err := m.ListUsers(ctx, sh.f); err != nil {
+						t.Fatal(err)
 					}
 				})
-			}
-		})
-	}
+				if len(queries) == 0 {
+					t.Fatal("ListUsers ran no query on accountkit_users")
+				}
+				for _, q := range queries {
+					if s.Dialect() == sqlstore.MySQL {
+						explainUsersCheckMySQL(t, s, q, sh.allowSort)
+					} else {
+						explainUsersCheckPostgres(t, s, q, sh.allowSort)
+					}
+				}
+			})
+		}
+	})
 }
 
 // explainUsersSeed stores batches × 1,000 users of the benchmark's
