@@ -262,7 +262,7 @@ func BenchmarkAuditQuery(b *testing.B) {
 				}
 				return rows.Err()
 			}
-			hook := explainAuditHookOn(s)
+			hook := recordQueries(s)
 			for _, c := range auditBenchCases(b, s, l) {
 				if os.Getenv("ACCOUNTKIT_BENCH_EXPLAIN") != "" {
 					explain(b, o.name, c.name, s, c.f)

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"github.com/accountkit/accountkit/storage/internal/sqlstore"
 )
@@ -44,7 +41,7 @@ func TestExplainAudit(t *testing.T) {
 		l := auditBenchLog{Events: explainAuditEvents, MainID: ids.NewID(), End: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
 		l.Subs, l.Actors = generateLog(t, s, l.MainID, l.End, l.Events)
 		explainAuditAnalyze(t, s)
-		hook := explainAuditHookOn(s)
+		hook := recordQueries(s)
 		for _, c := range auditBenchCases(t, s, l) {
 			t.Run(c.name, func(t *testing.T) {
 				if problems := explainAuditCase(t, m, s, hook, c, explainAuditSmallSort); len(problems) > 0 {
@@ -68,13 +65,13 @@ const explainAuditSmallSort = 250
 // captures its SQL with hook, EXPLAINs it and returns what is wrong with
 // the plan (see TestExplainAudit), with the SQL and the plan when
 // something is. PostgreSQL sorts of at most smallSort estimated rows pass.
-func explainAuditCase(tb testing.TB, m migrator, s *sqlstore.Store, hook *explainAuditHook, c auditBenchCase, smallSort float64) []string {
+func explainAuditCase(tb testing.TB, m migrator, s *sqlstore.Store, hook *queryRecorder, c auditBenchCase, smallSort float64) []string {
 	tb.Helper()
-	hook.start()
-	if _, err := m.ListAuditEvents(context.Background(), c.f); err != nil {
-		tb.Fatal(err)
-	}
-	queries := hook.stop()
+	queries := hook.capture(func() {
+		if _, err := m.ListAuditEvents(context.Background(), c.f); err != nil {
+			tb.Fatal(err)
+		}
+	})
 	if len(queries) != 1 {
 		tb.Fatalf("ListAuditEvents ran %d statements, want 1: %q", len(queries), queries)
 	}
@@ -90,13 +87,6 @@ func explainAuditCase(tb testing.TB, m migrator, s *sqlstore.Store, hook *explai
 		problems = append(problems, c.name+": "+queries[0], "plan:\n"+plan)
 	}
 	return problems
-}
-
-// explainAuditHookOn adds a query hook, off until start, to s's database.
-func explainAuditHookOn(s *sqlstore.Store) *explainAuditHook {
-	h := &explainAuditHook{}
-	s.DB().AddQueryHook(h)
-	return h
 }
 
 // explainAuditAnalyze refreshes the planner statistics of the audit
@@ -116,37 +106,6 @@ func explainAuditAnalyze(t *testing.T, s *sqlstore.Store) {
 		rows.Close()
 	}
 }
-
-// explainAuditHook records the statements run between start and stop.
-type explainAuditHook struct {
-	mu      sync.Mutex
-	on      bool
-	queries []string
-}
-
-func (h *explainAuditHook) start() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.on, h.queries = true, nil
-}
-
-func (h *explainAuditHook) stop() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.on = false
-	return h.queries
-}
-
-func (h *explainAuditHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.on {
-		h.queries = append(h.queries, e.Query)
-	}
-	return ctx
-}
-
-func (h *explainAuditHook) AfterQuery(context.Context, *bun.QueryEvent) {}
 
 // explainAuditPlan returns the JSON plan of query.
 func explainAuditPlan(t testing.TB, s *sqlstore.Store, query string) string {

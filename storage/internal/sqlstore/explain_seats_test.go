@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -155,37 +154,14 @@ func explainSeatsMySQL(t *testing.T, s *sqlstore.Store, sh explainSeatsShape) []
 // columns joined by "|" (col >= 0: that column only).
 func explainSeatsRows(t *testing.T, s *sqlstore.Store, query string, col int) []string {
 	t.Helper()
-	rows, err := s.DB().DB.QueryContext(context.Background(), query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	_, rows := explainRows(t, s, query)
+	out := make([]string, 0, len(rows))
+	for _, row := range rows {
 		if col >= 0 {
-			out = append(out, vals[col].String)
-			continue
+			out = append(out, row[col])
+		} else {
+			out = append(out, strings.Join(row, "|"))
 		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			parts[i] = v.String
-		}
-		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

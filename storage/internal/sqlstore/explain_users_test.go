@@ -2,11 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +34,7 @@ func TestExplainUsersList(t *testing.T) {
 		ctx := context.Background()
 		mainID, subs := explainUsersSeed(t, s, 10)
 		tree := append([]string{mainID}, subs...)
-		rec := explainUsersHook(s)
+		rec := recordQueries(s)
 
 		// Deep cursors: the user half way through each order.
 		after := func(f users.Filter, col string, desc bool) users.Filter {
@@ -79,11 +77,11 @@ func TestExplainUsersList(t *testing.T) {
 		for _, sh := range shapes {
 			t.Run(sh.name, func(t *testing.T) {
 				sh.f.Limit = 51
-				queries := rec.capture(func() {
+				queries := explainUsersQueries(rec.capture(func() {
 					if _, err := m.ListUsers(ctx, sh.f); err != nil {
 						t.Fatal(err)
 					}
-				})
+				}))
 				if len(queries) == 0 {
 					t.Fatal("ListUsers ran no query on accountkit_users")
 				}
@@ -128,44 +126,16 @@ func explainUsersSeed(t *testing.T, s *sqlstore.Store, batches int) (string, []s
 	return mainID, subs
 }
 
-// explainUsersRecorder is a bun query hook that keeps, while capturing,
-// the SELECT statements that read accountkit_users.
-type explainUsersRecorder struct {
-	mu      sync.Mutex
-	on      bool
-	queries []string
-}
-
-func explainUsersHook(s *sqlstore.Store) *explainUsersRecorder {
-	r := &explainUsersRecorder{}
-	s.DB().AddQueryHook(r)
-	return r
-}
-
-// BeforeQuery implements bun.QueryHook.
-func (r *explainUsersRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-// AfterQuery implements bun.QueryHook.
-func (r *explainUsersRecorder) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.on && strings.HasPrefix(ev.Query, "SELECT") && strings.Contains(ev.Query, "accountkit_users") {
-		r.queries = append(r.queries, ev.Query)
+// explainUsersQueries keeps the SELECT statements on accountkit_users
+// of the statements a ListUsers call ran.
+func explainUsersQueries(queries []string) []string {
+	var out []string
+	for _, q := range queries {
+		if strings.HasPrefix(q, "SELECT") && strings.Contains(q, "accountkit_users") {
+			out = append(out, q)
+		}
 	}
-}
-
-// capture returns the statements on accountkit_users that fn runs.
-func (r *explainUsersRecorder) capture(fn func()) []string {
-	r.mu.Lock()
-	r.on, r.queries = true, nil
-	r.mu.Unlock()
-	fn()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.queries
+	return out
 }
 
 // explainUsersCheckMySQL explains q on MariaDB (plain EXPLAIN, one row per
@@ -175,44 +145,25 @@ func (r *explainUsersRecorder) capture(fn func()) []string {
 // branches, is allowed).
 func explainUsersCheckMySQL(t *testing.T, s *sqlstore.Store, q string, allowSort bool) {
 	t.Helper()
-	rows, err := s.DB().QueryContext(context.Background(), "EXPLAIN "+q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cols, rows := explainRows(t, s, "EXPLAIN "+q)
 	var plan strings.Builder
 	type line struct{ table, typ, extra string }
 	var lines []line
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		var l line
 		for i, c := range cols {
 			switch c {
 			case "table":
-				l.table = vals[i].String
+				l.table = vals[i]
 			case "type":
-				l.typ = vals[i].String
+				l.typ = vals[i]
 			case "Extra":
-				l.extra = vals[i].String
+				l.extra = vals[i]
 			}
-			fmt.Fprintf(&plan, "%s=%s ", c, vals[i].String)
+			fmt.Fprintf(&plan, "%s=%s ", c, vals[i])
 		}
 		plan.WriteString("\n")
 		lines = append(lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	for _, l := range lines {
 		if l.table != "u" { // accountkit_users is always aliased u; derived tables are <derivedN>

@@ -1,12 +1,9 @@
 package sqlstore_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/accountkit/accountkit/storage/internal/sqlstore"
 )
 
 // sideBySide runs the measured case and its baseline once each in every
@@ -50,25 +47,4 @@ func sideBySide(b *testing.B, run, base func() error) {
 func pctMs(ds []time.Duration, p float64) float64 {
 	slices.Sort(ds)
 	return float64(ds[int(p*float64(len(ds)-1))]) / float64(time.Millisecond)
-}
-
-// eachServer runs fn in a parallel subtest per database server
-// (PostgreSQL, MariaDB; not SQLite, whose planner the EXPLAIN tests do not
-// judge) on a fresh, migrated database of its own: m is the store, s its
-// inner *sqlstore.Store. Without the server's DSN the subtest skips, and
-// under CI=true it fails (internal/dbtest).
-func eachServer(t *testing.T, fn func(t *testing.T, o opener, m migrator, s *sqlstore.Store)) {
-	for _, o := range openers {
-		if o.name == "sqlite" {
-			continue
-		}
-		t.Run(o.name, func(t *testing.T) {
-			t.Parallel()
-			m := mustOpen(t, o, o.fresh(t))
-			if err := m.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, o, m, innerStore(t, m))
-		})
-	}
 }
