@@ -2,7 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,16 +83,10 @@ func adminConsole(t *testing.T) (get func(path string) (int, string), printed st
 	t.Logf("demo.Setup with the sample data took %s", time.Since(start))
 	srv := httptest.NewServer(inst.Handler)
 	t.Cleanup(srv.Close)
-	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
-		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var login struct{ Token string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
+	token := signInAdmin(t, srv.URL, inst.Password)
 	return func(path string) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		req.AddCookie(&http.Cookie{Name: inst.Kit.Auth.Cookie().Name, Value: login.Token})
+		req.AddCookie(&http.Cookie{Name: inst.Kit.Auth.Cookie().Name, Value: token})
 		page, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer page.Body.Close()

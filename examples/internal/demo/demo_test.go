@@ -25,16 +25,10 @@ func TestSetup(t *testing.T) {
 	srv := httptest.NewServer(inst.Kit.Handler())
 	defer srv.Close()
 
-	resp, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json",
-		strings.NewReader(`{"username":"admin","password":"`+inst.Password+`"}`))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var login struct{ Token string }
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
+	token := signInAdmin(t, srv.URL, inst.Password)
 
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/users", strings.NewReader(`{"username":"jane","email":"jane@acme.example","roles":["member"]}`))
-	req.Header.Set("Authorization", "Bearer "+login.Token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp2, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -57,7 +51,7 @@ func TestSetup(t *testing.T) {
 	// invited user.
 	get := func(path string) string {
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -97,4 +91,18 @@ func TestSetup_Console(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "Sam Sample")
 	assert.Contains(t, body, "Support")
+}
+
+// signInAdmin signs the quickstart's admin in through the API at url and
+// returns the session token.
+func signInAdmin(t *testing.T, url, password string) string {
+	t.Helper()
+	resp, err := http.Post(url+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"username":"admin","password":"`+password+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var login struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&login))
+	return login.Token
 }
